@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/webview/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    // 2-core machines: keep worker count low so timing-free tests are not starved.
+    maxWorkers: 2,
+  },
+});
