@@ -51,7 +51,9 @@ for (const e of nodeEntries) {
     // register with the same single copy of tfjs-core that we use; the wasm
     // backend finds its .wasm binaries next to its own module.
     external: ['vscode', '@tensorflow/*'],
-    banner: e.banner ? { js: e.banner } : undefined,
+    // CJS has no import.meta; give modules that need their own URL the real one.
+    define: { 'import.meta.url': '__bitnetImportMetaUrl' },
+    banner: { js: `${e.banner ? `${e.banner}\n` : ''}const __bitnetImportMetaUrl = require('url').pathToFileURL(__filename).href;` },
   });
   if (e.banner) chmodSync(join(dist, `${e.out}.js`), 0o755);
 }
