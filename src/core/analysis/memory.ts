@@ -1,0 +1,89 @@
+/**
+ * Memory model: the checkpoint's bytes as stored, and as they would be with
+ * every quantizable weight stored in another format. Tensors that are not
+ * quantized (embeddings, norms, head, biases) count as stored in every column.
+ *
+ * Per quantizable weight with logical shape flattened to [out, in]
+ * (in = last dim, selection.ts) and n = out·in parameters:
+ *   f32        4·n
+ *   f16        2·n                      (BF16 is the same size)
+ *   int8       n + 4                    (one float32 per-tensor scale)
+ *   hfBitnet   ⌈out/4⌉·in + 2           (transformers pack_weights: 4 trits per byte along out; one BF16 weight_scale)
+ *   tq2_0      out·⌈in/256⌉·66          (GGUF TQ2_0: 256 weights in 66 B = 2.0625 bpw; rows padded to 256 —
+ *                                        real GGUF files require in % 256 == 0)
+ *   tq1_0      out·⌈in/256⌉·54          (GGUF TQ1_0: 256 weights in 54 B = 1.6875 bpw)
+ *   i2_s       ⌈n/4⌉ + 32               (bitnet.cpp I2_S: 2 bits per weight + 32 B holding the float32 scale)
+ *   ideal      n·log2(3)/8              (entropy bound of a uniform ternary code)
+ * (bitnet-reference.md §0 items 5–8.)
+ *
+ * Tensors that only hold quantization scales (HF `weight_scale`) are left out
+ * of every column except asStored: each target format counts its own scale.
+ * Parameter counts come from TensorEntry.params, which is already the logical
+ * count for packed checkpoints (a U8 [out/4, in] HF weight holds out·in).
+ */
+import type { MemoryByFormat } from './report.js';
+import { matrixDims } from '../quant/selection.js';
+
+export interface MemoryInput {
+  shape: readonly number[];
+  params: number;
+  /** Bytes as stored in the file. */
+  bytes: number;
+  quantized: boolean;
+  /** True for a tensor that is only a quantization scale of another one. */
+  isScale?: boolean;
+}
+
+export const LOG2_3 = Math.log2(3);
+
+/** Bytes of one quantizable weight in each target format. */
+export function quantizedWeightBytes(shape: readonly number[], params: number): Omit<MemoryByFormat, 'asStored'> {
+  const { rows, cols } = matrixDims(shape);
+  const blocksPerRow = Math.ceil(cols / 256);
+  return {
+    f32: 4 * params,
+    f16: 2 * params,
+    int8: params + 4,
+    hfBitnet: Math.ceil(rows / 4) * cols + 2,
+    tq2_0: rows * blocksPerRow * 66,
+    tq1_0: rows * blocksPerRow * 54,
+    i2_s: Math.ceil(params / 4) + 32,
+    ideal: (params * LOG2_3) / 8,
+  };
+}
+
+export function emptyMemory(): MemoryByFormat {
+  return { asStored: 0, f32: 0, f16: 0, int8: 0, hfBitnet: 0, tq2_0: 0, tq1_0: 0, i2_s: 0, ideal: 0 };
+}
+
+/** Add one tensor to running totals. */
+export function addToMemory(total: MemoryByFormat, t: MemoryInput): void {
+  total.asStored += t.bytes;
+  if (t.isScale) return;
+  if (!t.quantized) {
+    total.f32 += t.bytes;
+    total.f16 += t.bytes;
+    total.int8 += t.bytes;
+    total.hfBitnet += t.bytes;
+    total.tq2_0 += t.bytes;
+    total.tq1_0 += t.bytes;
+    total.i2_s += t.bytes;
+    total.ideal += t.bytes;
+    return;
+  }
+  const q = quantizedWeightBytes(t.shape, t.params);
+  total.f32 += q.f32;
+  total.f16 += q.f16;
+  total.int8 += q.int8;
+  total.hfBitnet += q.hfBitnet;
+  total.tq2_0 += q.tq2_0;
+  total.tq1_0 += q.tq1_0;
+  total.i2_s += q.i2_s;
+  total.ideal += q.ideal;
+}
+
+export function memoryModel(tensors: readonly MemoryInput[]): MemoryByFormat {
+  const total = emptyMemory();
+  for (const t of tensors) addToMemory(total, t);
+  return total;
+}
