@@ -1,0 +1,93 @@
+import { diffCheckpoints, type CheckpointDiff } from '../../core/analysis/diff.js';
+import { BitnetLabError } from '../../core/errors.js';
+import { openCheckpoint } from '../../core/formats/open.js';
+import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
+import { listOption, parseCommandArgs } from '../args.js';
+import type { CliCommand } from '../command.js';
+import { renderTable } from '../format/table.js';
+import { createProgressBar } from '../progressBar.js';
+
+export const diff: CliCommand = {
+  name: 'diff',
+  summary: 'compare two checkpoints: ternary flip rate, change in γ and sparsity, per tensor and per layer',
+  usage: `usage: bitnet-lab diff <a> <b> [options]
+
+  For every quantizable tensor present in both with the same shape (HF and
+  llama.cpp names are matched to each other): the share of ternary codes that
+  differ, γ before/after and the change in the share of zeros. Stored ternary
+  tensors (HF packed, TQ1_0, TQ2_0, I2_S) use their stored codes; others are
+  quantized with --method.
+
+options:
+  --method M            absmean (default) | median | sign
+  --include PATTERN     also compare tensors matching (repeatable)
+  --exclude PATTERN     skip tensors matching (repeatable)
+  --json                print the full comparison as JSON
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('diff', argv, {
+      method: { type: 'string', default: 'absmean' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 2) throw new BitnetLabError('usage', 'diff: give two checkpoints (see bitnet-lab diff --help)');
+    const method = String(values.method);
+    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `diff: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
+    const a = await openCheckpoint(positionals[0]!);
+    try {
+      const b = await openCheckpoint(positionals[1]!);
+      const bar = createProgressBar(io, 'comparing');
+      try {
+        const result = await diffCheckpoints(a, b, {
+          method,
+          include: listOption(values.include),
+          exclude: listOption(values.exclude),
+          signal: io.signal,
+          onProgress: bar.update,
+        });
+        bar.done();
+        io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiff(result));
+        return 0;
+      } finally {
+        bar.done();
+        await b.close();
+      }
+    } finally {
+      await a.close();
+    }
+  },
+};
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+
+export function renderDiff(d: CheckpointDiff): string {
+  const table = renderTable(d.tensors, [
+    { title: 'tensor', maxWidth: 56, value: (t) => t.name },
+    { title: 'params', align: 'right', value: (t) => String(t.params) },
+    { title: 'flips', align: 'right', value: (t) => pct(t.flipRate) },
+    { title: 'γ a', align: 'right', value: (t) => t.gammaA.toPrecision(4) },
+    { title: 'γ b', align: 'right', value: (t) => t.gammaB.toPrecision(4) },
+    { title: 'Δγ', align: 'right', value: (t) => `${(100 * t.relDeltaGamma).toFixed(2)} %` },
+    { title: 'zeros a→b', align: 'right', value: (t) => `${pct(t.sparsityA)} → ${pct(t.sparsityB)}` },
+  ]);
+  const lines = [
+    `a: ${d.fileA} (${d.formatA})`,
+    `b: ${d.fileB} (${d.formatB})`,
+    `${d.totals.tensors} tensors compared, ${d.totals.params} weights: ${pct(d.totals.flipRate)} of ternary codes differ (method ${d.method} where not stored ternary)`,
+    '',
+    table.trimEnd(),
+  ];
+  if (d.perLayer.length > 0) {
+    lines.push('', renderTable(d.perLayer, [
+      { title: 'layer', align: 'right', value: (l) => String(l.layer) },
+      { title: 'flips', align: 'right', value: (l) => pct(l.flipRate) },
+      { title: 'mean Δγ', align: 'right', value: (l) => `${(100 * l.meanRelDeltaGamma).toFixed(2)} %` },
+      { title: 'Δzeros', align: 'right', value: (l) => pct(l.deltaSparsity) },
+    ]).trimEnd());
+  }
+  if (d.onlyInA.length + d.onlyInB.length > 0) lines.push('', `only in a: ${d.onlyInA.length} tensors, only in b: ${d.onlyInB.length}`);
+  for (const m of d.shapeMismatch) lines.push(`shape differs: ${m.name} [${m.shapeA.join(', ')}] vs [${m.shapeB.join(', ')}]`);
+  for (const e of d.errors) lines.push(`error: ${e.name}: ${e.error}`);
+  return `${lines.join('\n')}\n`;
+}

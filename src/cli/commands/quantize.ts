@@ -1,0 +1,95 @@
+import { quantizeCheckpoint, isQuantizeFormat, QUANTIZE_FORMATS, type QuantizeSummary } from '../../core/convert/quantize.js';
+import { BitnetLabError } from '../../core/errors.js';
+import { openCheckpoint } from '../../core/formats/open.js';
+import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
+import { listOption, parseCommandArgs } from '../args.js';
+import type { CliCommand } from '../command.js';
+import { createProgressBar } from '../progressBar.js';
+
+export const quantize: CliCommand = {
+  name: 'quantize',
+  summary: 'write a ternary checkpoint other tools load (HF BitNet packed, GGUF TQ1_0/TQ2_0/I2_S) or a fake-quantized one',
+  usage: `usage: bitnet-lab quantize <checkpoint> -o <out> --format F [options]
+
+  <checkpoint>          safetensors (single or sharded, F32/F16/BF16), GGUF, HF BitNet
+                        packed or tfjs model.json — anything \`inspect\` opens
+
+formats:
+  hf-bitnet             Hugging Face transformers BitNet: U8 weights packed 4 per byte
+                        along dim 0 + weight_scale = 1/γ (BitLinear convention); <out>
+                        is a folder (model.safetensors inside) or a .safetensors path;
+                        config.json gets quantization_config when the input has one
+  gguf-tq2_0            GGUF v3, BitLinear weights as llama.cpp TQ2_0 (2.06 bits/weight)
+  gguf-tq1_0            GGUF v3, llama.cpp TQ1_0 (1.69 bits/weight)
+  gguf-i2_s             GGUF v3, bitnet.cpp I2_S (2 bits/weight, x86 layout, type 36)
+  fake-quant            safetensors with each weight replaced by Q·γ in its own dtype
+
+  TQ formats need rows whose length is a multiple of 256; other rows are refused
+  (exclude those tensors, or use gguf-i2_s / hf-bitnet), never padded.
+  GGUF outputs use llama.cpp tensor names (blk.N.attn_q.weight, …) and hold
+  tensors only: no tokenizer or hyper-parameters.
+
+options:
+  -o, --out PATH        output file or folder (written atomically)
+  --format F            ${QUANTIZE_FORMATS.join(' | ')}
+  --method M            absmean (BitNet b1.58, default) | median | sign
+  --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
+  --exclude PATTERN     keep tensors matching in high precision (repeatable)
+  --json                print the summary as JSON
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('quantize', argv, {
+      out: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      method: { type: 'string', default: 'absmean' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 1) throw new BitnetLabError('usage', 'quantize: give exactly one input checkpoint (see bitnet-lab quantize --help)');
+    if (typeof values.out !== 'string' || values.out.length === 0) throw new BitnetLabError('usage', 'quantize: -o <out> is required');
+    const format = String(values.format ?? '');
+    if (!isQuantizeFormat(format)) throw new BitnetLabError('usage', `quantize: --format must be one of ${QUANTIZE_FORMATS.join(', ')}`);
+    const method = String(values.method);
+    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `quantize: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
+
+    const source = await openCheckpoint(positionals[0]!);
+    const bar = createProgressBar(io, 'quantizing');
+    try {
+      const summary = await quantizeCheckpoint(source, {
+        out: values.out,
+        format,
+        method,
+        include: listOption(values.include),
+        exclude: listOption(values.exclude),
+        signal: io.signal,
+        onProgress: bar.update,
+      });
+      bar.done();
+      io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+      return 0;
+    } finally {
+      bar.done();
+      await source.close();
+    }
+  },
+};
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+export function renderSummary(s: QuantizeSummary): string {
+  const lines = [
+    `wrote ${s.outputs.join(' + ')}`,
+    `format ${s.format}, method ${s.method}: ${s.quantizedTensors} of ${s.tensorsWritten} tensors quantized`,
+    `${mb(s.bytesIn)} in → ${mb(s.bytesOut)} out (${s.memorySavedFactor.toFixed(2)}× smaller) in ${s.seconds.toFixed(1)} s`,
+  ];
+  if (s.kept.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const k of s.kept) byReason.set(k.reason, (byReason.get(k.reason) ?? 0) + 1);
+    lines.push(`kept in high precision: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(', ')}`);
+  }
+  if (s.dropped.length > 0) lines.push(`left out: ${s.dropped.length} non-numeric tensors (${s.dropped[0]!.reason})`);
+  return `${lines.join('\n')}\n`;
+}

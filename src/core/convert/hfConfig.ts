@@ -1,0 +1,53 @@
+/**
+ * config.json for an HF BitNet output: the input's config with a
+ * quantization_config transformers' BitNet quantizer accepts
+ * (BitNetQuantConfig; bitnet-reference.md §4a). We store weight_scale = 1/γ,
+ * so linear_class is "bitlinear" (W = Q / weight_scale) — the convention
+ * readers also assume when there is no config at all, so a packed file means
+ * the same thing with or without this config next to it. Linear layers we kept in high precision are listed in
+ * modules_to_not_convert, otherwise transformers would expect packed weights there.
+ */
+import { readFile } from 'node:fs/promises';
+import { BitnetLabError } from '../errors.js';
+
+export const HF_LINEAR_CLASS = 'bitlinear';
+/** Recorded in the safetensors metadata so the file documents itself. */
+export const HF_SCALE_NOTE = 'weight_scale = 1/gamma (BitLinear: W = Q / weight_scale)';
+
+export async function readJsonConfig(path: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new BitnetLabError('header', `config.json is not valid: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+  }
+}
+
+export function bitnetConfig(input: Record<string, unknown>, keptLinearModules: string[]): Record<string, unknown> {
+  const notConvert = [...new Set(['lm_head', ...keptLinearModules])].sort();
+  return {
+    ...input,
+    quantization_config: {
+      quant_method: 'bitnet',
+      linear_class: HF_LINEAR_CLASS,
+      quantization_mode: 'offline',
+      modules_to_not_convert: notConvert,
+    },
+  };
+}
+
+/** The config's torch_dtype as a safetensors dtype, if it names a float type. */
+export function configDtype(config: Record<string, unknown> | undefined): 'F32' | 'F16' | 'BF16' | undefined {
+  const d = config?.['torch_dtype'] ?? config?.['dtype'];
+  if (d === 'bfloat16') return 'BF16';
+  if (d === 'float16') return 'F16';
+  if (d === 'float32') return 'F32';
+  return undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * bitnet.cpp I2_S (type 36 in the microsoft/BitNet llama.cpp fork; x86
+ * ACT_PARALLEL layout of src/ggml-bitnet-mad.cpp `quantize_i2_s`;
+ * bitnet-reference.md §4c). 2 bits per weight over the flattened tensor in
+ * 128-element blocks of 32 bytes: byte 32b+gp holds elements 128b+gp,
+ * +32, +64, +96 in bits (7:6), (5:4), (3:2), (1:0) — most significant first,
+ * the reverse of TQ2_0. Codes −1→0, 0→1, +1→2 (3 reads as 0, as the fork's
+ * map2bit table does). One float32 scale γ for the whole tensor sits right
+ * after the n/4 packed bytes, then 28 bytes of padding: n/4 + 32 bytes total.
+ *
+ * The ARM layout (QK = 64) is a different byte order; we read and write only
+ * the x86 one and say so in tensor notes.
+ */
+export const I2S_BLOCK_ELEMS = 128;
+
+export function i2sDataBytes(n: number): number {
+  return n / 4 + 32;
+}
+
+/** Fork's map2bit {−1, 0, +1, 0} for codes 0..3. */
+const MAP2BIT = new Int8Array([-1, 0, 1, 0]);
+
+export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint8Array): Uint8Array {
+  const bytes = out ?? new Uint8Array(i2sDataBytes(n));
+  bytes.fill(0, 0, i2sDataBytes(n));
+  for (let b = 0; b < n / 128; b++) {
+    const x = 128 * b;
+    const o = 32 * b;
+    for (let gp = 0; gp < 32; gp++) {
+      bytes[o + gp] =
+        ((codes[x + gp]! + 1) << 6) |
+        ((codes[x + 32 + gp]! + 1) << 4) |
+        ((codes[x + 64 + gp]! + 1) << 2) |
+        (codes[x + 96 + gp]! + 1);
+    }
+  }
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setFloat32(n / 4, scale, true);
+  return bytes;
+}
+
+/** Decodes trits of 128-element blocks [firstBlock, firstBlock + nBlocks) from packed bytes starting at block `firstBlock`'s byte 0 = src[srcOffset]. */
+export function decodeI2sCodes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + 32 * b;
+    const x = codeOffset + 128 * b;
+    for (let gp = 0; gp < 32; gp++) {
+      const v = src[s + gp]!;
+      codes[x + gp] = MAP2BIT[v >> 6]!;
+      codes[x + 32 + gp] = MAP2BIT[(v >> 4) & 3]!;
+      codes[x + 64 + gp] = MAP2BIT[(v >> 2) & 3]!;
+      codes[x + 96 + gp] = MAP2BIT[v & 3]!;
+    }
+  }
+}
+
+export function decodeI2s(src: Uint8Array, srcOffset: number, nBlocks: number, scale: number, out: Float32Array, outOffset: number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + 32 * b;
+    const x = outOffset + 128 * b;
+    for (let gp = 0; gp < 32; gp++) {
+      const v = src[s + gp]!;
+      out[x + gp] = MAP2BIT[v >> 6]! * scale;
+      out[x + 32 + gp] = MAP2BIT[(v >> 4) & 3]! * scale;
+      out[x + 64 + gp] = MAP2BIT[(v >> 2) & 3]! * scale;
+      out[x + 96 + gp] = MAP2BIT[v & 3]! * scale;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * GGML TQ1_0 (type 34; ggml-common.h `block_tq1_0`, ggml-quants.c
+ * `quantize_row_tq1_0_ref`; bitnet-reference.md §4b): 256 weights in 54 bytes
+ * = qs[48] | qh[4] | d (fp16). Five trits per byte as a base-3 fixed-point
+ * fraction: q = Σ code_n·3^(4−n) (first trit most significant), byte =
+ * ⌈q·256/243⌉; trit n comes back as ((byte·3^n) mod 256)·3 >> 8.
+ *   qs[0..31]:  byte m holds elements 32n + m        (n = 0..4) → 0..159
+ *   qs[32..47]: byte 32+m holds elements 160 + 16n + m (n = 0..4) → 160..239
+ *   qh[0..3]:   byte j holds elements 240 + 4n + j  (n = 0..3, then an implicit 0 trit)
+ */
+export const TQ1_0_BLOCK_ELEMS = 256;
+export const TQ1_0_BLOCK_BYTES = 54;
+
+const POW3 = [1, 3, 9, 27, 81, 243];
+
+/** Base-3 fixed point: the smallest byte whose decode reproduces every digit of q (0 ≤ q ≤ 242). */
+export function tq1EncodeByte(q: number): number {
+  return Math.floor((q * 256 + 242) / 243);
+}
+
+/** Digit n (0 = most significant) of a fixed-point byte. The & 0xff is ggml's uint8 wrap-around. */
+export function tq1DecodeDigit(byte: number, n: number): number {
+  return (((byte * POW3[n]!) & 0xff) * 3) >> 8;
+}
+
+export function encodeTq1_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const x = codeOffset + b * 256;
+    const o = outOffset + b * 54;
+    for (let m = 0; m < 32; m++) {
+      let q = 0;
+      for (let n = 0; n < 5; n++) q = q * 3 + codes[x + 32 * n + m]! + 1;
+      out[o + m] = tq1EncodeByte(q);
+    }
+    for (let m = 0; m < 16; m++) {
+      let q = 0;
+      for (let n = 0; n < 5; n++) q = q * 3 + codes[x + 160 + 16 * n + m]! + 1;
+      out[o + 32 + m] = tq1EncodeByte(q);
+    }
+    for (let j = 0; j < 4; j++) {
+      let q = 0;
+      for (let n = 0; n < 4; n++) q = q * 3 + codes[x + 240 + 4 * n + j]! + 1;
+      out[o + 48 + j] = tq1EncodeByte(q * 3);
+    }
+    out[o + 52] = dBits & 0xff;
+    out[o + 53] = dBits >>> 8;
+  }
+}
+
+function forEachBlockTrit(src: Uint8Array, s: number, put: (index: number, trit: number) => void): void {
+  for (let n = 0; n < 5; n++) {
+    const p = POW3[n]!;
+    for (let m = 0; m < 32; m++) put(32 * n + m, ((((src[s + m]! * p) & 0xff) * 3) >> 8) - 1);
+    for (let m = 0; m < 16; m++) put(160 + 16 * n + m, ((((src[s + 32 + m]! * p) & 0xff) * 3) >> 8) - 1);
+  }
+  for (let n = 0; n < 4; n++) {
+    const p = POW3[n]!;
+    for (let j = 0; j < 4; j++) put(240 + 4 * n + j, ((((src[s + 48 + j]! * p) & 0xff) * 3) >> 8) - 1);
+  }
+}
+
+export function decodeTq1_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + b * 54;
+    const x = codeOffset + b * 256;
+    forEachBlockTrit(src, s, (i, t) => {
+      codes[x + i] = t;
+    });
+    if (dBits) dBits[dOffset + b] = src[s + 52]! | (src[s + 53]! << 8);
+  }
+}
+
+export function decodeTq1_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + b * 54;
+    const x = outOffset + b * 256;
+    const d = half(src[s + 52]! | (src[s + 53]! << 8));
+    forEachBlockTrit(src, s, (i, t) => {
+      out[x + i] = t * d;
+    });
+  }
+}

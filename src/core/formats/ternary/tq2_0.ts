@@ -1,0 +1,66 @@
+/**
+ * GGML TQ2_0 (type 35; ggml-common.h `block_tq2_0`, bitnet-reference.md §4b):
+ * 256 weights in 66 bytes = qs[64] | d (IEEE fp16, last). Within each
+ * 128-element half c, byte 32c+m holds elements 128c + 32n + m for n = 0..3 in
+ * bits (2n+1:2n); stored code = trit + 1; value = (code − 1)·d.
+ */
+export const TQ2_0_BLOCK_ELEMS = 256;
+export const TQ2_0_BLOCK_BYTES = 66;
+
+/** Encodes `nBlocks` blocks of trits starting at codes[codeOffset]; every block gets the same fp16 scale bits. */
+export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const x = codeOffset + b * 256;
+    const o = outOffset + b * 66;
+    for (let c = 0; c < 2; c++) {
+      const xc = x + 128 * c;
+      const oc = o + 32 * c;
+      for (let m = 0; m < 32; m++) {
+        out[oc + m] =
+          (codes[xc + m]! + 1) |
+          ((codes[xc + 32 + m]! + 1) << 2) |
+          ((codes[xc + 64 + m]! + 1) << 4) |
+          ((codes[xc + 96 + m]! + 1) << 6);
+      }
+    }
+    out[o + 64] = dBits & 0xff;
+    out[o + 65] = dBits >>> 8;
+  }
+}
+
+/**
+ * Decodes stored codes (trit = code − 1; code 3 would read as +2 — ggml does the
+ * same, and our writer never produces it) and per-block fp16 bits.
+ */
+export function decodeTq2_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + b * 66;
+    const x = codeOffset + b * 256;
+    for (let c = 0; c < 2; c++) {
+      for (let n = 0; n < 4; n++) {
+        const shift = 2 * n;
+        const xo = x + 128 * c + 32 * n;
+        const so = s + 32 * c;
+        for (let m = 0; m < 32; m++) codes[xo + m] = ((src[so + m]! >> shift) & 3) - 1;
+      }
+    }
+    if (dBits) dBits[dOffset + b] = src[s + 64]! | (src[s + 65]! << 8);
+  }
+}
+
+/** Dequantizes into floats; `half` converts fp16 bits to a number. */
+export function decodeTq2_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
+  for (let b = 0; b < nBlocks; b++) {
+    const s = srcOffset + b * 66;
+    const x = outOffset + b * 256;
+    const d = half(src[s + 64]! | (src[s + 65]! << 8));
+    for (let c = 0; c < 2; c++) {
+      for (let n = 0; n < 4; n++) {
+        const shift = 2 * n;
+        const xo = x + 128 * c + 32 * n;
+        const so = s + 32 * c;
+        for (let m = 0; m < 32; m++) out[xo + m] = (((src[so + m]! >> shift) & 3) - 1) * d;
+      }
+    }
+  }
+}
