@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Everything the test suite needs on a fresh Debian/Ubuntu machine:
+#  - Debian's Chromium (webview tests, and the browser that drives VS Code),
+#  - the headers VS Code's server build compiles against,
+#  - node modules (npm ci),
+#  - VS Code's server build (code-server) for the real-VS-Code tests, cached.
+# Safe to re-run: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    echo "setup: installing ${missing[*]} from Debian's packages"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install ${missing[*]} (no apt-get here)" >&2
+    exit 1
+  fi
+fi
+
+echo "setup: npm ci"
+npm ci --no-audit --no-fund
+
+if [[ -f scripts/install-code-server.sh ]]; then
+  bash scripts/install-code-server.sh
+fi
+echo "setup: done"

