@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureResidentMemory, MAX_PROBE_FP32_BYTES } from '../../../src/core/analysis/residentMemory.js';
+// @ts-expect-error plain .mjs build script without type declarations
+import buildKernels from '../../../scripts/build-kernels.mjs';
+
+const root = join(__dirname, '../../..');
+let probe: string;
+let dist: string;
+
+beforeAll(async () => {
+  // Inside the repository, so the probe resolves @tensorflow/* from node_modules.
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  dist = mkdtempSync(join(root, 'dist', 'probe-'));
+  await buildKernels({ root, dist });
+  probe = join(dist, 'rssProbe.js');
+});
+afterAll(() => {
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
+describe('measured resident memory of a forward pass (child processes)', () => {
+  it('sees at least the FP32 weight bytes resident, and far less for packed ternary', async () => {
+    const layers = [{ out: 2048, in: 2048 }, { out: 2048, in: 2048 }];
+    const weights = 4 * 2 * 2048 * 2048; // 33.5 MB of float32
+    const { result, reason } = await measureResidentMemory(layers, { probePath: probe });
+    expect(reason).toBeUndefined();
+    expect(result!.fp32.deltaBytes).toBeGreaterThan(0.9 * weights);
+    // 2-bit planes are 1/16 of float32: 2 MiB here, plus the kernel's wasm memory.
+    expect(result!.ternary.deltaBytes).toBeLessThan(weights / 4);
+    expect(result!.ternary.backend).toBe('wasm-simd');
+  }, 60_000);
+
+  it('declines, with a reason, when the FP32 side would not fit the tfjs-wasm heap or the probe is missing', async () => {
+    const big = await measureResidentMemory([{ out: 65536, in: 65536 }], { probePath: probe });
+    expect(big.result).toBeNull();
+    expect(big.reason).toMatch(/GiB/);
+    expect(4 * 65536 * 65536).toBeGreaterThan(MAX_PROBE_FP32_BYTES);
+    const tiny = await measureResidentMemory([{ out: 4, in: 4 }], { probePath: probe });
+    expect(tiny.result).toBeNull();
+    expect(tiny.reason).toMatch(/too small/);
+    const missing = await measureResidentMemory([{ out: 2048, in: 4096 }], { probePath: join(root, 'no-such-probe.js') });
+    expect(missing.result).toBeNull();
+    expect(missing.reason).toMatch(/probe failed/);
+  });
+});
