@@ -1,0 +1,89 @@
+/**
+ * A small, plain-data window into the host for the integration tests (run
+ * inside the extension host): tree contents as labels, job states, the job
+ * process's pid and a way to kill it, inspector timings.
+ */
+import * as vscode from 'vscode';
+import type { TrackedJob } from './jobTracker.js';
+import type { Services } from './services.js';
+import type { CheckpointNode, CheckpointsTreeProvider } from './views/checkpointsTree.js';
+import type { SummaryInput } from './views/summaryHtml.js';
+import type { SummaryViewProvider } from './views/summaryView.js';
+
+export interface TreeSnapshot {
+  label: string;
+  description?: string;
+  command?: { command: string; arguments?: unknown[] };
+  children?: TreeSnapshot[];
+}
+
+export interface ModelSnapshot {
+  path: string;
+  phase: string;
+  failure?: { code: string; message: string };
+  tensors: number;
+  analysedTensors: number;
+  openMs?: number;
+  cached: boolean;
+}
+
+export interface TestingApi {
+  checkpointsTree(): Promise<TreeSnapshot[]>;
+  jobs(): Array<Omit<TrackedJob, 'cancel'>>;
+  models(): ModelSnapshot[];
+  /** Wait until the checkpoint's latest analysis has finished. */
+  whenIdle(path: string): Promise<ModelSnapshot | undefined>;
+  jobProcessPid(): number | undefined;
+  jobProcessSpawns(): number;
+  killJobProcess(): boolean;
+  inspectorSessions(path: string): Array<{ ready: boolean; posted: number; visible: boolean }>;
+  summary(): SummaryInput | undefined;
+}
+
+export function createTestingApi(parts: { services: Services; checkpointsTree: CheckpointsTreeProvider; summary: SummaryViewProvider }): TestingApi {
+  const { services: s, checkpointsTree, summary } = parts;
+
+  const snapshotModel = (path: string): ModelSnapshot | undefined => {
+    const m = s.registry.get(path);
+    if (!m) return undefined;
+    const list = m.tensorList();
+    return {
+      path: m.path,
+      phase: m.phase,
+      failure: m.failure ? { code: m.failure.code, message: m.failure.message } : undefined,
+      tensors: list.length,
+      analysedTensors: list.filter((t) => t.stats !== null).length,
+      openMs: m.openMs,
+      cached: m.lastCached,
+    };
+  };
+
+  const walk = async (node?: CheckpointNode): Promise<TreeSnapshot[]> => {
+    const children = checkpointsTree.getChildren(node);
+    return Promise.all(
+      children.map(async (child) => {
+        const item = checkpointsTree.getTreeItem(child);
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        const snap: TreeSnapshot = { label, description: typeof item.description === 'string' ? item.description : undefined };
+        if (item.command) snap.command = { command: item.command.command, arguments: item.command.arguments };
+        if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) snap.children = await walk(child);
+        return snap;
+      }),
+    );
+  };
+
+  return {
+    checkpointsTree: () => walk(),
+    jobs: () => s.tracker.list().map(({ cancel: _cancel, ...rest }) => ({ ...rest })),
+    models: () => s.registry.list().map((m) => snapshotModel(m.path)!),
+    whenIdle: async (path) => {
+      await s.registry.get(path)?.whenIdle();
+      return snapshotModel(path);
+    },
+    jobProcessPid: () => s.jobs.pid,
+    jobProcessSpawns: () => s.jobs.spawnCount,
+    killJobProcess: () => s.jobs.killProcess('SIGKILL'),
+    inspectorSessions: (path) => s.inspector.sessionsFor(path).map((x) => ({ ready: x.isReady, posted: x.posted, visible: x.panel.visible })),
+    summary: () => summary.current(),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The real engine, bound for the job process. This is the only file of the
+ * job side that names engine modules; a job kind without an engine function
+ * (fine-tuning an arbitrary checkpoint, in this build) is absent from `extra`
+ * and fails as "not available in this build".
+ */
+import { analyzeCheckpoint, headerReport } from '../core/analysis/analyze.js';
+import { compareCheckpoint } from '../core/analysis/compare.js';
+import { diffCheckpoints } from '../core/analysis/diff.js';
+import { PROCESS_NODES } from '../core/analysis/energy.js';
+import { energyOfCheckpoint } from '../core/analysis/energyCheckpoint.js';
+import { BACKEND_PREFERENCES } from '../core/backend.js';
+import { isQuantizeFormat, quantizeCheckpoint, type QuantizeFormat } from '../core/convert/quantize.js';
+import { BitnetLabError } from '../core/errors.js';
+import { openCheckpoint } from '../core/formats/open.js';
+import type { CheckpointSource } from '../core/formats/types.js';
+import { defaultTrainConfig } from '../core/nn/config.js';
+import { trainRun } from '../core/nn/trainer.js';
+import { QUANT_METHODS } from '../core/quant/types.js';
+import type { Engine } from './engineTypes.js';
+import { num, oneOf, str, strings } from './engineOptions.js';
+
+async function withSource<T>(path: string, use: (s: CheckpointSource) => Promise<T>): Promise<T> {
+  const source = await openCheckpoint(path);
+  try {
+    return await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** 'tq2_0' is accepted for 'gguf-tq2_0' (the names users see in llama.cpp). */
+export function quantizeFormatOf(name: string | undefined): QuantizeFormat {
+  if (name !== undefined && isQuantizeFormat(name)) return name;
+  if (name !== undefined && isQuantizeFormat(`gguf-${name}`)) return `gguf-${name}` as QuantizeFormat;
+  throw new BitnetLabError('usage', `unknown ternary format "${name ?? ''}" (choose hf-bitnet, tq2_0, tq1_0, i2_s, fake-quant)`);
+}
+
+export const engine: Engine = {
+  openCheckpoint: (path) => openCheckpoint(path),
+  headerReport: async (source, settings) =>
+    headerReport(source, settings ? { method: settings.method, include: settings.include, exclude: settings.exclude } : {}),
+  analyze: (source, call) =>
+    analyzeCheckpoint(source, {
+      method: call.settings.method,
+      include: call.settings.include,
+      exclude: call.settings.exclude,
+      bins: call.settings.bins,
+      only: call.settings.only,
+      signal: call.signal,
+      onProgress: call.onProgress,
+      onTensor: call.onTensor,
+    }),
+  extra: {
+    quantize: (r, run) =>
+      withSource(r.input, (source) =>
+        quantizeCheckpoint(source, {
+          out: r.output,
+          format: quantizeFormatOf(str(r.options, 'format')),
+          method: oneOf(r.options, 'method', QUANT_METHODS),
+          include: strings(r.options, 'include'),
+          exclude: strings(r.options, 'exclude'),
+          ...run,
+        }),
+      ),
+    compare: (r, run) =>
+      withSource(r.path, (source) =>
+        compareCheckpoint(source, {
+          backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES),
+          include: strings(r.options, 'include'),
+          exclude: strings(r.options, 'exclude'),
+          seed: num(r.options, 'seed'),
+          timeBudgetMs: num(r.options, 'timeBudgetMs'),
+          node: oneOf(r.options, 'node', PROCESS_NODES),
+          ...run,
+        }),
+      ),
+    diff: (r, run) =>
+      withSource(r.a, (a) =>
+        withSource(r.b, (b) =>
+          diffCheckpoints(a, b, {
+            method: oneOf(r.options, 'method', QUANT_METHODS),
+            include: strings(r.options, 'include'),
+            exclude: strings(r.options, 'exclude'),
+            ...run,
+          }),
+        ),
+      ),
+    energy: (r, run) => {
+      if (r.path === undefined) throw new BitnetLabError('usage', 'the energy report needs a checkpoint: open one in the inspector first');
+      return withSource(r.path, (source) =>
+        energyOfCheckpoint(source, {
+          node: oneOf(r.options, 'node', PROCESS_NODES),
+          tokens: num(r.options, 'tokens'),
+          include: strings(r.options, 'include'),
+          exclude: strings(r.options, 'exclude'),
+          ...run,
+        }),
+      );
+    },
+    train: (r, run) => {
+      const model = oneOf(r.options, 'model', ['mlp', 'lm'] as const) ?? 'mlp';
+      const config = defaultTrainConfig(model, str(r.options, 'data') ?? (model === 'mlp' ? 'mnist' : ''));
+      config.steps = num(r.options, 'steps') ?? config.steps;
+      config.seed = num(r.options, 'seed') ?? config.seed;
+      config.batchSize = num(r.options, 'batchSize') ?? config.batchSize;
+      config.weightMethod = oneOf(r.options, 'method', QUANT_METHODS) ?? config.weightMethod;
+      return trainRun(config, { backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES), out: str(r.options, 'out'), ...run });
+    },
+  },
+};

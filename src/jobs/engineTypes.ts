@@ -1,0 +1,28 @@
+/**
+ * What the job process needs from the engine, as an interface, so the message
+ * loop can be tested with a fake engine and the real binding (engine.ts) is
+ * the only file that names engine modules.
+ */
+import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
+import type { CheckpointSource } from '../core/formats/types.js';
+import type { RunOptions } from '../core/progress.js';
+import type { JobRequest } from '../protocol/jobs.js';
+import type { AnalyzeJobSettings } from '../protocol/jobs.js';
+
+export interface AnalyzeCall extends RunOptions {
+  settings: AnalyzeJobSettings;
+  /** Called once per finished tensor so the host can stream rows. */
+  onTensor: (t: TensorReport) => void;
+}
+
+/** Jobs beyond open/analyze: present only when this build carries the engine module. */
+export type ExtraJobKind = Exclude<JobRequest['kind'], 'open' | 'analyze'>;
+export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: RunOptions) => Promise<unknown>;
+export type ExtraJobs = { [K in ExtraJobKind]?: ExtraJob<K> };
+
+export interface Engine {
+  openCheckpoint(path: string): Promise<CheckpointSource>;
+  headerReport(source: CheckpointSource, settings: AnalyzeJobSettings | undefined): Promise<CheckpointReport>;
+  analyze(source: CheckpointSource, call: AnalyzeCall): Promise<CheckpointReport>;
+  extra: ExtraJobs;
+}
