@@ -23,6 +23,7 @@ export function createProgressBar(io: CliIo, title: string, now: () => number = 
   let lastDraw = 0;
   let drawn = false;
   let last: ProgressEvent | undefined;
+  let finished = false;
 
   const draw = (e: ProgressEvent): void => {
     const t = now();
@@ -40,6 +41,8 @@ export function createProgressBar(io: CliIo, title: string, now: () => number = 
       draw(e);
     },
     done() {
+      if (finished) return;
+      finished = true;
       if (drawn && io.interactive) io.stderr('\r\x1b[2K');
       else if (drawn && last && !io.interactive) io.stderr(`${formatLine(title, { ...last, done: last.total }, (now() - started) / 1000)}\n`);
     },

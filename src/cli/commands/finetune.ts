@@ -42,12 +42,18 @@ export const finetune: CliCommand = {
     if (values.lr2 !== undefined) recipe.secondPeakLr = floatOption('finetune', 'lr2', values.lr2, 5e-4);
     const out = resolve(values.out !== undefined ? String(values.out) : defaultOutDir('finetune'));
     const bar = createProgressBar(io, 'fine-tuning');
+    // done() prints a final line on pipes: call it exactly once.
+    let closed = false;
+    const closeBar = (): void => {
+      if (!closed) bar.done();
+      closed = true;
+    };
     try {
       const r = await finetuneRun(resolve(positionals[0]!), {
         data, steps, recipe,
         ...(values.batch !== undefined ? { batchSize: intOption('finetune', 'batch', values.batch, 1, 1) } : {}),
       }, { backend, out, signal: io.signal, onProgress: bar.update });
-      bar.done();
+      closeBar();
       if (values.json) {
         io.stdout(`${JSON.stringify({ checkpoint: r.checkpoint, family: r.family, backend: r.backend, metricName: r.metricName, before: r.before, after: r.after, config: r.config })}\n`);
       } else {
@@ -60,7 +66,7 @@ export const finetune: CliCommand = {
       }
       return 0;
     } finally {
-      bar.done();
+      closeBar();
     }
   },
 };

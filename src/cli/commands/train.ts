@@ -78,9 +78,15 @@ export const train: CliCommand = {
     const out = resolve(values.out !== undefined ? String(values.out) : resume ?? defaultOutDir(model));
 
     const bar = createProgressBar(io, resume ? 'resuming' : `training ${model}`);
+    // done() prints a final line on pipes: call it exactly once.
+    let closed = false;
+    const closeBar = (): void => {
+      if (!closed) bar.done();
+      closed = true;
+    };
     try {
       const r = await trainRun(c, { backend, out, resume, signal: io.signal, onProgress: bar.update });
-      bar.done();
+      closeBar();
       if (values.json) {
         io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs })}\n`);
       } else {
@@ -93,7 +99,7 @@ export const train: CliCommand = {
       }
       return 0;
     } finally {
-      bar.done();
+      closeBar();
     }
   },
 };

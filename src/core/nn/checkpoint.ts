@@ -1,0 +1,129 @@
+/**
+ * Training checkpoints as safetensors (F32 latent weights):
+ *   <run>.safetensors        model weights, PyTorch layout ([out, in] for linear
+ *                            weights, as nn.Linear and transformers store them),
+ *                            run config and step in __metadata__
+ *   <run>.optim.safetensors  Adam moments ("m.<name>", "v.<name>") + step, for resume
+ * Both go through the formats layer's atomic writer: a cancel or crash never
+ * leaves a partial file, and each file is complete or absent.
+ */
+import { BitnetLabError } from '../errors.js';
+import { openCheckpoint } from '../formats/open.js';
+import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
+import { isMatrixWeight, type ParamSpec } from './params.js';
+
+export const CHECKPOINT_FORMAT = 'bitnet-lab-train/1';
+/** __metadata__ keys. */
+export const META = {
+  format: 'bitnet_lab.format',
+  config: 'bitnet_lab.config',
+  run: 'bitnet_lab.run',
+  step: 'bitnet_lab.step',
+  family: 'bitnet_lab.family',
+  architecture: 'bitnet_lab.architecture',
+} as const;
+
+/** [rows, cols] row-major → [cols, rows]. */
+export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
+
+/** In-memory [in, out] → file [out, in] for linear weights; other tensors unchanged. */
+function toFile(spec: ParamSpec, v: Float32Array): { shape: number[]; data: Float32Array } {
+  if (isMatrixWeight(spec.kind)) return { shape: [spec.shape[1]!, spec.shape[0]!], data: transpose2d(v, spec.shape[0]!, spec.shape[1]!) };
+  return { shape: spec.shape.slice(), data: v };
+}
+
+export function fileShape(spec: ParamSpec): number[] {
+  return isMatrixWeight(spec.kind) ? [spec.shape[1]!, spec.shape[0]!] : spec.shape.slice();
+}
+
+export async function saveTensors(
+  path: string,
+  specs: readonly ParamSpec[],
+  values: ReadonlyMap<string, Float32Array>,
+  metadata: Record<string, string>,
+  signal?: AbortSignal,
+  prefixes: readonly string[] = [''],
+): Promise<void> {
+  const tensors: TensorData[] = [];
+  for (const prefix of prefixes) {
+    for (const s of specs) {
+      const v = values.get(prefix + s.name);
+      if (!v) continue;
+      const f = toFile(s, v);
+      tensors.push({ name: prefix + s.name, dtype: 'F32', shape: f.shape, data: f.data });
+    }
+  }
+  await writeSafetensors(path, tensors, metadata, { signal });
+}
+
+export interface LoadedTensors {
+  metadata: Readonly<Record<string, string>>;
+  /** name → [shape as in the file, values] */
+  tensors: Map<string, { shape: number[]; values: Float32Array }>;
+}
+
+/** Hard cap on what we pull into memory for training (weights of models we can train here). */
+const MAX_LOAD_ELEMENTS = 256 << 20;
+
+/**
+ * Every tensor of a checkpoint as float32, through the formats layer's one
+ * opener: plain / sharded safetensors, and HF BitNet packed files (decoded to
+ * Q·scale), so QAT can also start from a ternary export.
+ */
+export async function loadTensors(path: string, signal?: AbortSignal): Promise<LoadedTensors> {
+  const src = await openCheckpoint(path);
+  try {
+    const total = src.tensors.reduce((a, t) => a + t.params, 0);
+    if (total > MAX_LOAD_ELEMENTS) {
+      throw new BitnetLabError('limit', `${total} parameters is more than training loads (${MAX_LOAD_ELEMENTS})`, { file: path });
+    }
+    const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const t of src.tensors) {
+      const values = new Float32Array(t.params);
+      let o = 0;
+      for await (const chunk of src.values(t.name, { signal })) {
+        values.set(chunk, o);
+        o += chunk.length;
+      }
+      tensors.set(t.name, { shape: t.shape.slice(), values });
+    }
+    return { metadata: src.metadata, tensors };
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * File tensors → in-memory values for `specs` (transposing linear weights
+ * back to [in, out]). Names must match; shapes must match the file layout.
+ * `optional` names (e.g. norm gains a plain PyTorch MLP lacks) default to 1.
+ */
+export function valuesForSpecs(
+  loaded: LoadedTensors,
+  specs: readonly ParamSpec[],
+  file: string,
+  prefix = '',
+  optional: (s: ParamSpec) => boolean = () => false,
+): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const s of specs) {
+    const t = loaded.tensors.get(prefix + s.name);
+    const want = fileShape(s);
+    if (!t) {
+      if (optional(s)) {
+        out.set(s.name, new Float32Array(want.reduce((a, b) => a * b, 1)).fill(1));
+        continue;
+      }
+      throw new BitnetLabError('layout', `missing (the architecture needs shape [${want.join(', ')}])`, { file, tensor: prefix + s.name });
+    }
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      throw new BitnetLabError('layout', `shape [${t.shape.join(', ')}] does not match the architecture's [${want.join(', ')}]`, { file, tensor: prefix + s.name });
+    }
+    out.set(s.name, isMatrixWeight(s.kind) ? transpose2d(t.values, want[0]!, want[1]!) : t.values);
+  }
+  return out;
+}

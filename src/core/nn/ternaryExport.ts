@@ -1,0 +1,57 @@
+/**
+ * Packed ternary export of a trained BitNet run, in the Hugging Face
+ * transformers BitNet layout (bitnet-reference.md §4a), so the inspector and
+ * other tools read real 2-bit weights:
+ *   <dir>/model.safetensors  BitLinear weights as U8 [out/4, in] (4 trits per
+ *                            byte, row slabs) + "<name>_scale" F32 [1] = γ;
+ *                            everything else F32 as trained
+ *   <dir>/config.json        quantization_config {quant_method "bitnet",
+ *                            linear_class "autobitlinear"} → W ≈ Q · weight_scale
+ * Weights whose row count is not a multiple of 4 stay F32 (packing would pad).
+ */
+import { writeFileAtomic } from '../formats/atomicWrite.js';
+import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
+import { packHfBitnet } from '../formats/ternary/hfBitnetPack.js';
+import { quantizeWeights } from '../quant/quantize.js';
+import type { QuantMethod } from '../quant/types.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileShape, transpose2d } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import type { ParamSpec } from './params.js';
+
+export async function exportTernary(
+  dir: string,
+  specs: readonly ParamSpec[],
+  values: ReadonlyMap<string, Float32Array>,
+  config: TrainConfig,
+  method: QuantMethod,
+  signal?: AbortSignal,
+): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const tensors: TensorData[] = [];
+  for (const s of specs) {
+    const v = values.get(s.name)!;
+    const shape = fileShape(s);
+    const data = s.kind === 'bitlinear' || s.kind === 'linear' ? transpose2d(v, s.shape[0]!, s.shape[1]!) : v;
+    if (s.kind === 'bitlinear' && shape[0]! % 4 === 0) {
+      const [rows, cols] = shape as [number, number];
+      const t = quantizeWeights(data, method);
+      tensors.push({ name: s.name, dtype: 'U8', shape: [rows / 4, cols], data: packHfBitnet(t.codes, rows, cols) });
+      tensors.push({ name: `${s.name}_scale`, dtype: 'F32', shape: [1], data: Float32Array.of(t.scale) });
+    } else {
+      tensors.push({ name: s.name, dtype: 'F32', shape, data });
+    }
+  }
+  const lm = config.model === 'lm' ? config.lm : undefined;
+  const hfConfig = {
+    architectures: [config.model === 'lm' ? 'BitLabByteLM' : 'BitLabMLP'],
+    ...(lm ? { hidden_size: lm.dModel, num_attention_heads: lm.heads, num_key_value_heads: lm.heads, intermediate_size: lm.ffnDim, num_hidden_layers: lm.layers, vocab_size: lm.vocab, max_position_embeddings: lm.context, rms_norm_eps: 1e-5, hidden_act: 'relu2' } : { layer_sizes: config.mlp.sizes }),
+    quantization_config: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'offline', weight_method: method },
+    bitnet_lab: { note: 'linear weights [out, in]; exported from the latent weights of a bitnet-lab training run', config },
+  };
+  const file = join(dir, 'model.safetensors');
+  await writeSafetensors(file, tensors, { format: 'pt', 'bitnet_lab.format': 'bitnet-lab-ternary/1' }, { signal });
+  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(hfConfig, null, 2) + '\n', { signal });
+  return file;
+}

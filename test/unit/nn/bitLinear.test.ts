@@ -1,0 +1,179 @@
+/**
+ * BitLinear forward values against the foundation quantizers applied by hand
+ * (typed-array path, float64 matmul), and its gradients against the
+ * straight-through definition: the gradient of the full-precision layer
+ * evaluated at the fake-quantized weights / activations, by finite differences
+ * in float64.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/core/backend.js';
+import { linear, RMS_EPS } from '../../../src/core/nn/bitLinear.js';
+import { Prng } from '../../../src/core/nn/prng.js';
+import type { Tf } from '../../../src/core/nn/tf.js';
+import { quantizeActivationsPerToken, dequantizeActivations } from '../../../src/core/quant/activation.js';
+import { quantizeWeights } from '../../../src/core/quant/quantize.js';
+import type { QuantMethod } from '../../../src/core/quant/types.js';
+
+let tf: Tf;
+beforeAll(async () => {
+  tf = (await initBackend('auto')).tf;
+});
+
+const IN = 24;
+const OUT = 10;
+const ROWS = 5;
+
+function randn(n: number, seed: number, scale = 1): Float32Array {
+  const p = new Prng(seed);
+  return Float32Array.from({ length: n }, () => p.normal() * scale);
+}
+
+/** float64 RMSNorm with gain, rounded to float32 like the tfjs graph's input to quantization. */
+function rmsNorm64(x: Float32Array, g: Float32Array, rows: number, d: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    let ms = 0;
+    for (let j = 0; j < d; j++) ms += x[r * d + j]! ** 2;
+    const inv = 1 / Math.sqrt(ms / d + RMS_EPS);
+    for (let j = 0; j < d; j++) out[r * d + j] = x[r * d + j]! * inv * g[j]!;
+  }
+  return out;
+}
+
+/** y = a [rows, k] @ b [k, cols] in float64. */
+function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, k: number, cols: number): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += a[r * k + j]! * b[j * cols + c]!;
+    y[r * cols + c] = s;
+  }
+  return y;
+}
+
+/** The foundation quantizer on W stored [in, out]; per-tensor scale, so layout does not matter. */
+function fakeQuantW(w: Float32Array, method: QuantMethod): Float32Array {
+  const t = quantizeWeights(w, method);
+  return Float32Array.from(t.codes, (c) => c * Math.fround(t.scale));
+}
+
+describe('BitLinear forward', () => {
+  for (const method of ['absmean', 'median', 'sign'] as const) {
+    it(`equals RMSNorm → int8 per-token → ${method} ternary → matmul, by hand`, () => {
+      const x = randn(ROWS * IN, 1, 3);
+      const w = randn(IN * OUT, 2, 0.2);
+      const g = Float32Array.from(randn(IN, 3, 0.1), (v) => 1 + v);
+      const y = tf.tidy(() =>
+        linear(tf, tf.tensor2d(x, [ROWS, IN]), tf.tensor2d(w, [IN, OUT]), tf.tensor1d(g), { quantize: true, weightMethod: method, activationQuant: true }).dataSync(),
+      );
+      // By hand: the tfjs graph normalises in float32; quantize that exact float32 input.
+      const xn = tf.tidy(() => {
+        const t = tf.tensor2d(x, [ROWS, IN]);
+        return tf.mul(tf.mul(t, tf.rsqrt(tf.add(tf.mean(tf.square(t), -1, true), RMS_EPS))), tf.tensor1d(g)).dataSync() as Float32Array;
+      });
+      // Sanity: the float32 norm agrees with a float64 one.
+      const xn64 = rmsNorm64(x, g, ROWS, IN);
+      for (let i = 0; i < xn.length; i++) expect(xn[i]).toBeCloseTo(xn64[i]!, 4);
+      const xq = dequantizeActivations(quantizeActivationsPerToken(xn, IN));
+      const wq = fakeQuantW(w, method);
+      const ref = matmul64(xq, wq, ROWS, IN, OUT);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i]! - ref[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(ref[i]!)));
+      // The fake-quant weights really are ternary (binary for sign) times one scale.
+      const levels = new Set(Array.from(wq, (v) => Math.sign(v)));
+      expect(levels.size).toBe(method === 'sign' ? 2 : 3);
+    });
+  }
+
+  it('with quantize off is the plain normalised matmul (the FP baseline)', () => {
+    const x = randn(ROWS * IN, 4);
+    const w = randn(IN * OUT, 5, 0.2);
+    const g = new Float32Array(IN).fill(1);
+    const y = tf.tidy(() => linear(tf, tf.tensor2d(x, [ROWS, IN]), tf.tensor2d(w, [IN, OUT]), tf.tensor1d(g), { quantize: false, weightMethod: 'absmean', activationQuant: true }).dataSync());
+    const ref = matmul64(rmsNorm64(x, g, ROWS, IN), w, ROWS, IN, OUT);
+    for (let i = 0; i < ref.length; i++) expect(y[i]!).toBeCloseTo(ref[i]!, 4);
+  });
+});
+
+describe('BitLinear gradients (straight-through estimator)', () => {
+  const x = randn(ROWS * IN, 11, 2);
+  const w = randn(IN * OUT, 12, 0.2);
+  const g = Float32Array.from(randn(IN, 13, 0.1), (v) => 1 + v);
+  const C = randn(ROWS * OUT, 14); // loss = Σ C ⊙ y
+  const opt = { quantize: true, weightMethod: 'absmean' as const, activationQuant: true };
+
+  function tfGrads(): { dx: Float32Array; dw: Float32Array; dg: Float32Array; xq: Float32Array; wq: Float32Array } {
+    return tf.tidy(() => {
+      const xt = tf.tensor2d(x, [ROWS, IN]);
+      const wt = tf.tensor2d(w, [IN, OUT]);
+      const gt = tf.tensor1d(g);
+      const ct = tf.tensor2d(C, [ROWS, OUT]);
+      const f = (a: typeof xt, b: typeof wt, c: typeof gt) => tf.sum(tf.mul(linear(tf, a, b, c, opt), ct));
+      const [dx, dw, dg] = tf.grads(f as never)([xt, wt, gt]) as [typeof xt, typeof wt, typeof gt];
+      const xn = tf.mul(tf.mul(xt, tf.rsqrt(tf.add(tf.mean(tf.square(xt), -1, true), RMS_EPS))), gt).dataSync() as Float32Array;
+      return {
+        dx: dx.dataSync() as Float32Array,
+        dw: dw.dataSync() as Float32Array,
+        dg: dg.dataSync() as Float32Array,
+        xq: dequantizeActivations(quantizeActivationsPerToken(xn, IN)),
+        wq: fakeQuantW(w, 'absmean'),
+      };
+    });
+  }
+
+  it('∂L/∂W (latent) equals the FP layer gradient at the quantized point (finite differences)', () => {
+    const { dw, xq, wq } = tfGrads();
+    // F(W') = Σ C ⊙ (x_q W'), differentiated numerically at W' = W_q in float64.
+    const F = (wp: Float64Array): number => {
+      const y = matmul64(xq, wp, ROWS, IN, OUT);
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += C[i]! * y[i]!;
+      return s;
+    };
+    const base = Float64Array.from(wq);
+    const h = 1e-3;
+    let checked = 0;
+    for (let i = 0; i < base.length; i += 7) {
+      const p = base.slice();
+      const m = base.slice();
+      p[i]! += h;
+      m[i]! -= h;
+      const fd = (F(p) - F(m)) / (2 * h);
+      expect(Math.abs(dw[i]! - fd)).toBeLessThan(1e-3 * (1 + Math.abs(fd)));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(30);
+    // And it is not the (zero) gradient of the rounding itself.
+    expect(dw.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+  });
+
+  it('∂L/∂x and ∂L/∂gain pass straight through the activation quantizer into RMSNorm', () => {
+    const { dx, dg, wq } = tfGrads();
+    // G(x, g) = Σ C ⊙ (RMSNorm(x)·g · W_q): the FP layer at the quantized weights, activation quant as identity.
+    const G = (xx: Float32Array, gg: Float32Array): number => {
+      const y = matmul64(rmsNorm64(xx, gg, ROWS, IN), wq, ROWS, IN, OUT);
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += C[i]! * y[i]!;
+      return s;
+    };
+    // Central differences in float64 (inputs perturbed in a float64 copy).
+    const fdAt = (which: 'x' | 'g', i: number): number => {
+      const h = 1e-3;
+      const xs = Float64Array.from(x);
+      const gs = Float64Array.from(g);
+      const arr = which === 'x' ? xs : gs;
+      arr[i]! += h;
+      const plus = G(xs as unknown as Float32Array, gs as unknown as Float32Array);
+      arr[i]! -= 2 * h;
+      const minus = G(xs as unknown as Float32Array, gs as unknown as Float32Array);
+      return (plus - minus) / (2 * h);
+    };
+    for (let i = 0; i < x.length; i += 5) {
+      const fd = fdAt('x', i);
+      expect(Math.abs(dx[i]! - fd)).toBeLessThan(2e-3 * (1 + Math.abs(fd)));
+    }
+    for (let i = 0; i < IN; i += 3) {
+      const fd = fdAt('g', i);
+      expect(Math.abs(dg[i]! - fd)).toBeLessThan(2e-3 * (1 + Math.abs(fd)));
+    }
+  });
+});
