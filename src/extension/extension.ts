@@ -16,6 +16,9 @@ import { exportModelReport, registerInspectCommands } from './commands/inspect.j
 import { registerJobCommands } from './commands/jobs.js';
 import { CheckpointInspectorProvider } from './inspector/provider.js';
 import { JobTracker } from './jobTracker.js';
+import { registerReportPanels } from './panels/registerPanels.js';
+import { listRuns } from './training/runsFolder.js';
+import { registerTrainingCommands, runsDir } from './training/trainingCommands.js';
 import { showAnalysisProgress } from './progressUi.js';
 import type { Services } from './services.js';
 import { readAnalysisSettings } from './settings.js';
@@ -43,8 +46,11 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
   });
   jobs.warmUp();
 
+  const reportPanels = registerReportPanels(context, log);
+
   const services: Services = {
     context,
+    panels: reportPanels.panels,
     jobs,
     tracker,
     registry,
@@ -70,7 +76,8 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
   services.inspector = provider;
 
   const checkpointsTree = new CheckpointsTreeProvider(registry);
-  const jobsTree = new JobsTreeProvider(tracker);
+  const jobsTree = new JobsTreeProvider(tracker, () => listRuns(runsDir(services)));
+  services.onRunsChanged = () => jobsTree.refresh();
   const summary = new SummaryViewProvider(registry, context.extensionUri);
 
   context.subscriptions.push(
@@ -83,7 +90,9 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
     vscode.window.createTreeView('bitnetLab.jobs', { treeDataProvider: jobsTree }),
     vscode.window.registerWebviewViewProvider('bitnetLab.summary', summary),
     ...registerInspectCommands(services),
+    ...reportPanels.disposables,
     ...registerEngineCommands(services),
+    ...registerTrainingCommands(services),
     ...registerJobCommands(services),
     { dispose: () => jobs.dispose() },
   );

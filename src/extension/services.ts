@@ -6,6 +6,7 @@ import type { CheckpointModel } from './checkpointModel.js';
 import type { CheckpointRegistry } from './checkpointRegistry.js';
 import type { CheckpointInspectorProvider } from './inspector/provider.js';
 import type { JobTracker } from './jobTracker.js';
+import type { ReportPanels } from './panels/registerPanels.js';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -13,7 +14,11 @@ export interface Services {
   tracker: JobTracker;
   registry: CheckpointRegistry;
   inspector: CheckpointInspectorProvider;
+  /** Comparison, energy and diff panels. */
+  panels: ReportPanels;
   log(line: string): void;
+  /** A training run finished: refresh the past runs in the Jobs view. */
+  onRunsChanged?: () => void;
   /** Run an analysis of an open checkpoint with a cancellable progress notification. */
   analyze(model: CheckpointModel, settings: AnalysisSettings, options?: { useCache?: boolean }): Promise<void>;
 }

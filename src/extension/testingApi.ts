@@ -5,6 +5,10 @@
  */
 import * as vscode from 'vscode';
 import type { TrackedJob } from './jobTracker.js';
+import { ReportPanel } from './panels/reportPanel.js';
+import { listRuns, type PastRun } from './training/runsFolder.js';
+import { runsDir } from './training/trainingCommands.js';
+import { TrainingPanel } from './training/trainingPanel.js';
 import type { Services } from './services.js';
 import type { CheckpointNode, CheckpointsTreeProvider } from './views/checkpointsTree.js';
 import type { SummaryInput } from './views/summaryHtml.js';
@@ -38,6 +42,30 @@ export interface TestingApi {
   killJobProcess(): boolean;
   inspectorSessions(path: string): Array<{ ready: boolean; posted: number; visible: boolean }>;
   summary(): SummaryInput | undefined;
+  /** Open comparison / energy / diff panels. */
+  reportPanels(): PanelSnapshot[];
+  trainingPanels(): TrainingPanelSnapshot[];
+  /** Finished runs of the runs folder, as the Jobs view lists them. */
+  pastRuns(): Promise<PastRun[]>;
+}
+
+export interface TrainingPanelSnapshot {
+  title: string;
+  ready: boolean;
+  visible: boolean;
+  metricsMessages: number;
+  lastStep: number;
+}
+
+export interface PanelSnapshot {
+  viewType: string;
+  title: string;
+  ready: boolean;
+  visible: boolean;
+  /** Message types posted to the page, in order. */
+  posted: string[];
+  hasReport: boolean;
+  failed?: string;
 }
 
 export function createTestingApi(parts: { services: Services; checkpointsTree: CheckpointsTreeProvider; summary: SummaryViewProvider }): TestingApi {
@@ -85,5 +113,18 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     killJobProcess: () => s.jobs.killProcess('SIGKILL'),
     inspectorSessions: (path) => s.inspector.sessionsFor(path).map((x) => ({ ready: x.isReady, posted: x.posted, visible: x.panel.visible })),
     summary: () => summary.current(),
+    reportPanels: () =>
+      ReportPanel.all().map((p) => ({
+        viewType: p.kind.viewType,
+        title: p.panel.title,
+        ready: p.isReady,
+        visible: p.panel.visible,
+        posted: [...p.posted],
+        hasReport: p.report !== undefined,
+        failed: p.failed,
+      })),
+    trainingPanels: () =>
+      TrainingPanel.all().map((p) => ({ title: p.panel.title, ready: p.isReady, visible: p.panel.visible, metricsMessages: p.metricsMessages, lastStep: p.metrics.lastStep() })),
+    pastRuns: () => listRuns(runsDir(s)),
   };
 }

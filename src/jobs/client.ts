@@ -7,7 +7,8 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import type { TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
-import type { HostToJob, JobFailure, JobKind, JobRequest, JobResult } from '../protocol/jobs.js';
+import type { FinetuneBefore, HostToJob, JobFailure, JobKind, JobRequest, JobResult } from '../protocol/jobs.js';
+import type { MetricPoint, RunName } from '../protocol/training.js';
 import { isJobToHost } from '../protocol/jobs.js';
 import { automaticRestartDelay, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restartPolicy.js';
 
@@ -24,6 +25,8 @@ export class JobError extends Error {
 export interface JobHandlers {
   onProgress?: (event: ProgressEvent) => void;
   onTensors?: (tensors: TensorReport[]) => void;
+  onMetrics?: (run: RunName, points: MetricPoint[]) => void;
+  onFinetuneBefore?: (before: FinetuneBefore) => void;
 }
 
 export interface RunningJob<K extends JobKind = JobKind> {
@@ -31,6 +34,13 @@ export interface RunningJob<K extends JobKind = JobKind> {
   readonly kind: K;
   readonly result: Promise<Extract<JobResult, { kind: K }>>;
   cancel(): void;
+  /**
+   * Cancel, and if the job has not stopped after `graceMs`, kill the job
+   * process to stop it (a long synchronous loop never reads the cancel
+   * message). The job then fails as 'cancelled', not as a crash; other jobs
+   * running at that moment fail as crashed and the process restarts.
+   */
+  cancelOrKill(graceMs: number): void;
 }
 
 export interface CrashInfo {
@@ -68,6 +78,8 @@ export class JobClient {
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private readyWaiters: Array<() => void> = [];
+  /** Jobs whose cancellation ended in a kill: they fail as 'cancelled'. */
+  private readonly forced = new Set<number>();
   private ready = false;
   /** Processes started so far (1 = never crashed). */
   spawnCount = 0;
@@ -113,6 +125,17 @@ export class JobClient {
       result,
       cancel: () => {
         if (this.pending.has(id) && this.child) this.send(this.child, { type: 'cancel', id });
+      },
+      cancelOrKill: (graceMs) => {
+        if (!this.pending.has(id) || !this.child) return;
+        const child = this.child;
+        this.send(child, { type: 'cancel', id });
+        setTimeout(() => {
+          if (!this.pending.has(id) || this.child !== child) return;
+          this.options.log?.(`job ${id} (${kind}) did not stop within ${graceMs} ms of its cancel: killing the job process`);
+          this.forced.add(id);
+          child.kill('SIGKILL');
+        }, graceMs);
       },
     };
   }
@@ -185,6 +208,12 @@ export class JobClient {
       case 'tensors':
         p.handlers.onTensors?.(raw.tensors);
         break;
+      case 'metrics':
+        p.handlers.onMetrics?.(raw.run, raw.points);
+        break;
+      case 'finetuneBefore':
+        p.handlers.onFinetuneBefore?.(raw.before);
+        break;
       case 'result':
         this.pending.delete(raw.id);
         p.resolve(raw.result);
@@ -201,6 +230,20 @@ export class JobClient {
     this.child = undefined;
     this.ready = false;
     if (this.disposed) return;
+    // Killed on purpose to stop a cancelled job: not a crash, restart at once, no back-off.
+    const victims = [...this.pending.keys()].filter((id) => !this.forced.has(id));
+    if (this.forced.size > 0) {
+      for (const id of this.forced) {
+        this.pending.get(id)?.reject(new JobError({ code: 'cancelled', message: 'cancelled (the job process was restarted to stop it)', reason: 'cancelled' }));
+        this.pending.delete(id);
+      }
+      this.forced.clear();
+      if (victims.length === 0) {
+        this.options.log?.('job process stopped to cancel a job; restarting');
+        this.ensureChild();
+        return;
+      }
+    }
     const now = (this.options.now ?? Date.now)();
     this.crashTimes.push(now);
     this.crashTimes = this.crashTimes.slice(-32);

@@ -1,8 +1,8 @@
 /**
  * The real engine, bound for the job process. This is the only file of the
  * job side that names engine modules; a job kind without an engine function
- * (fine-tuning an arbitrary checkpoint, in this build) is absent from `extra`
- * and fails as "not available in this build".
+ * is absent from `extra` and fails as "not available in this build".
+ * Training jobs live in trainingJobs.ts.
  */
 import { analyzeCheckpoint, headerReport } from '../core/analysis/analyze.js';
 import { compareCheckpoint } from '../core/analysis/compare.js';
@@ -14,11 +14,10 @@ import { isQuantizeFormat, quantizeCheckpoint, type QuantizeFormat } from '../co
 import { BitnetLabError } from '../core/errors.js';
 import { openCheckpoint } from '../core/formats/open.js';
 import type { CheckpointSource } from '../core/formats/types.js';
-import { defaultTrainConfig } from '../core/nn/config.js';
-import { trainRun } from '../core/nn/trainer.js';
 import { QUANT_METHODS } from '../core/quant/types.js';
 import type { Engine } from './engineTypes.js';
 import { num, oneOf, str, strings } from './engineOptions.js';
+import { finetuneJob, runMetricsJob, trainJob } from './trainingJobs.js';
 
 async function withSource<T>(path: string, use: (s: CheckpointSource) => Promise<T>): Promise<T> {
   const source = await openCheckpoint(path);
@@ -98,14 +97,8 @@ export const engine: Engine = {
         }),
       );
     },
-    train: (r, run) => {
-      const model = oneOf(r.options, 'model', ['mlp', 'lm'] as const) ?? 'mlp';
-      const config = defaultTrainConfig(model, str(r.options, 'data') ?? (model === 'mlp' ? 'mnist' : ''));
-      config.steps = num(r.options, 'steps') ?? config.steps;
-      config.seed = num(r.options, 'seed') ?? config.seed;
-      config.batchSize = num(r.options, 'batchSize') ?? config.batchSize;
-      config.weightMethod = oneOf(r.options, 'method', QUANT_METHODS) ?? config.weightMethod;
-      return trainRun(config, { backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES), out: str(r.options, 'out'), ...run });
-    },
+    train: trainJob,
+    finetune: finetuneJob,
+    runMetrics: (r) => runMetricsJob(r),
   },
 };

@@ -6,7 +6,8 @@
 import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
 import type { CheckpointSource } from '../core/formats/types.js';
 import type { RunOptions } from '../core/progress.js';
-import type { JobRequest } from '../protocol/jobs.js';
+import type { FinetuneBefore, JobRequest } from '../protocol/jobs.js';
+import type { MetricPoint, RunName } from '../protocol/training.js';
 import type { AnalyzeJobSettings } from '../protocol/jobs.js';
 
 export interface AnalyzeCall extends RunOptions {
@@ -17,7 +18,12 @@ export interface AnalyzeCall extends RunOptions {
 
 /** Jobs beyond open/analyze: present only when this build carries the engine module. */
 export type ExtraJobKind = Exclude<JobRequest['kind'], 'open' | 'analyze'>;
-export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: RunOptions) => Promise<unknown>;
+/** What an engine job may stream besides progress (training jobs). */
+export interface JobRunOptions extends RunOptions {
+  onMetrics?: (run: RunName, points: MetricPoint[]) => void;
+  onFinetuneBefore?: (before: FinetuneBefore) => void;
+}
+export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: JobRunOptions) => Promise<unknown>;
 export type ExtraJobs = { [K in ExtraJobKind]?: ExtraJob<K> };
 
 export interface Engine {

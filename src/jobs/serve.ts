@@ -8,9 +8,10 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
-import type { HostToJob, JobRequest, JobResult, JobToHost } from '../protocol/jobs.js';
+import type { FinetuneBefore, HostToJob, JobRequest, JobResult, JobToHost } from '../protocol/jobs.js';
+import type { MetricPoint, RunName } from '../protocol/training.js';
 import { isHostToJob } from '../protocol/jobs.js';
-import type { Engine, ExtraJob, ExtraJobKind } from './engineTypes.js';
+import type { Engine, ExtraJob, ExtraJobKind, JobRunOptions } from './engineTypes.js';
 import { toFailure, unavailable } from './failure.js';
 
 export interface JobChannel {
@@ -44,8 +45,16 @@ export function serveJobs(channel: JobChannel, engine: Engine): void {
 async function runJob(id: number, request: JobRequest, signal: AbortSignal, channel: JobChannel, engine: Engine): Promise<void> {
   const progress = new ProgressCoalescer((event) => channel.send({ type: 'progress', id, event }));
   const tensors = new TensorBatcher((batch) => channel.send({ type: 'tensors', id, tensors: batch }));
+  const streams = {
+    // Progress first, so the panel's step counter is never behind its curves.
+    onMetrics: (run: RunName, points: MetricPoint[]): void => {
+      progress.flush();
+      channel.send({ type: 'metrics', id, run, points });
+    },
+    onFinetuneBefore: (before: FinetuneBefore): void => channel.send({ type: 'finetuneBefore', id, before }),
+  };
   try {
-    const result = await dispatch(request, signal, engine, progress, tensors);
+    const result = await dispatch(request, signal, engine, progress, tensors, streams);
     progress.flush();
     tensors.flush();
     channel.send({ type: 'result', id, result });
@@ -59,7 +68,14 @@ async function runJob(id: number, request: JobRequest, signal: AbortSignal, chan
   }
 }
 
-async function dispatch(request: JobRequest, signal: AbortSignal, engine: Engine, progress: ProgressCoalescer, tensors: TensorBatcher): Promise<JobResult> {
+async function dispatch(
+  request: JobRequest,
+  signal: AbortSignal,
+  engine: Engine,
+  progress: ProgressCoalescer,
+  tensors: TensorBatcher,
+  streams: Pick<JobRunOptions, 'onMetrics' | 'onFinetuneBefore'>,
+): Promise<JobResult> {
   const onProgress = (e: ProgressEvent): void => progress.push(e);
   switch (request.kind) {
     case 'open': {
@@ -83,7 +99,7 @@ async function dispatch(request: JobRequest, signal: AbortSignal, engine: Engine
       const kind: ExtraJobKind = request.kind;
       const job = engine.extra[kind] as ExtraJob | undefined;
       if (job === undefined) throw new UnavailableJob(kind);
-      const value = await job(request, { signal, onProgress });
+      const value = await job(request, { signal, onProgress, ...streams });
       return { kind, value } as JobResult;
     }
   }

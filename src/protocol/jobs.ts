@@ -7,6 +7,7 @@
 import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
 import type { QuantMethod } from '../core/quant/types.js';
+import type { MetricName, MetricPoint, RunName } from './training.js';
 
 export interface AnalyzeJobSettings {
   method: QuantMethod;
@@ -29,11 +30,22 @@ export type JobRequest =
   | { kind: 'energy'; path?: string; options: Record<string, unknown> }
   | { kind: 'diff'; a: string; b: string; options: Record<string, unknown> }
   | { kind: 'train'; options: Record<string, unknown> }
-  | { kind: 'finetune'; path: string; options: Record<string, unknown> };
+  | { kind: 'finetune'; path: string; options: Record<string, unknown> }
+  /** Read a finished training run's folder back (metrics.jsonl + run.json) to show its curves again. */
+  | { kind: 'runMetrics'; dir: string };
 
 export type JobKind = JobRequest['kind'];
 
-export const JOB_KINDS: readonly JobKind[] = ['open', 'analyze', 'quantize', 'compare', 'energy', 'diff', 'train', 'finetune'];
+export const JOB_KINDS: readonly JobKind[] = ['open', 'analyze', 'quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics'];
+
+/** Quality of a checkpoint before quantization-aware fine-tuning (full precision and post-training ternary). */
+export interface FinetuneBefore {
+  metricName: MetricName;
+  fpValLoss: number;
+  fpMetric: number;
+  ptqValLoss: number;
+  ptqMetric: number;
+}
 
 export type JobResult =
   /** `files`: every file the checkpoint reads (the index and its shards), for cache stamps. */
@@ -69,6 +81,14 @@ export type JobToHost =
   | { type: 'progress'; id: number; event: ProgressEvent }
   /** Per-tensor results of an analysis as they complete, batched by the job process. */
   | { type: 'tensors'; id: number; tensors: TensorReport[] }
+  /**
+   * Training metric points as the loop produces them (train and fine-tune
+   * jobs). The trainer already batches them (at most every 250 ms per run,
+   * plus each evaluation), so the pipe carries a few messages a second.
+   */
+  | { type: 'metrics'; id: number; run: RunName; points: MetricPoint[] }
+  /** Fine-tune: the quality before QAT, once measured. */
+  | { type: 'finetuneBefore'; id: number; before: FinetuneBefore }
   | { type: 'result'; id: number; result: JobResult }
   | { type: 'error'; id: number; failure: JobFailure };
 
@@ -83,6 +103,10 @@ export function isJobToHost(raw: unknown): raw is JobToHost {
       return typeof m.id === 'number' && typeof m.event === 'object' && m.event !== null;
     case 'tensors':
       return typeof m.id === 'number' && Array.isArray(m.tensors);
+    case 'metrics':
+      return typeof m.id === 'number' && (m.run === 'bitnet' || m.run === 'fp') && Array.isArray(m.points);
+    case 'finetuneBefore':
+      return typeof m.id === 'number' && typeof m.before === 'object' && m.before !== null;
     case 'result':
       return typeof m.id === 'number' && typeof m.result === 'object' && m.result !== null;
     case 'error':

@@ -23,6 +23,9 @@ export interface SuiteConfig {
   /** Whether a launcher takes screenshots (code-server route) — otherwise stages are skipped. */
   screenshots: boolean;
   exportDir: string;
+  /** Two versions of one 6-layer model, b = a + noise growing with depth: a diff with something to show. */
+  diffA: string;
+  diffB: string;
 }
 
 interface RawTensor {
@@ -56,6 +59,11 @@ function gaussian(n: number, seed: number, std: number): Float32Array {
   };
   for (let i = 0; i < n; i++) out[i] = (u() + u() + u() + u() - 2) * std * 1.732;
   return out;
+}
+
+function perturbed(data: Float32Array, seed: number, std: number): Float32Array {
+  const noise = gaussian(data.length, seed, std);
+  return data.map((v, i) => v + noise[i]!);
 }
 
 function llamaLike(layers: number, hidden: number, ffn: number, vocab: number): RawTensor[] {
@@ -94,10 +102,16 @@ export function createWorkspace(outDir: string, screenshots: boolean): SuiteConf
   const big = join(workspace, 'big_llama.safetensors');
   writeSafetensors(big, llamaLike(3, 512, 1536, 1024), { generator: 'test/integration/workspace.ts' });
 
+  const diffA = join(workspace, 'step_1000.safetensors');
+  const diffB = join(workspace, 'step_2000.safetensors');
+  const base = llamaLike(6, 64, 128, 256);
+  writeSafetensors(diffA, base, { generator: 'test/integration/workspace.ts' });
+  writeSafetensors(diffB, base.map((t, i) => (/_proj/.test(t.name) ? { ...t, data: perturbed(t.data, 1000 + i, 0.002 * (1 + Number(/layers\.(\d+)\./.exec(t.name)?.[1] ?? 0))) } : t)), { generator: 'test/integration/workspace.ts' });
+
   mkdirSync(outDir, { recursive: true });
   const stageDir = join(outDir, 'stages');
   mkdirSync(stageDir, { recursive: true });
   const exportDir = join(workspace, 'exports');
   mkdirSync(exportDir);
-  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir };
+  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir, diffA, diffB };
 }

@@ -1,14 +1,17 @@
 /**
  * Commands that hand a whole job to the job process: quantize, compare,
- * diff, energy report, train, fine-tune. Each asks for its inputs (or takes
+ * diff, energy report (train and fine-tune: training/trainingCommands.ts). Each asks for its inputs (or takes
  * them as arguments), shows cancellable progress, lists itself in the Jobs
- * view, and opens the result as JSON. A kind the engine build lacks fails
- * with a plain "not available in this build" message.
+ * view. Compare, energy and diff open their report panel when the job starts
+ * (progress in it, then the report); the others open the result as JSON.
+ * A kind the engine build lacks fails with a plain "not available in this build" message.
  */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { JobRequest } from '../../protocol/jobs.js';
+import type { ReportPanelKind } from '../../protocol/panels.js';
 import { JobError } from '../../jobs/client.js';
+import type { ReportPanel } from '../panels/reportPanel.js';
 import type { Services } from '../services.js';
 import { pickCheckpoint, uriOf } from './target.js';
 
@@ -19,9 +22,23 @@ export interface EngineArgs {
   output?: string;
   other?: string;
   options?: Record<string, unknown>;
-  /** Do not open the result in an editor. */
+  /** Do not open the result in an editor or panel, and do not prompt. */
   quiet?: boolean;
 }
+
+/** Where a job's progress and outcome go besides the Jobs view and the notification. */
+export interface JobSink {
+  progress(done: number, total: number, label?: string): void;
+  done(value: unknown): void;
+  fail(message: string): void;
+}
+
+const PANEL_OF: Partial<Record<EngineRequest['kind'], ReportPanelKind>> = { compare: 'compare', energy: 'energy', diff: 'diff' };
+
+const PROCESS_NODES = [
+  { label: '7nm', detail: 'the b1.58 paper\'s energy table (71.4× headline)' },
+  { label: '45nm', detail: 'Horowitz, ISSCC 2014' },
+];
 
 const TERNARY_FORMATS = [
   { label: 'gguf-tq2_0', detail: 'GGUF TQ2_0 — 2.06 bits per weight, llama.cpp upstream' },
@@ -48,7 +65,10 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(id, async (arg?: unknown, args: EngineArgs = {}) => {
       if (needsTrust && !(await trusted(needsTrust))) return undefined;
       const request = await build(arg, args);
-      return request ? runEngineJob(s, request, args) : undefined;
+      if (!request) return undefined;
+      const panelKind = PANEL_OF[request.kind];
+      if (panelKind === undefined || args.quiet) return runEngineJob(s, request, args);
+      return runEngineJob(s, request, { ...args, quiet: true }, panelSink(s, panelKind, labelOf(request)));
     });
 
   return [
@@ -79,18 +99,16 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
       return b ? { kind: 'diff', a, b, options: { ...args.options } } : undefined;
     }),
     reg('bitnetLab.energyReport', async (arg, args) => {
-      const path = uriOf(arg)?.fsPath ?? s.registry.active?.path;
-      return { kind: 'energy', path, options: { ...args.options } };
+      const path = args.quiet ? (uriOf(arg)?.fsPath ?? s.registry.active?.path) : await inputPath(arg, s, 'Energy report for which checkpoint?');
+      if (!args.quiet && !path) return undefined;
+      // Same knobs as `bitnet-lab energy`: process node (7nm | 45nm) and token count (engine default when absent).
+      let node = args.options?.node as string | undefined;
+      if (node === undefined && !args.quiet) {
+        node = (await vscode.window.showQuickPick(PROCESS_NODES, { title: 'Energy table: process node' }))?.label;
+        if (!node) return undefined;
+      }
+      return { kind: 'energy', path, options: { ...args.options, ...(node ? { node } : {}) } };
     }),
-    reg('bitnetLab.train', async (_arg, args) => ({ kind: 'train', options: { ...readMethod(), ...args.options } }), 'training'),
-    reg(
-      'bitnetLab.finetune',
-      async (arg, args) => {
-        const path = await inputPath(arg, s, 'Fine-tune which checkpoint?');
-        return path ? { kind: 'finetune', path, options: { ...readMethod(), ...args.options } } : undefined;
-      },
-      'fine-tuning',
-    ),
   ];
 }
 
@@ -112,14 +130,32 @@ function labelOf(r: EngineRequest): string {
       return r.path ? basename(r.path) : 'model';
     case 'train':
       return String(r.options.model ?? 'model');
+    case 'runMetrics':
+      return basename(r.dir);
   }
 }
 
+function panelSink(s: Services, kind: ReportPanelKind, subject: string): JobSink & { panel: ReportPanel } {
+  const panel = s.panels.open(kind, subject);
+  return {
+    panel,
+    progress: (done, total, label) => panel.progress(done, total, label),
+    done: (value) => {
+      panel.setReport(value);
+      s.panels.remember(kind, value);
+    },
+    fail: (message) => panel.fail(message),
+  };
+}
+
 /** Resolves to the job's value, or undefined when it failed or was cancelled (the user has been told). */
-export async function runEngineJob(s: Services, request: EngineRequest, args: EngineArgs = {}): Promise<unknown> {
+export async function runEngineJob(s: Services, request: EngineRequest, args: EngineArgs = {}, sink?: JobSink): Promise<unknown> {
   const label = labelOf(request);
   const job = s.jobs.start(request, {
-    onProgress: (p) => s.tracker.progress(tracked.id, p.done, p.total, p.label),
+    onProgress: (p) => {
+      s.tracker.progress(tracked.id, p.done, p.total, p.label);
+      sink?.progress(p.done, p.total, p.label);
+    },
   });
   const tracked = s.tracker.add(request.kind, label, () => job.cancel());
   try {
@@ -132,6 +168,7 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
     );
     const value = 'value' in result ? result.value : result;
     s.tracker.finish(tracked.id, 'done');
+    sink?.done(value);
     if (!args.quiet) {
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(value, null, 2) });
       await vscode.window.showTextDocument(doc, { preview: true });
@@ -140,6 +177,7 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
   } catch (e) {
     const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
     s.tracker.finish(tracked.id, failure.code === 'cancelled' ? 'cancelled' : 'failed', failure.message);
+    sink?.fail(failure.code === 'cancelled' ? 'Cancelled.' : failure.message);
     if (failure.code !== 'cancelled' && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
     return undefined;
   }

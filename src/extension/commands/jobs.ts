@@ -6,7 +6,9 @@ import type { Services } from '../services.js';
 export function registerJobCommands(s: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('bitnetLab.cancelJob', async (arg?: unknown) => {
-      let id = typeof arg === 'object' && arg !== null && typeof (arg as TrackedJob).id === 'number' ? (arg as TrackedJob).id : typeof arg === 'number' ? arg : undefined;
+      // From the Jobs view the argument is its node ({kind: 'job', job}); from code, a job or its id.
+      const node = typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'job' ? (arg as { job: TrackedJob }).job : arg;
+      let id = typeof node === 'object' && node !== null && typeof (node as TrackedJob).id === 'number' ? (node as TrackedJob).id : typeof node === 'number' ? node : undefined;
       if (id === undefined) {
         const running = s.tracker.list().filter((j) => j.status === 'running');
         if (running.length === 0) {

@@ -31,6 +31,10 @@ class FakeJobs implements JobStarter {
     if (request.kind === 'open') queueMicrotask(() => resolve({ kind: 'open', report: report('absmean', [row('a'), row('b')]), files: ['/m'] }));
     return {
       id: this.started.length, kind: request.kind as K, result: result as RunningJob<K>['result'],
+      cancelOrKill: () => {
+        entry.cancelled = true;
+        reject(new JobError({ code: 'cancelled', message: 'cancelled by the user', reason: 'cancelled' }));
+      },
       cancel: () => {
         entry.cancelled = true;
         reject(new JobError({ code: 'cancelled', message: 'cancelled by the user', reason: 'cancelled' }));

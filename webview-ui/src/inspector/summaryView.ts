@@ -65,9 +65,9 @@ export class SummaryView extends LitElement {
         <dt>TQ1_0</dt><dd>${t ? `${formatBytes(t.memory.tq1_0)} (${formatFactor(t.memory.asStored / t.memory.tq1_0)})` : '—'}</dd>
         <dt>method</dt><dd>${currentMethod(d)}</dd>
         <dt>analysed</dt><dd>${m.n} / ${quantTensors}${d.phase === 'analyzing' && d.progress ? ` (${formatPercent(d.progress.total ? d.progress.done / d.progress.total : NaN, 0)})` : ''}</dd>
-        <dt>mean γ</dt><dd>${formatSig(m.gamma)}</dd>
+        <dt>mean γ</dt><dd>${m.n > 0 ? formatSig(m.gamma) : '—'}</dd>
         <dt>mean zeros</dt><dd>${formatPercent(m.zero)}</dd>
-        <dt>mean rel. RMSE</dt><dd>${formatSig(m.rmse)}</dd>
+        <dt>mean rel. RMSE</dt><dd>${m.n > 0 ? formatSig(m.rmse) : '—'}</dd>
         ${m.nonFinite > 0 ? html`<dt>NaN/Inf</dt><dd class="bn-row-error">${formatCount(m.nonFinite)}</dd>` : ''}
       </dl>
       ${d.error ? html`<div class="bn-callout is-error">${d.error.message}</div>` : ''}

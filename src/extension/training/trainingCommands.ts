@@ -1,0 +1,247 @@
+/**
+ * bitnetLab.train, bitnetLab.finetune and bitnetLab.openTrainingRun. Train
+ * asks for a model (MNIST MLP, or a character LM on a workspace file or
+ * folder) and a budget; fine-tune for data and a budget. The job runs in the
+ * job process; its metric points stream to a training panel that opens at
+ * the start. Checkpoints go to a fresh run folder (runsFolder.ts); a
+ * cancelled run's folder is removed by the job. On finish, the panel's
+ * buttons and the notification open the checkpoints in the inspector.
+ */
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { FinetuneBefore, JobRequest } from '../../protocol/jobs.js';
+import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
+import { JobError } from '../../jobs/client.js';
+import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
+import type { Services } from '../services.js';
+import type { EngineArgs } from '../commands/engineJobs.js';
+import { uriOf } from '../commands/target.js';
+import { newRunDir, runsRoot, type PastRun } from './runsFolder.js';
+import { TrainingPanel } from './trainingPanel.js';
+
+type TrainingRequest = Extract<JobRequest, { kind: 'train' | 'finetune' }>;
+
+/** How long a cancelled run may take to notice before its process is restarted. */
+const CANCEL_GRACE_MS = 3000;
+
+const BUDGETS = [
+  { label: '200 steps', description: 'a quick look', steps: 200 },
+  { label: '1000 steps', description: 'the LM default', steps: 1000 },
+  { label: '1500 steps', description: 'the MNIST default', steps: 1500 },
+  { label: '5000 steps', description: 'longer', steps: 5000 },
+];
+
+interface RunSummaryLike {
+  finalValLoss: number;
+  finalValMetric: number;
+  metricName: MetricName;
+  checkpoint: string | null;
+}
+
+export function registerTrainingCommands(s: Services): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('bitnetLab.train', async (_arg?: unknown, args: EngineArgs = {}) => {
+      if (!(await trusted('training'))) return undefined;
+      const o = { ...args.options };
+      if (o.model === undefined) {
+        const pick = await vscode.window.showQuickPick(
+          [
+            { label: 'MNIST MLP', description: '784-256-256-10 on 10,000 real digits', model: 'mlp' },
+            { label: 'Character LM', description: 'a small transformer on a text file or folder of the workspace', model: 'lm' },
+          ],
+          { title: 'Train BitNet b1.58 (and its full-precision twin): which model?' },
+        );
+        if (!pick) return undefined;
+        o.model = pick.model;
+      }
+      if (o.model === 'lm' && o.data === undefined) {
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Text to train the character LM on (a file or a folder)',
+          canSelectFiles: true,
+          canSelectFolders: true,
+          defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+        });
+        if (!picked?.[0]) return undefined;
+        o.data = picked[0].fsPath;
+      }
+      if (o.steps === undefined) {
+        const b = await vscode.window.showQuickPick(BUDGETS, { title: 'Training budget' });
+        if (!b) return undefined;
+        o.steps = b.steps;
+      }
+      const ownsOut = o.out === undefined;
+      o.out ??= newRunDir(runsDir(s), String(o.model));
+      return runTraining(s, { kind: 'train', options: { ...readBackend(), ...o } }, args, ownsOut);
+    }),
+    vscode.commands.registerCommand('bitnetLab.finetune', async (arg?: unknown, args: EngineArgs = {}) => {
+      if (!(await trusted('fine-tuning'))) return undefined;
+      const path = uriOf(arg)?.fsPath ?? s.registry.active?.path ?? (await vscode.window.showOpenDialog({ title: 'Fine-tune which checkpoint?', filters: { safetensors: ['safetensors'] } }))?.[0]?.fsPath;
+      if (!path) return undefined;
+      const o = { ...args.options };
+      if (o.data === undefined) {
+        const pick = await vscode.window.showQuickPick(
+          [
+            { label: 'MNIST', description: 'for an MLP classifier', data: 'mnist' },
+            { label: 'Text file or folder…', description: 'for a character LM', data: '' },
+          ],
+          { title: `Fine-tune ${basename(path)} quantization-aware on…` },
+        );
+        if (!pick) return undefined;
+        o.data = pick.data || (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri }))?.[0]?.fsPath;
+        if (!o.data) return undefined;
+      }
+      if (o.steps === undefined) {
+        const b = await vscode.window.showQuickPick([{ label: '100 steps', steps: 100 }, { label: '300 steps', steps: 300 }, { label: '1000 steps', steps: 1000 }], { title: 'Fine-tuning budget' });
+        if (!b) return undefined;
+        o.steps = b.steps;
+      }
+      const ownsOut = o.out === undefined;
+      o.out ??= newRunDir(runsDir(s), 'finetune');
+      return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
+    }),
+    vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string) => {
+      const dir = typeof arg === 'string' ? arg : arg?.dir;
+      if (!dir) return undefined;
+      return openPastRun(s, dir);
+    }),
+  ];
+}
+
+export function runsDir(s: Services): string {
+  return runsRoot(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, s.context.globalStorageUri.fsPath);
+}
+
+function readBackend(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration('bitnetLab');
+  return { method: c.get('method', 'absmean'), backend: c.get('backend', 'auto') };
+}
+
+async function trusted(action: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const ok = await vscode.window.showWarningMessage(`BitNet: ${action} writes files and runs long jobs. Trust this workspace first.`, 'Manage Workspace Trust');
+  if (ok) void vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
+function openInInspector(path: string): void {
+  void vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), INSPECTOR_VIEW_TYPE);
+}
+
+function titleOf(r: TrainingRequest): string {
+  if (r.kind === 'finetune') return `QAT fine-tune: ${basename(r.path)}`;
+  return r.options.model === 'lm' ? `Char LM on ${basename(String(r.options.data ?? ''))} — BitNet vs FP` : 'MNIST MLP — BitNet vs FP';
+}
+
+const fmtMetric = (name: MetricName, v: number): string => (name === 'accuracy' ? `${(100 * v).toFixed(2)} %` : v.toFixed(2));
+
+/**
+ * Resolves to the job's result, or undefined when it failed or was cancelled
+ * (the user has been told). `ownsOut`: the run folder was made up here, so an
+ * unfinished one may be removed (never a folder the caller named).
+ */
+async function runTraining(s: Services, request: TrainingRequest, args: EngineArgs, ownsOut: boolean): Promise<unknown> {
+  const isMnist = (request.kind === 'train' && request.options.model !== 'lm') || request.options.data === 'mnist';
+  const metricName: MetricName = isMnist ? 'accuracy' : 'perplexity';
+  const runs: RunName[] = request.kind === 'finetune' || request.options.baseline === false ? ['bitnet'] : ['bitnet', 'fp'];
+  const steps = typeof request.options.steps === 'number' ? request.options.steps : 0;
+  // The panel exists before the job (it must catch the first points); its Cancel button reaches the job through this.
+  let cancelJob: () => void = () => {};
+  const panel = TrainingPanel.create(s.context.extensionUri, { title: titleOf(request), metricName, runs, totalSteps: steps, config: request.options }, {
+    onCancel: () => cancelJob(),
+    openCheckpoint: openInInspector,
+  });
+  let before: FinetuneBefore | undefined;
+  const running = s.jobs.start<TrainingRequest['kind']>(request, {
+    onProgress: (p) => s.tracker.progress(tracked.id, p.done, p.total, p.label),
+    onMetrics: (run: RunName, points: MetricPoint[]) => panel.addMetrics(run, points),
+    onFinetuneBefore: (b) => {
+      before = b;
+      if (b.metricName !== metricName) panel.setMetricName(b.metricName);
+      panel.setFinetune({ metricName: b.metricName, before: b });
+    },
+  });
+  // The training loop reads the cancel between steps only if it yields to the event loop; if it
+  // has not stopped after a grace period, the job process is restarted (see JobClient.cancelOrKill).
+  cancelJob = () => running.cancelOrKill(CANCEL_GRACE_MS);
+  const label = request.kind === 'finetune' ? basename(request.path) : `${String(request.options.model)} · ${steps} steps`;
+  const tracked = s.tracker.add(request.kind, label, () => cancelJob());
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `BitNet ${request.kind}: ${label}`, cancellable: true },
+      async (_p, token) => {
+        token.onCancellationRequested(() => cancelJob());
+        return running.result;
+      },
+    );
+    const value = (result as { value?: unknown }).value;
+    const summaries = summariesOf(request, value);
+    const checkpoints: Partial<Record<RunName, string>> = {};
+    for (const run of runs) {
+      const c = summaries[run]?.checkpoint;
+      if (c) checkpoints[run] = c;
+    }
+    const b = summaries.bitnet;
+    if (before && b) panel.setFinetune({ metricName: before.metricName, before, after: { valLoss: b.finalValLoss, metric: b.finalValMetric } });
+    const line = runs
+      .map((r) => summaries[r])
+      .map((x, i) => (x ? `${runs[i] === 'bitnet' ? 'BitNet' : 'FP'} ${x.metricName} ${fmtMetric(x.metricName, x.finalValMetric)}` : ''))
+      .filter(Boolean)
+      .join(' vs ');
+    panel.setStatus('done', line, checkpoints);
+    s.tracker.finish(tracked.id, 'done', line);
+    s.onRunsChanged?.();
+    if (!args.quiet) {
+      const actions = (Object.keys(checkpoints) as RunName[]).map((r) => (r === 'bitnet' ? 'Open BitNet checkpoint' : 'Open FP checkpoint'));
+      void vscode.window.showInformationMessage(`BitNet ${request.kind} finished: ${line}`, ...actions).then((choice) => {
+        if (choice === 'Open BitNet checkpoint' && checkpoints.bitnet) openInInspector(checkpoints.bitnet);
+        if (choice === 'Open FP checkpoint' && checkpoints.fp) openInInspector(checkpoints.fp);
+      });
+    }
+    return value;
+  } catch (e) {
+    const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
+    const cancelled = failure.code === 'cancelled';
+    // No partial checkpoint: the job removes the run folder it created, but not when it had to be killed.
+    if (ownsOut && (cancelled || failure.code === 'crash')) await removeUnfinishedRun(request.options.out);
+    panel.setStatus(cancelled ? 'cancelled' : 'error', cancelled ? 'no checkpoint was written' : failure.message);
+    s.tracker.finish(tracked.id, cancelled ? 'cancelled' : 'failed', failure.message);
+    if (!cancelled && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
+    return undefined;
+  }
+}
+
+async function removeUnfinishedRun(out: unknown): Promise<void> {
+  if (typeof out !== 'string' || existsSync(join(out, 'run.json'))) return;
+  await rm(out, { recursive: true, force: true }).catch(() => undefined);
+}
+
+function summariesOf(request: TrainingRequest, value: unknown): Partial<Record<RunName, RunSummaryLike>> {
+  const v = value as { runs?: { bitnet?: RunSummaryLike; fp?: RunSummaryLike }; after?: RunSummaryLike } | undefined;
+  if (request.kind === 'finetune') return { bitnet: v?.after };
+  return { bitnet: v?.runs?.bitnet, fp: v?.runs?.fp };
+}
+
+/** Reopen a finished run's curves: the job process reads metrics.jsonl, the panel replays it. */
+async function openPastRun(s: Services, dir: string): Promise<TrainingPanel | undefined> {
+  try {
+    const result = await s.jobs.start({ kind: 'runMetrics', dir }).result;
+    const v = (result as { value: { runs: Partial<Record<RunName, MetricPoint[]>>; summary?: { config?: { steps?: number; model?: string }; runs?: Record<string, RunSummaryLike | undefined>; after?: RunSummaryLike } } }).value;
+    const runs = (['bitnet', 'fp'] as RunName[]).filter((r) => (v.runs[r]?.length ?? 0) > 0);
+    const firstEval = runs.flatMap((r) => v.runs[r] ?? []).find((p) => p.kind === 'eval');
+    const metricName: MetricName = firstEval?.kind === 'eval' ? firstEval.metricName : 'accuracy';
+    const panel = TrainingPanel.create(s.context.extensionUri, { title: `Run ${basename(dir)}`, metricName, runs, totalSteps: v.summary?.config?.steps ?? 0 }, { openCheckpoint: openInInspector });
+    for (const r of runs) panel.addMetrics(r, v.runs[r]!);
+    const checkpoints: Partial<Record<RunName, string>> = {};
+    const bit = v.summary?.runs?.bitnet?.checkpoint ?? v.summary?.after?.checkpoint;
+    const fp = v.summary?.runs?.fp?.checkpoint;
+    if (bit) checkpoints.bitnet = bit;
+    if (fp) checkpoints.fp = fp;
+    panel.setStatus('done', 'finished run, reopened from metrics.jsonl', checkpoints);
+    return panel;
+  } catch (e) {
+    void vscode.window.showErrorMessage(`BitNet: cannot reopen ${basename(dir)}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Messages of the report panels (comparison, energy report, checkpoint diff)
+ * as the extension host sees them. The pages are webview-ui/src/entries/
+ * {compare,energy,diff}.ts; each posts `ready` once listening and `export`
+ * from its Export button (the comparison page has none: its export is the
+ * panel's title-bar action). Host → page: `report`, `progress`, `error`
+ * (the comparison page reads only `report`).
+ */
+export type ReportPanelKind = 'compare' | 'energy' | 'diff';
+
+export type PanelRequest = { type: 'ready' } | { type: 'export' };
+
+export type PanelMessage =
+  | { type: 'report'; report: unknown }
+  | { type: 'progress'; done: number; total: number; label?: string }
+  | { type: 'error'; message: string };
+
+/** Validated on receipt: a page can only ask for these two things. */
+export function isPanelRequest(m: unknown): m is PanelRequest {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  return t === 'ready' || t === 'export';
+}
