@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     // 2-core machines: keep worker count low so timing-free tests are not starved.
     maxWorkers: 2,
+    // The JSON report feeds the one-line summary .ci/run prints (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
