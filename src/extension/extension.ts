@@ -26,6 +26,7 @@ import { createTestingApi, type TestingApi } from './testingApi.js';
 import { CheckpointsTreeProvider } from './views/checkpointsTree.js';
 import { JobsTreeProvider } from './views/jobsTree.js';
 import { SummaryViewProvider } from './views/summaryView.js';
+import { localPathFor } from './localCopy.js';
 
 export interface BitnetLabApi {
   /** For the integration tests: plain-data views of the host's state and a few levers. */
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
     extensionUri: context.extensionUri,
     registry,
     log,
+    localPath: (uri) => localPathFor(uri, context.globalStorageUri),
     createModel: (path, fileName) => new CheckpointModel(path, fileName, readAnalysisSettings(), { jobs, tracker, cache, stat: statFile }),
     startAnalysis: (model) => void services.analyze(model, readAnalysisSettings()),
     exportReport: async (model, format) => {

@@ -29,6 +29,8 @@ class CheckpointDocument implements vscode.CustomDocument {
 export interface InspectorProviderDeps extends SessionHost {
   registry: CheckpointRegistry;
   createModel(path: string, fileName: string): CheckpointModel;
+  /** A path the job process can open: the file itself, or a bounded local copy for non-file schemes. */
+  localPath(uri: vscode.Uri): Promise<string>;
   /** Start (or reuse) the analysis with the current settings, with a progress notification. */
   startAnalysis(model: CheckpointModel): void;
 }
@@ -47,8 +49,8 @@ export class CheckpointInspectorProvider implements vscode.CustomReadonlyEditorP
     return { provider, disposable };
   }
 
-  openCustomDocument(uri: vscode.Uri): CheckpointDocument {
-    const path = uri.fsPath;
+  async openCustomDocument(uri: vscode.Uri): Promise<CheckpointDocument> {
+    const path = await this.deps.localPath(uri);
     const { registry } = this.deps;
     const fresh = registry.get(path) === undefined;
     const model = registry.acquire(path, () => this.deps.createModel(path, basename(path)));

@@ -324,6 +324,62 @@ export async function run(): Promise<void> {
         assertEqual((await api.pastRuns()).length, before, 'no new run listed');
       },
     ],
+    [
+      'a checkpoint on a non-file scheme is copied through workspace.fs (bounded) and analysed',
+      async () => {
+        // A read-only virtual file system, as Remote/virtual workspaces provide: no local path exists.
+        const bytes = readFileSync(cfg.tiny);
+        const hugeSize = 4 * 1024 ** 3;
+        const files = new Map<string, { size: number; data?: Uint8Array }>([
+          ['/vfs/tiny_llama.safetensors', { size: bytes.length, data: bytes }],
+          ['/vfs/huge.safetensors', { size: hugeSize }],
+        ]);
+        const entry = (u: vscode.Uri) => {
+          const f = files.get(u.path);
+          if (!f) throw vscode.FileSystemError.FileNotFound(u);
+          return f;
+        };
+        const provider: vscode.FileSystemProvider = {
+          onDidChangeFile: new vscode.EventEmitter<vscode.FileChangeEvent[]>().event,
+          watch: () => new vscode.Disposable(() => undefined),
+          stat: (u) => ({ type: vscode.FileType.File, ctime: 0, mtime: 1, size: entry(u).size }),
+          readDirectory: () => [],
+          createDirectory: () => undefined,
+          readFile: (u) => {
+            const f = entry(u);
+            if (!f.data) throw new Error('the size limit must stop us before reading a huge remote file');
+            return f.data;
+          },
+          writeFile: () => {
+            throw vscode.FileSystemError.NoPermissions('read-only');
+          },
+          delete: () => undefined,
+          rename: () => undefined,
+        };
+        const registration = vscode.workspace.registerFileSystemProvider('bitnetlab-vfs', provider, { isReadonly: true });
+        try {
+          const before = new Set(api.models().map((m) => m.path));
+          await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse('bitnetlab-vfs:/vfs/tiny_llama.safetensors'), 'bitnetLab.checkpointInspector');
+          const m = await waitFor(() => api.models().find((x) => !before.has(x.path) && x.path.endsWith('tiny_llama.safetensors')), 20_000, 'a model for the virtual file');
+          assert(m.path.includes('remote-copies'), `analysed from a local copy (${m.path})`);
+          const idle = await api.whenIdle(m.path);
+          assertEqual(idle?.phase, 'analyzed', 'phase of the copied checkpoint');
+          assertEqual(idle?.tensors, headerNames(cfg.tiny).length, 'tensor count');
+
+          const { localPathFor } = await import('../../../src/extension/localCopy.js');
+          let message = '';
+          try {
+            await localPathFor(vscode.Uri.parse('bitnetlab-vfs:/vfs/huge.safetensors'), vscode.Uri.file(cfg.exportDir));
+          } catch (e) {
+            message = e instanceof Error ? e.message : String(e);
+          }
+          assert(/above the \d+ MB limit/.test(message) && message.includes('huge.safetensors'), `a clear size-limit error naming the file (got "${message}")`);
+        } finally {
+          registration.dispose();
+          await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        }
+      },
+    ],
   ];
 
   const result = await runTests(cfg, tests);
