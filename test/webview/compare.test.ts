@@ -14,6 +14,8 @@ import { startWebviewEnv, watchErrors, paintedPixels, RESULTS, type WebviewEnv }
 import { ROOT } from './harness/buildWebview.js';
 
 const report = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/compare-llama-1024x4.json'), 'utf8')) as ComparisonReport;
+// The same report with the modelQuality block of a real 1,500-step MNIST run (`compare /tmp/q-run/fp.safetensors --json`) spliced in.
+const withModelQuality = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/compare-llama-1024x4-model-quality.json'), 'utf8')) as ComparisonReport;
 const PAGES = join(ROOT, 'dist/test-pages');
 
 let env: WebviewEnv;
@@ -23,6 +25,7 @@ beforeAll(async () => {
   const html = renderComparisonHtml(report, readFileSync(join(ROOT, 'dist/webview/compare.js'), 'utf8'));
   writeFileSync(join(PAGES, 'compare-export.html'), html);
   writeFileSync(join(RESULTS, 'compare.html'), html);
+  writeFileSync(join(PAGES, 'compare-model-quality.html'), renderComparisonHtml(withModelQuality, readFileSync(join(ROOT, 'dist/webview/compare.js'), 'utf8')));
   writeFileSync(join(PAGES, 'compare-empty.html'), '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="/dist/webview/compare.js"></script></body></html>');
 });
 afterAll(async () => {
@@ -57,6 +60,29 @@ describe('comparison panel', () => {
     const resident = report.memory.resident!;
     expect(await page.textContent('#cmp-memory')).toContain(`×${(resident.fp32Bytes / resident.ternaryBytes).toFixed(1)}`);
     await page.screenshot({ path: join(RESULTS, 'compare.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the FP / PTQ / QAT table when the report has model quality, and a reason when it has none', async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    const errors = watchErrors(page);
+    await page.goto(`${env.url}/dist/test-pages/compare-model-quality.html`);
+    await page.waitForSelector('#cmp-model-quality table');
+    const mq = withModelQuality.modelQuality!;
+    const rows = await page.$$eval('#cmp-model-quality table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    expect(rows.map((r) => r.slice(0, 3))).toEqual(mq.rows.map((r) => [
+      { fp: 'FP (full precision)', ptq: 'PTQ (post-training ternary)', qat: 'QAT (BitNet, ternary)' }[r.variant], r.loss.toFixed(4), `${(100 * r.metric).toFixed(2)}%`,
+    ]));
+    expect(await page.textContent('#cmp-model-quality')).toContain(mq.dataset);
+    // The per-layer chart is still drawn below the table.
+    expect(await paintedPixels(page, '#chart-quality canvas')).toBeGreaterThan(500);
+    await page.screenshot({ path: join(RESULTS, 'compare-model-quality.png'), fullPage: true });
+    await page.goto(`${env.url}/dist/test-pages/compare-export.html`);
+    await page.waitForSelector('#cmp-model-quality');
+    expect(await page.$('#cmp-model-quality table')).toBeNull();
+    expect(await page.textContent('#cmp-model-quality')).toContain('End-to-end quality not measured');
     expect(errors).toEqual([]);
     await page.close();
   });

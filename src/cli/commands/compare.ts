@@ -3,12 +3,13 @@ import { PROCESS_NODES, type ProcessNode } from '../../core/analysis/energy.js';
 import type { LayerQuality } from '../../core/analysis/compareQuality.js';
 import { parseBackendPreference } from '../../core/backend.js';
 import { BitnetLabError } from '../../core/errors.js';
-import { openCheckpoint } from '../../core/formats/open.js';
+import { formatBytes } from '../../core/format.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { formatNumber, renderTable } from '../format/table.js';
-import { createProgressBar, formatBytes } from '../progressBar.js';
 import { renderEnergy } from './energyRender.js';
+import { renderModelQuality } from './modelQualityRender.js';
 
 export const compare: CliCommand = {
   name: 'compare',
@@ -18,7 +19,10 @@ export const compare: CliCommand = {
   memory   bytes per storage format (memory model) and the weight working set
   speed    float32 tfjs matMul vs the ternary wasm kernel on this model's linear
            shapes, batch 1 (GEMV) and batch N (GEMM), medians, backend and CPU named
-  quality  per-layer output error of ternary vs FP linear layers on random inputs
+  quality  for bitnet-lab training runs: FP vs post-training ternary vs QAT
+           ternary accuracy / perplexity on the held-out data; for any
+           checkpoint: per-layer output error of ternary vs FP linear layers
+           on random inputs
   energy   the published per-operation energy model with measured sparsity
 
 options:
@@ -69,17 +73,11 @@ options:
       exclude: listOption(values.exclude),
     };
     if (options.batch > 4096) throw new BitnetLabError('usage', 'compare: --batch must be at most 4096');
-    const source = await openCheckpoint(positionals[0]!);
-    const bar = createProgressBar(io, 'comparing');
-    try {
-      const report = await compareCheckpoint(source, { ...options, signal: io.signal, onProgress: bar.update });
-      bar.done();
-      io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderComparison(report));
-      return 0;
-    } finally {
-      bar.done();
-      await source.close();
-    }
+    const report = await withCheckpoint(positionals[0]!, (source) =>
+      withProgressBar(io, 'comparing', (onProgress) => compareCheckpoint(source, { ...options, signal: io.signal, onProgress })),
+    );
+    io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderComparison(report));
+    return 0;
   },
 };
 
@@ -134,7 +132,9 @@ export function renderComparison(r: ComparisonReport): string {
     fp ? `one pass over the ${fp.coveredLayers} layers of these shapes: batch 1 ${ms(fp.gemv.floatMs)} ms → ${ms(fp.gemv.ternaryMs)} ms (${x(fp.gemv.speedup)}), batch ${r.speed.batch} ${ms(fp.gemm.floatMs)} ms → ${ms(fp.gemm.ternaryMs)} ms (${x(fp.gemm.speedup)})` : '',
     ...r.speed.skippedShapes.map((s) => `not timed: ${s.out}×${s.in} (${s.layers} layers): ${s.reason}`),
     '',
-    `── quality ── ${r.quality.inputs}, ${r.quality.tokens} tokens per layer`,
+    '── quality ──',
+    renderModelQuality(r).trimEnd(),
+    `per layer: ${r.quality.inputs}, ${r.quality.tokens} tokens per layer`,
     r.quality.layers.length ? quality.trimEnd() : '(no layers measured)',
     `mean relative error ${formatNumber(r.quality.meanRelError, 3)}, lowest cosine ${Number.isFinite(r.quality.minCosine) ? r.quality.minCosine.toFixed(4) : '–'}${r.quality.skippedLayers ? `; ${r.quality.skippedLayers} layers not measured (--max-layers)` : ''}`,
     ...r.quality.notes.map((n) => `note: ${n}`),

@@ -15,9 +15,9 @@
  * says what was left out.
  */
 import { initBackend, type BackendPreference } from '../backend.js';
-import { throwIfAborted } from '../errors.js';
+import { isBitnetLabError, throwIfAborted } from '../errors.js';
 import type { CheckpointFormat, CheckpointSource } from '../formats/types.js';
-import { randomGaussian, seededRandom } from '../kernels/bench.js';
+import { gaussianArray, mulberry32 } from '../random.js';
 import { prepareFloatLayer } from '../kernels/floatBaseline.js';
 import { packedBytes } from '../kernels/packing.js';
 import { timePairMedian } from '../kernels/stats.js';
@@ -30,6 +30,7 @@ import { layerQuality, type LayerQuality } from './compareQuality.js';
 import { estimateEnergy, type EnergyReport, type ProcessNode } from './energy.js';
 import { linearLayersOf, MAX_LAYER_ELEMENTS, readTensor, type LinearLayer } from './linearLayers.js';
 import { describeMachine } from './machine.js';
+import { evaluateModelQuality, type ModelQuality } from './modelQuality.js';
 import { measureResidentMemory } from './residentMemory.js';
 import type { MemoryByFormat } from './report.js';
 
@@ -90,6 +91,13 @@ export interface ComparisonReport {
     notes: string[];
   };
   energy: EnergyReport;
+  /**
+   * End-to-end quality on held-out data — FP vs post-training ternary vs QAT
+   * ternary — for checkpoints of the training families (modelQuality.ts).
+   */
+  modelQuality?: ModelQuality;
+  /** Why `modelQuality` is absent, when it is. */
+  modelQualityUnavailable?: string;
   provenance: {
     tool: string;
     backend: string;
@@ -124,6 +132,8 @@ export interface CompareOptions extends RunOptions {
   rssProbePath?: string;
   backend?: BackendPreference;
   seed?: number;
+  /** Score the model end to end when it is one of the training families (default true). */
+  modelQuality?: boolean;
   include?: string[];
   exclude?: string[];
 }
@@ -167,7 +177,7 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
   const qTokens = options.qualityTokens ?? 8;
   const budget = options.timeBudgetMs ?? 120_000;
   const seed = options.seed ?? 1;
-  const settings = { batch, repeats, warmup, maxShapes, maxQualityLayers: maxQuality, qualityTokens: qTokens, timeBudgetMs: budget, seed, node: options.node ?? '7nm', energyTokens: options.energyTokens ?? 1000, method: 'absmean' };
+  const settings = { batch, repeats, warmup, maxShapes, maxQualityLayers: maxQuality, qualityTokens: qTokens, timeBudgetMs: budget, seed, node: options.node ?? '7nm', energyTokens: options.energyTokens ?? 1000, method: 'absmean', modelQuality: options.modelQuality ?? true };
 
   const analysis = await analyzeCheckpoint(source, {
     method: 'absmean', statsFor: 'quantized', bins: 8, include: options.include, exclude: options.exclude,
@@ -181,7 +191,7 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
   const countOf = new Map<string, number>();
   for (const l of layers) countOf.set(`${l.out}x${l.in}`, (countOf.get(`${l.out}x${l.in}`) ?? 0) + 1);
 
-  const next = seededRandom(seed);
+  const next = mulberry32(seed);
   const shapes: ShapeSpeed[] = [];
   const quality: LayerQuality[] = [];
   const notes: string[] = [];
@@ -197,7 +207,7 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
     options.onProgress?.({ label: `measuring ${l.name}`, done: i, total: qualityLayers.length, unit: 'tensors' });
     const w = await readTensor(source, l.name, options);
     const { codes, gamma } = ternaryOf(w, l.storedTernary);
-    const x = randomGaussian(qTokens * l.in, next);
+    const x = gaussianArray(qTokens * l.in, next);
     quality.push(layerQuality(kernel, l.name, w, codes, gamma, l.out, l.in, x, qTokens, l.zeroFraction));
 
     const key = `${l.out}x${l.in}`;
@@ -207,7 +217,7 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
       for (let r = 0; r < l.out; r++) for (let j = 0; j < l.in; j++) wInOut[j * l.out + r] = w[r * l.in + j]!;
       const speeds: SpeedPoint[] = [];
       for (const b of [1, batch]) {
-        const xb = randomGaussian(b * l.in, next);
+        const xb = gaussianArray(b * l.in, next);
         const layer = prepareFloatLayer(tf, wInOut, l.out, l.in, xb, b);
         try {
           const [f, t] = timePairMedian(() => layer.run(), () => kernel.gemm(m, xb, b), repeats, warmup);
@@ -242,6 +252,23 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
   if (layers.length === 0) notes.push('no linear (quantizable) weights found: nothing to compare');
   if (layers.some((l) => l.storedTernary)) {
     notes.push('weights are stored ternary: the "FP" side is the dequantized ternary weight, so quality shows only the effect of int8 activations');
+  }
+
+  let modelQuality: ModelQuality | undefined;
+  let modelQualityUnavailable: string | undefined = 'not requested';
+  if (options.modelQuality ?? true) {
+    try {
+      const mq = await evaluateModelQuality(source.path, {
+        metadata: source.metadata, backend: options.backend, signal: options.signal,
+        onProgress: (e) => options.onProgress?.({ ...e, label: `model quality: ${e.label}` }),
+      });
+      modelQuality = mq.quality;
+      modelQualityUnavailable = mq.reason;
+    } catch (e) {
+      // A broken sibling or unreadable data must not cost the rest of the report; a cancel must stop it.
+      if (!isBitnetLabError(e) || e.code === 'cancelled') throw e;
+      modelQualityUnavailable = `end-to-end evaluation failed: ${e.message}; per-layer error below`;
+    }
   }
 
   let resident: ComparisonReport['memory']['resident'] = null;
@@ -306,6 +333,7 @@ export async function compareCheckpoint(source: CheckpointSource, options: Compa
       ],
     },
     energy,
+    ...(modelQuality ? { modelQuality } : { modelQualityUnavailable }),
     provenance: {
       tool: TOOL,
       backend,

@@ -38,3 +38,19 @@ export function evaluate(tf: Tf, model: ModelDef, params: Params, ds: Dataset, q
   const valLoss = lossSum / Math.max(1, rows);
   return { valLoss, valMetric: ds.metricName === 'accuracy' ? correct / Math.max(1, rows) : Math.exp(valLoss) };
 }
+
+/**
+ * One set of weights scored twice on the same data: as full precision, and
+ * after post-training ternary quantization (PTQ) with the run's weight method
+ * and activation setting — the "before QAT" of fine-tuning and the FP / PTQ
+ * rows of the comparison report, so both mean exactly the same thing.
+ */
+export function evaluateFpAndPtq(
+  tf: Tf, model: ModelDef, params: Params, ds: Dataset,
+  q: Omit<LinearOptions, 'quantize'>, signal?: AbortSignal,
+): { fp: Evaluation; ptq: Evaluation } {
+  return {
+    fp: evaluate(tf, model, params, ds, { ...q, quantize: false }, signal),
+    ptq: evaluate(tf, model, params, ds, { ...q, quantize: true }, signal),
+  };
+}

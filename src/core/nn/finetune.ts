@@ -12,7 +12,7 @@ import type { RunOptions } from '../progress.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
 import { META, loadTensors, valuesForSpecs, type LoadedTensors } from './checkpoint.js';
 import { defaultTrainConfig, type Recipe, type TrainConfig } from './config.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { evaluateFpAndPtq, type Evaluation } from './evaluate.js';
 import type { MlpConfig } from './mlp.js';
 import type { ModelFamily } from './model.js';
 import { Params } from './params.js';
@@ -59,11 +59,7 @@ export async function finetuneRun(checkpoint: string, ft: FinetuneConfig, option
   const params = Params.fromValues(tf, model.specs, values, checkpoint);
   let before: FinetuneResult['before'];
   try {
-    const q = { weightMethod: config.weightMethod, activationQuant: config.activationQuant };
-    before = {
-      fp: evaluate(tf, model, params, dataset, { ...q, quantize: false }, options.signal),
-      ptq: evaluate(tf, model, params, dataset, { ...q, quantize: true }, options.signal),
-    };
+    before = evaluateFpAndPtq(tf, model, params, dataset, { weightMethod: config.weightMethod, activationQuant: config.activationQuant }, options.signal);
   } finally {
     params.dispose();
   }

@@ -10,6 +10,7 @@ import type { Bar, BarChart } from '../shared/charts/index.js';
 import { formatBytes, formatCount, formatFactor, formatSig } from '../shared/format.js';
 import { energyBars, qualityBars, speedBars } from './charts.js';
 import { el, table } from './dom.js';
+import { appendFormulasAndHeadline, opEnergyTable } from './energyModel.js';
 
 function chart(id: string, label: string, bars: Bar[], columns: string[]): HTMLElement {
   const c = document.createElement('bn-bar-chart') as BarChart;
@@ -34,6 +35,31 @@ function kpi(value: string, label: string): HTMLElement {
   k.appendChild(el('div', 'cmp-kpi-value', value));
   k.appendChild(el('div', 'cmp-kpi-label', label));
   return k;
+}
+
+const VARIANT = { fp: 'FP (full precision)', ptq: 'PTQ (post-training ternary)', qat: 'QAT (BitNet, ternary)' } as const;
+
+/** FP vs PTQ vs QAT on held-out data, or why the model could not be run. */
+function modelQualityBlock(r: ComparisonReport): HTMLElement {
+  const box = el('div', 'cmp-model-quality');
+  box.id = 'cmp-model-quality';
+  const mq = r.modelQuality;
+  if (!mq) {
+    box.appendChild(el('p', 'cmp-note', `End-to-end quality not measured: ${r.modelQualityUnavailable ?? 'not requested'}.`));
+    return box;
+  }
+  const acc = mq.metricName === 'accuracy';
+  box.appendChild(el('h3', undefined, `End to end: ${mq.metricName}`));
+  box.appendChild(el('p', 'cmp-line', `${mq.dataset} · ${formatCount(mq.splitSize)} ${acc ? 'examples' : 'tokens'} · tfjs-${mq.backend}`));
+  box.appendChild(table(['variant', 'loss (nats)', mq.metricName, 'quantization', 'weights'], mq.rows.map((row) => [
+    VARIANT[row.variant],
+    row.loss.toFixed(4),
+    acc ? `${(100 * row.metric).toFixed(2)}%` : row.metric.toFixed(3),
+    row.quantization,
+    row.checkpoint.split(/[\\/]/).pop() ?? row.checkpoint,
+  ])));
+  for (const n of mq.notes) box.appendChild(el('p', 'cmp-note', n));
+  return box;
 }
 
 export function renderComparison(root: HTMLElement, r: ComparisonReport): void {
@@ -85,7 +111,9 @@ export function renderComparison(root: HTMLElement, r: ComparisonReport): void {
   root.appendChild(sp);
 
   // Quality
-  const q = section('cmp-quality', 'Quality', `Per-layer output error of the ternary layer (absmean weights × per-token int8 activations) against the original on ${r.quality.inputs} inputs, ${r.quality.tokens} tokens each.`);
+  const q = section('cmp-quality', 'Quality', `End to end on held-out data when the model is one we can run; for every checkpoint, per-layer output error of the ternary layer (absmean weights × per-token int8 activations) against the original on ${r.quality.inputs} inputs, ${r.quality.tokens} tokens each.`);
+  q.appendChild(modelQualityBlock(r));
+  q.appendChild(el('h3', undefined, 'Per-layer output error'));
   if (r.quality.layers.length === 0) q.appendChild(el('p', 'cmp-empty', 'No layers were measured.'));
   else q.appendChild(chart('chart-quality', 'relative output error per layer', qualityBars(r), ['rel. error', 'cosine', 'zeros']));
   q.appendChild(el('p', 'cmp-line', `Mean relative error ${formatSig(r.quality.meanRelError, 3)}, lowest cosine ${Number.isFinite(r.quality.minCosine) ? r.quality.minCosine.toFixed(4) : '—'}${r.quality.skippedLayers > 0 ? ` · ${r.quality.skippedLayers} layers not measured` : ''}.`));
@@ -97,21 +125,9 @@ export function renderComparison(root: HTMLElement, r: ComparisonReport): void {
   const en = section('cmp-energy', 'Energy', `Arithmetic energy of the linear layers per token at ${e.node}, from published per-operation energies and this model's measured zero share — a model, not a wattmeter.`);
   en.appendChild(chart('chart-energy', 'arithmetic energy per token by format', energyBars(r), ['per token', `${e.tokens} tokens`, 'FP16 / this']));
   en.appendChild(el('h3', undefined, 'Per-operation energy (pJ)'));
-  en.appendChild(table(['', 'add', 'multiply'], [
-    ['FP32', String(e.table.fp32.add), String(e.table.fp32.mul)],
-    ['FP16', String(e.table.fp16.add), String(e.table.fp16.mul)],
-    ['INT8', String(e.table.int8.add), String(e.table.int8.mul)],
-  ]));
+  en.appendChild(opEnergyTable(e));
   en.appendChild(el('p', 'cmp-note', `Source: ${e.table.source}`));
-  en.appendChild(el('h3', undefined, 'Formulas'));
-  for (const f of ['fp32', 'fp16', 'int8', 'ternary'] as const) {
-    const line = el('div', 'cmp-formula');
-    line.appendChild(el('b', undefined, f === 'ternary' ? 'ternary' : f.toUpperCase()));
-    line.appendChild(document.createTextNode(e.formulas[f]));
-    en.appendChild(line);
-  }
-  en.appendChild(el('p', 'cmp-line', `Paper headline at ${e.headline.node}: ${e.headline.formula} = ${e.headline.ratio.toFixed(2)}×.`));
-  for (const n of e.notes) en.appendChild(el('p', 'cmp-note', n));
+  appendFormulasAndHeadline(en, e);
   root.appendChild(en);
 
   for (const n of r.notes) root.appendChild(el('p', 'cmp-note cmp-warn', n));
