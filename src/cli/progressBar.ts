@@ -4,6 +4,7 @@
  * a TTY, and prints a sparse line every few seconds when stderr is a pipe
  * (CI logs), so stdout stays clean for --json.
  */
+import { formatBytes } from '../core/format.js';
 import type { ProgressEvent, ProgressFn } from '../core/progress.js';
 import type { CliIo } from './command.js';
 
@@ -56,15 +57,4 @@ export function formatLine(title: string, e: ProgressEvent, seconds: number): st
   const amount = e.unit === 'bytes' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total} ${e.unit}`;
   const rate = e.unit === 'bytes' && seconds > 0 ? ` ${formatBytes(e.done / seconds)}/s` : '';
   return `${title} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${amount}${rate} ${e.label}`.slice(0, 160);
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1)} ${units[i]}`;
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { CheckpointReport } from '../../src/core/analysis/report.js';
-import { renderReportHtml, jsonForScript, scriptSafe } from '../../src/core/analysis/reportHtml.js';
+import { renderReportHtml } from '../../src/core/analysis/reportHtml.js';
+import { jsonForScript, scriptSafe } from '../../src/core/analysis/selfContainedPage.js';
 import { startWebviewEnv, watchErrors, paintedPixels, renderedNames, RESULTS, type WebviewEnv } from './harness/browser.js';
 import { ROOT } from './harness/buildWebview.js';
 

@@ -4,7 +4,7 @@ import { benchKernels, DEFAULT_KERNEL_SHAPES, type KernelBenchResult, type Kerne
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { renderTable } from '../format/table.js';
-import { createProgressBar } from '../progressBar.js';
+import { withProgressBar } from '../commandSteps.js';
 
 export const bench: CliCommand = {
   name: 'bench',
@@ -41,20 +41,10 @@ options:
     } catch (e) {
       throw new BitnetLabError('usage', `bench: ${(e as Error).message}`);
     }
-    const bar = createProgressBar(io, 'benchmarking');
-    try {
-      const result = await benchKernels(shapes, {
-        repeats: intOption('bench', 'repeats', values.repeats, 15, 1),
-        backend,
-        signal: io.signal,
-        onProgress: bar.update,
-      });
-      bar.done();
-      io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderKernelBench(result));
-      return 0;
-    } finally {
-      bar.done();
-    }
+    const repeats = intOption('bench', 'repeats', values.repeats, 15, 1);
+    const result = await withProgressBar(io, 'benchmarking', (onProgress) => benchKernels(shapes, { repeats, backend, signal: io.signal, onProgress }));
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderKernelBench(result));
+    return 0;
   },
 };
 

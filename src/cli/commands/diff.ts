@@ -1,11 +1,10 @@
 import { diffCheckpoints, type CheckpointDiff } from '../../core/analysis/diff.js';
 import { BitnetLabError } from '../../core/errors.js';
-import { openCheckpoint } from '../../core/formats/open.js';
-import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
-import { listOption, parseCommandArgs } from '../args.js';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderTable } from '../format/table.js';
-import { createProgressBar } from '../progressBar.js';
+import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const diff: CliCommand = {
   name: 'diff',
@@ -26,36 +25,18 @@ options:
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('diff', argv, {
-      method: { type: 'string', default: 'absmean' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
+      ...QUANT_SELECTION_OPTIONS,
       json: { type: 'boolean', default: false },
     });
     if (positionals.length !== 2) throw new BitnetLabError('usage', 'diff: give two checkpoints (see bitnet-lab diff --help)');
-    const method = String(values.method);
-    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `diff: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
-    const a = await openCheckpoint(positionals[0]!);
-    try {
-      const b = await openCheckpoint(positionals[1]!);
-      const bar = createProgressBar(io, 'comparing');
-      try {
-        const result = await diffCheckpoints(a, b, {
-          method,
-          include: listOption(values.include),
-          exclude: listOption(values.exclude),
-          signal: io.signal,
-          onProgress: bar.update,
-        });
-        bar.done();
-        io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiff(result));
-        return 0;
-      } finally {
-        bar.done();
-        await b.close();
-      }
-    } finally {
-      await a.close();
-    }
+    const selection = quantSelection('diff', values);
+    const result = await withCheckpoint(positionals[0]!, (a) =>
+      withCheckpoint(positionals[1]!, (b) =>
+        withProgressBar(io, 'comparing', (onProgress) => diffCheckpoints(a, b, { ...selection, signal: io.signal, onProgress })),
+      ),
+    );
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiff(result));
+    return 0;
   },
 };
 

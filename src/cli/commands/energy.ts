@@ -1,10 +1,9 @@
 import { energyOfCheckpoint } from '../../core/analysis/energyCheckpoint.js';
 import { PROCESS_NODES, type ProcessNode } from '../../core/analysis/energy.js';
 import { BitnetLabError } from '../../core/errors.js';
-import { openCheckpoint } from '../../core/formats/open.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { createProgressBar } from '../progressBar.js';
+import { withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderEnergy } from './energyRender.js';
 
 export const energy: CliCommand = {
@@ -36,19 +35,12 @@ options:
     const node = String(values.node) as ProcessNode;
     if (!PROCESS_NODES.includes(node)) throw new BitnetLabError('usage', `energy: unknown --node "${node}" (choose ${PROCESS_NODES.join(', ')})`);
     const tokens = intOption('energy', 'tokens', values.tokens, 1000, 1);
-    const source = await openCheckpoint(positionals[0]!);
-    const bar = createProgressBar(io, 'reading weights');
-    try {
-      const report = await energyOfCheckpoint(source, {
-        node, tokens, include: listOption(values.include), exclude: listOption(values.exclude),
-        signal: io.signal, onProgress: bar.update,
-      });
-      bar.done();
-      io.stdout(values.json ? `${JSON.stringify(report)}\n` : `${report.file} (${report.format}), ${report.layers.length} linear layers\n\n${renderEnergy(report)}`);
-      return 0;
-    } finally {
-      bar.done();
-      await source.close();
-    }
+    const include = listOption(values.include);
+    const exclude = listOption(values.exclude);
+    const report = await withCheckpoint(positionals[0]!, (source) =>
+      withProgressBar(io, 'reading weights', (onProgress) => energyOfCheckpoint(source, { node, tokens, include, exclude, signal: io.signal, onProgress })),
+    );
+    io.stdout(values.json ? `${JSON.stringify(report)}\n` : `${report.file} (${report.format}), ${report.layers.length} linear layers\n\n${renderEnergy(report)}`);
+    return 0;
   },
 };

@@ -1,11 +1,10 @@
 import { analyzeCheckpoint } from '../../core/analysis/analyze.js';
 import { BitnetLabError } from '../../core/errors.js';
-import { openCheckpoint } from '../../core/formats/open.js';
-import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
-import { listOption, parseCommandArgs, intOption } from '../args.js';
+import { parseCommandArgs, intOption } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderReport } from '../format/report.js';
-import { createProgressBar } from '../progressBar.js';
+import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const inspect: CliCommand = {
   name: 'inspect',
@@ -24,33 +23,17 @@ options:
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('inspect', argv, {
-      method: { type: 'string', default: 'absmean' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
+      ...QUANT_SELECTION_OPTIONS,
       bins: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new BitnetLabError('usage', 'inspect: give exactly one checkpoint path (see bitnet-lab inspect --help)');
-    const method = String(values.method);
-    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `inspect: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
-
-    const source = await openCheckpoint(positionals[0]!);
-    const bar = createProgressBar(io, 'analysing');
-    try {
-      const report = await analyzeCheckpoint(source, {
-        method,
-        include: listOption(values.include),
-        exclude: listOption(values.exclude),
-        bins: intOption('inspect', 'bins', values.bins, 64, 1),
-        signal: io.signal,
-        onProgress: bar.update,
-      });
-      bar.done();
-      io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReport(report));
-      return 0;
-    } finally {
-      bar.done();
-      await source.close();
-    }
+    const selection = quantSelection('inspect', values);
+    const bins = intOption('inspect', 'bins', values.bins, 64, 1);
+    const report = await withCheckpoint(positionals[0]!, (source) =>
+      withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress })),
+    );
+    io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    return 0;
   },
 };

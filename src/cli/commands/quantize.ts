@@ -1,10 +1,9 @@
 import { quantizeCheckpoint, isQuantizeFormat, QUANTIZE_FORMATS, type QuantizeSummary } from '../../core/convert/quantize.js';
 import { BitnetLabError } from '../../core/errors.js';
-import { openCheckpoint } from '../../core/formats/open.js';
-import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
-import { listOption, parseCommandArgs } from '../args.js';
+import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { createProgressBar } from '../progressBar.js';
+import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const quantize: CliCommand = {
   name: 'quantize',
@@ -41,37 +40,20 @@ options:
     const { values, positionals } = parseCommandArgs('quantize', argv, {
       out: { type: 'string', short: 'o' },
       format: { type: 'string' },
-      method: { type: 'string', default: 'absmean' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
+      ...QUANT_SELECTION_OPTIONS,
       json: { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new BitnetLabError('usage', 'quantize: give exactly one input checkpoint (see bitnet-lab quantize --help)');
     if (typeof values.out !== 'string' || values.out.length === 0) throw new BitnetLabError('usage', 'quantize: -o <out> is required');
     const format = String(values.format ?? '');
     if (!isQuantizeFormat(format)) throw new BitnetLabError('usage', `quantize: --format must be one of ${QUANTIZE_FORMATS.join(', ')}`);
-    const method = String(values.method);
-    if (!isQuantMethod(method)) throw new BitnetLabError('usage', `quantize: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
-
-    const source = await openCheckpoint(positionals[0]!);
-    const bar = createProgressBar(io, 'quantizing');
-    try {
-      const summary = await quantizeCheckpoint(source, {
-        out: values.out,
-        format,
-        method,
-        include: listOption(values.include),
-        exclude: listOption(values.exclude),
-        signal: io.signal,
-        onProgress: bar.update,
-      });
-      bar.done();
-      io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
-      return 0;
-    } finally {
-      bar.done();
-      await source.close();
-    }
+    const selection = quantSelection('quantize', values);
+    const out = values.out;
+    const summary = await withCheckpoint(positionals[0]!, (source) =>
+      withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, ...selection, signal: io.signal, onProgress })),
+    );
+    io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+    return 0;
   },
 };
 

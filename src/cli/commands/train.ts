@@ -5,6 +5,7 @@ import { trainRun, type RunSummary } from '../../core/nn/trainer.js';
 import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
+import { formatNumber } from '../format/table.js';
 import { createProgressBar } from '../progressBar.js';
 import { backendOption, defaultOutDir, floatOption, fmtMetric } from './trainShared.js';
 
@@ -91,7 +92,7 @@ export const train: CliCommand = {
         io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs })}\n`);
       } else {
         const line = (name: string, s: RunSummary): string =>
-          `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s  train loss ${s.finalTrainLoss.toFixed(4)}  val loss ${s.finalValLoss.toFixed(4)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
+          `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s  train loss ${formatNumber(s.finalTrainLoss)}  val loss ${formatNumber(s.finalValLoss)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
         io.stdout(`BitNet b1.58 vs full precision — ${r.config.model} on ${r.config.data}, backend ${r.backend}\n`);
         io.stdout(line('bitnet', r.runs.bitnet));
         if (r.runs.fp) io.stdout(line('fp', r.runs.fp));

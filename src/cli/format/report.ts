@@ -3,7 +3,7 @@
  * the report itself).
  */
 import type { CheckpointReport, MemoryByFormat, TensorReport } from '../../core/analysis/report.js';
-import { formatBytes } from '../progressBar.js';
+import { formatBytes } from '../../core/format.js';
 import { formatCount, formatNumber, formatPercent, renderTable, type Column } from './table.js';
 
 const TENSOR_COLUMNS: Column<TensorReport>[] = [

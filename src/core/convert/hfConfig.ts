@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { BitnetLabError } from '../errors.js';
 
-export const HF_LINEAR_CLASS = 'bitlinear';
+export const HF_LINEAR_CLASS = 'bitlinear' as const;
 /** Recorded in the safetensors metadata so the file documents itself. */
 export const HF_SCALE_NOTE = 'weight_scale = 1/gamma (BitLinear: W = Q / weight_scale)';
 
@@ -30,17 +30,18 @@ export async function readJsonConfig(path: string): Promise<Record<string, unkno
   }
 }
 
+/**
+ * The quantization_config transformers' BitNet quantizer reads. `linearClass`
+ * fixes the weight_scale convention: "autobitlinear" multiplies
+ * (W = Q·weight_scale), "bitlinear" divides (W = Q / weight_scale).
+ */
+export function bitnetQuantizationConfig(linearClass: 'bitlinear' | 'autobitlinear', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { quant_method: 'bitnet', linear_class: linearClass, quantization_mode: 'offline', ...extra };
+}
+
 export function bitnetConfig(input: Record<string, unknown>, keptLinearModules: string[]): Record<string, unknown> {
   const notConvert = [...new Set(['lm_head', ...keptLinearModules])].sort();
-  return {
-    ...input,
-    quantization_config: {
-      quant_method: 'bitnet',
-      linear_class: HF_LINEAR_CLASS,
-      quantization_mode: 'offline',
-      modules_to_not_convert: notConvert,
-    },
-  };
+  return { ...input, quantization_config: bitnetQuantizationConfig(HF_LINEAR_CLASS, { modules_to_not_convert: notConvert }) };
 }
 
 /** The config's torch_dtype as a safetensors dtype, if it names a float type. */

@@ -12,6 +12,7 @@ import { describeMachine } from '../analysis/machine.js';
 import { dequantizedInOut, prepareFloatLayer } from './floatBaseline.js';
 import { createWasmTernaryKernel } from './wasmKernel.js';
 import { median, timePairMedian } from './stats.js';
+import { gaussianArray, mulberry32, randomTernaryCodes } from '../random.js';
 
 export interface KernelShape {
   out: number;
@@ -93,41 +94,13 @@ export const DEFAULT_KERNEL_SHAPES: KernelShape[] = [
   { out: 2560, in: 6912, batch: 8 },
 ];
 
-/** Deterministic pseudo-random stream (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Ternary codes with about a third zeros, as absmean gives on Gaussian weights (§1.6). */
-export function randomTernaryCodes(n: number, next: () => number): Int8Array {
-  const c = new Int8Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = next();
-    c[i] = u < 0.31 ? 0 : u < 0.655 ? 1 : -1;
-  }
-  return c;
-}
-
-export function randomGaussian(n: number, next: () => number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return x;
-}
-
 export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES, options: KernelBenchOptions = {}): Promise<KernelBenchResult> {
   const repeats = options.repeats ?? 15;
   const warmup = options.warmup ?? 3;
   const { tf, name: backend, notes: backendNotes } = await initBackend(options.backend ?? 'auto');
   const kernel = await createWasmTernaryKernel();
   kernel.warmUp();
-  const next = seededRandom(options.seed ?? 1);
+  const next = mulberry32(options.seed ?? 1);
   const notes = [...backendNotes.map((n) => `backend fallback: ${n}`)];
   if (backend === 'wasm') notes.push('tfjs-wasm runs single-threaded in Node (tfjs hard-codes it), like the ternary kernel');
 
@@ -142,9 +115,10 @@ export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES
     throwIfAborted(options.signal);
     const s = shapes[i]!;
     options.onProgress?.({ label: `${s.out}×${s.in} batch ${s.batch}`, done: i, total: shapes.length, unit: 'runs' });
-    const codes = randomTernaryCodes(s.out * s.in, next);
+    // About a third zeros, as absmean gives on Gaussian weights (§1.6).
+    const codes = randomTernaryCodes(s.out * s.in, next, 0.31);
     const gamma = 0.02;
-    const x = randomGaussian(s.batch * s.in, next);
+    const x = gaussianArray(s.batch * s.in, next);
     const m = kernel.prepareTernaryMatrix(codes, s.out, s.in, gamma);
     const layer = prepareFloatLayer(tf, dequantizedInOut(codes, s.out, s.in, gamma), s.out, s.in, x, s.batch);
     let floatMs: number;

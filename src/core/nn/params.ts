@@ -5,7 +5,7 @@
  * knowledge of the architecture.
  */
 import { BitnetLabError } from '../errors.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../random.js';
 import type { Tf, Variable } from './tf.js';
 
 export type ParamKind =

@@ -9,6 +9,8 @@
  *                            linear_class "autobitlinear"} → W ≈ Q · weight_scale
  * Weights whose row count is not a multiple of 4 stay F32 (packing would pad).
  */
+import { bitnetQuantizationConfig } from '../convert/hfConfig.js';
+import { weightScaleName } from '../convert/safetensorsOutput.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
 import { packHfBitnet } from '../formats/ternary/hfBitnetPack.js';
@@ -38,7 +40,8 @@ export async function exportTernary(
       const [rows, cols] = shape as [number, number];
       const t = quantizeWeights(data, method);
       tensors.push({ name: s.name, dtype: 'U8', shape: [rows / 4, cols], data: packHfBitnet(t.codes, rows, cols) });
-      tensors.push({ name: `${s.name}_scale`, dtype: 'F32', shape: [1], data: Float32Array.of(t.scale) });
+      // γ itself: the config below says autobitlinear (W = Q·weight_scale), unlike the quantize engine's 1/γ.
+      tensors.push({ name: weightScaleName(s.name), dtype: 'F32', shape: [1], data: Float32Array.of(t.scale) });
     } else {
       tensors.push({ name: s.name, dtype: 'F32', shape, data });
     }
@@ -47,7 +50,7 @@ export async function exportTernary(
   const hfConfig = {
     architectures: [config.model === 'lm' ? 'BitLabByteLM' : 'BitLabMLP'],
     ...(lm ? { hidden_size: lm.dModel, num_attention_heads: lm.heads, num_key_value_heads: lm.heads, intermediate_size: lm.ffnDim, num_hidden_layers: lm.layers, vocab_size: lm.vocab, max_position_embeddings: lm.context, rms_norm_eps: 1e-5, hidden_act: 'relu2' } : { layer_sizes: config.mlp.sizes }),
-    quantization_config: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'offline', weight_method: method },
+    quantization_config: bitnetQuantizationConfig('autobitlinear', { weight_method: method }),
     bitnet_lab: { note: 'linear weights [out, in]; exported from the latent weights of a bitnet-lab training run', config },
   };
   const file = join(dir, 'model.safetensors');

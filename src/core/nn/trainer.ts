@@ -20,7 +20,7 @@ import { evaluate } from './evaluate.js';
 import { FlipTracker } from './layerStats.js';
 import { lossOn, type Batch, type ModelDef } from './model.js';
 import { Params } from './params.js';
-import { derivedPrng } from './prng.js';
+import { derivedPrng } from '../random.js';
 import { lrAt, weightDecayAt, type ScheduleConfig } from './schedule.js';
 import { setupRun } from './setup.js';
 import { exportTernary } from './ternaryExport.js';

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend.js';
 import { linear, RMS_EPS } from '../../../src/core/nn/bitLinear.js';
-import { Prng } from '../../../src/core/nn/prng.js';
+import { Prng } from '../../../src/core/random.js';
 import type { Tf } from '../../../src/core/nn/tf.js';
 import { quantizeActivationsPerToken, dequantizeActivations } from '../../../src/core/quant/activation.js';
 import { quantizeWeights } from '../../../src/core/quant/quantize.js';

@@ -8,7 +8,7 @@ import { finetune } from '../../../src/cli/commands/finetune.js';
 import type { CliIo } from '../../../src/cli/command.js';
 import { writeSafetensors } from '../../../src/core/formats/safetensors/index.js';
 import { isBitnetLabError } from '../../../src/core/errors.js';
-import { Prng } from '../../../src/core/nn/prng.js';
+import { Prng } from '../../../src/core/random.js';
 import { openSafetensors } from '../../../src/core/formats/safetensors/index.js';
 import { openCheckpoint } from '../../../src/core/formats/open.js';
 import { quantizeWeights } from '../../../src/core/quant/quantize.js';

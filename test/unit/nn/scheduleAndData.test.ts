@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lrAt, midpoint, weightDecayAt, type ScheduleConfig } from '../../../src/core/nn/schedule.js';
-import { Prng, derivedPrng } from '../../../src/core/nn/prng.js';
+import { Prng, derivedPrng } from '../../../src/core/random.js';
 import { readCorpus, splitCorpus, textDataset, unigramCrossEntropy } from '../../../src/core/nn/data/text.js';
 import { mnistDataset } from '../../../src/core/nn/data/mnist.js';
 import { isBitnetLabError } from '../../../src/core/errors.js';

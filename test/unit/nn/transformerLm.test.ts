@@ -8,7 +8,7 @@ import { initBackend } from '../../../src/core/backend.js';
 import { AdamW, BITNET_ADAM } from '../../../src/core/nn/adamw.js';
 import { lossOn, type Batch } from '../../../src/core/nn/model.js';
 import { Params } from '../../../src/core/nn/params.js';
-import { Prng } from '../../../src/core/nn/prng.js';
+import { Prng } from '../../../src/core/random.js';
 import type { Tf } from '../../../src/core/nn/tf.js';
 import { lmModel, type LmConfig } from '../../../src/core/nn/transformerLm.js';
 

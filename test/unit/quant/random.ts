@@ -1,15 +1,14 @@
-/** Seeded test data: mulberry32 uniforms and Box–Muller normals (reproducible, no Math.random). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded test data (reproducible, no Math.random); the uniform generator is the project's one (src/core/random.ts).
+import { mulberry32 } from '../../../src/core/random.js';
 
+export { mulberry32 };
+
+/**
+ * `n` draws of N(0, sigma²): Box–Muller using both the cos and the sin value
+ * of each pair. Deliberately not src/core/random.ts' one-value-per-call
+ * sampler: several quant/analysis tests assert effects seen on these exact
+ * draws (e.g. a sum-order rounding difference in histogram16.test.ts).
+ */
 export function gaussian(n: number, seed: number, sigma = 1): Float32Array {
   const u = mulberry32(seed);
   const out = new Float32Array(n);

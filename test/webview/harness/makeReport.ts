@@ -11,22 +11,7 @@
  *   npx esbuild test/webview/harness/writeFixtures.ts --bundle --platform=node --format=esm --outfile=/tmp/wf.mjs && node /tmp/wf.mjs
  */
 import type { CheckpointReport, TensorReport, TensorStats, MemoryByFormat } from '../../../src/core/analysis/report.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+import { mulberry32, standardNormal as gaussian } from '../../../src/core/random.js';
 
 /** Round half to even, as PyTorch's round (bitnet-reference.md). */
 function roundHalfEven(x: number): number {

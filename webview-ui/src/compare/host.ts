@@ -6,6 +6,7 @@
  *    (after the page posts `{ type: 'ready' }` through the VS Code API).
  */
 import type { ComparisonReport } from '../../../src/core/analysis/compare.js';
+import { embeddedReport } from '../shared/embeddedReport.js';
 
 /** Must match COMPARE_REPORT_SCRIPT_ID in src/core/analysis/compareHtml.ts. */
 export const COMPARE_REPORT_ELEMENT_ID = 'bitnet-compare-report';
@@ -13,10 +14,7 @@ export const COMPARE_REPORT_ELEMENT_ID = 'bitnet-compare-report';
 export type CompareMessage = { type: 'report'; report: ComparisonReport };
 
 export function initialReport(doc: Document = document): ComparisonReport | undefined {
-  const node = doc.getElementById(COMPARE_REPORT_ELEMENT_ID);
-  if (!node?.textContent) return undefined;
-  const value = JSON.parse(node.textContent) as unknown;
-  return isComparison(value) ? value : undefined;
+  return embeddedReport(COMPARE_REPORT_ELEMENT_ID, isComparison, doc);
 }
 
 export function isComparison(v: unknown): v is ComparisonReport {

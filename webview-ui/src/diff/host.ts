@@ -6,6 +6,7 @@
  * posts `progress`; a failure arrives as `error`.
  */
 import type { CheckpointDiff } from '../../../src/core/analysis/diff.js';
+import { embeddedReport } from '../shared/embeddedReport.js';
 
 export const DIFF_REPORT_ELEMENT_ID = 'bitnet-diff-report';
 
@@ -29,8 +30,5 @@ export function isCheckpointDiff(v: unknown): v is CheckpointDiff {
 }
 
 export function initialDiff(doc: Document = document): CheckpointDiff | undefined {
-  const node = doc.getElementById(DIFF_REPORT_ELEMENT_ID);
-  if (!node?.textContent) return undefined;
-  const value = JSON.parse(node.textContent) as unknown;
-  return isCheckpointDiff(value) ? value : undefined;
+  return embeddedReport(DIFF_REPORT_ELEMENT_ID, isCheckpointDiff, doc);
 }

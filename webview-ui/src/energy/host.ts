@@ -4,6 +4,7 @@
  * `ready` and `export` out — plus an initial JSON script tag for a static page.
  */
 import type { CheckpointEnergyReport } from '../../../src/core/analysis/energyCheckpoint.js';
+import { embeddedReport } from '../shared/embeddedReport.js';
 
 export const ENERGY_REPORT_ELEMENT_ID = 'bitnet-energy-report';
 
@@ -21,8 +22,5 @@ export function isEnergyReport(v: unknown): v is CheckpointEnergyReport {
 }
 
 export function initialEnergy(doc: Document = document): CheckpointEnergyReport | undefined {
-  const node = doc.getElementById(ENERGY_REPORT_ELEMENT_ID);
-  if (!node?.textContent) return undefined;
-  const value = JSON.parse(node.textContent) as unknown;
-  return isEnergyReport(value) ? value : undefined;
+  return embeddedReport(ENERGY_REPORT_ELEMENT_ID, isEnergyReport, doc);
 }

@@ -7,7 +7,8 @@
 import type { CheckpointEnergyReport } from '../../../src/core/analysis/energyCheckpoint.js';
 import type { Bar, BarChart } from '../shared/charts/index.js';
 import { formatFactor, formatSig } from '../shared/format.js';
-import { el, table } from '../compare/dom.js';
+import { el } from '../compare/dom.js';
+import { appendFormulasAndHeadline, opEnergyTable } from '../compare/energyModel.js';
 import { shortName } from '../compare/charts.js';
 
 const LABEL: Record<string, string> = { fp32: 'FP32', fp16: 'FP16', int8: 'INT8 (W8A8)', ternary: 'ternary b1.58' };
@@ -88,19 +89,7 @@ export function renderEnergy(root: HTMLElement, r: CheckpointEnergyReport, onExp
   m.id = 'en-model';
   m.appendChild(el('h2', undefined, 'The model'));
   m.appendChild(el('h3', undefined, `Per-operation energy at ${r.node} (pJ)`));
-  m.appendChild(table(['', 'add', 'multiply'], [
-    ['FP32', String(r.table.fp32.add), String(r.table.fp32.mul)],
-    ['FP16', String(r.table.fp16.add), String(r.table.fp16.mul)],
-    ['INT8', String(r.table.int8.add), String(r.table.int8.mul)],
-  ]));
-  m.appendChild(el('h3', undefined, 'Formulas'));
-  for (const f of ['fp32', 'fp16', 'int8', 'ternary'] as const) {
-    const line = el('div', 'cmp-formula');
-    line.appendChild(el('b', undefined, f === 'ternary' ? 'ternary' : f.toUpperCase()));
-    line.appendChild(document.createTextNode(r.formulas[f]));
-    m.appendChild(line);
-  }
-  m.appendChild(el('p', 'cmp-line', `Paper headline at ${r.headline.node}: ${r.headline.formula} = ${r.headline.ratio.toFixed(2)}×.`));
-  for (const n of r.notes) m.appendChild(el('p', 'cmp-note', n));
+  m.appendChild(opEnergyTable(r));
+  appendFormulasAndHeadline(m, r);
   root.appendChild(m);
 }

@@ -1,16 +1,6 @@
 /** Number formatting shared by the webviews: compact, unit-aware, never "NaN". */
 
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
-}
+export { formatBytes } from '../../../src/core/format.js';
 
 /** Parameter counts the way model cards write them: 2.41B, 6.55M, 4,096. */
 export function formatCount(n: number): string {

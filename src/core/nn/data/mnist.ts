@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BitnetLabError } from '../../errors.js';
 import { nodeRequire } from '../../nodeRequire.js';
-import { derivedPrng } from '../prng.js';
+import { derivedPrng } from '../../random.js';
 import type { Batch } from '../model.js';
 import type { Dataset } from './dataset.js';
 

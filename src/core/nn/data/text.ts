@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { BitnetLabError } from '../../errors.js';
-import { derivedPrng, mixSeed, Prng } from '../prng.js';
+import { derivedPrng, mixSeed, Prng } from '../../random.js';
 import type { Batch } from '../model.js';
 import type { Dataset } from './dataset.js';
 

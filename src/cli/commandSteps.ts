@@ -1,0 +1,29 @@
+/**
+ * Steps the analysis commands share: open a checkpoint and close it whatever
+ * happens, and run work under a stderr progress bar that is cleared before
+ * the command prints its result.
+ */
+import { openCheckpoint } from '../core/formats/open.js';
+import type { CheckpointSource } from '../core/formats/types.js';
+import type { ProgressFn } from '../core/progress.js';
+import type { CliIo } from './command.js';
+import { createProgressBar } from './progressBar.js';
+
+export async function withCheckpoint<T>(path: string, use: (source: CheckpointSource) => Promise<T>): Promise<T> {
+  const source = await openCheckpoint(path);
+  try {
+    return await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** The bar is cleared when `work` settles (done() is idempotent), so stdout output starts on a clean line. */
+export async function withProgressBar<T>(io: CliIo, title: string, work: (onProgress: ProgressFn) => Promise<T>): Promise<T> {
+  const bar = createProgressBar(io, title);
+  try {
+    return await work(bar.update);
+  } finally {
+    bar.done();
+  }
+}
