@@ -11,6 +11,7 @@ import { join, dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { BitnetLabError, throwIfAborted } from '../../errors.js';
 import type { CheckpointSource, TensorEntry, ValueReadOptions } from '../types.js';
+import { stringifyFromFile } from '../jsonText.js';
 import { readExactly } from '../safetensors/header.js';
 import { unpackHfSlabRows } from '../ternary/hfBitnetPack.js';
 import { parseHfBitnetConfig, projectionOf, type HfBitnetConfig } from './hfConfig.js';
@@ -59,8 +60,14 @@ export function openHfBitnet(inner: CheckpointSource, config: Record<string, unk
 
 /** Opens `source` as HF BitNet if it is one (config next to it, or packed tensors), else returns it unchanged. */
 export async function maybeHfBitnet(source: CheckpointSource): Promise<CheckpointSource> {
-  const config = await readNeighbourConfig(source.path);
-  return looksLikeHfBitnet(source, config) ? openHfBitnet(source, config) : source;
+  try {
+    const config = await readNeighbourConfig(source.path);
+    return looksLikeHfBitnet(source, config) ? openHfBitnet(source, config) : source;
+  } catch (e) {
+    // The caller never gets `source` back, so its open file handles are ours to close (found by fuzzing).
+    await source.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 class HfBitnetSource implements CheckpointSource {
@@ -107,7 +114,11 @@ class HfBitnetSource implements CheckpointSource {
       return entry;
     });
     const meta: Record<string, string> = { ...inner.metadata, 'hf_bitnet.scale_convention': convention };
-    if (config.raw?.['quantization_config'] !== undefined) meta['config.quantization_config'] = JSON.stringify(config.raw['quantization_config']);
+    if (config.raw?.['quantization_config'] !== undefined) {
+      meta['config.quantization_config'] = stringifyFromFile(config.raw['quantization_config'], 'config.json quantization_config', {
+        file: join(dirname(inner.path), 'config.json'),
+      });
+    }
     this.metadata = meta;
   }
 
@@ -148,13 +159,19 @@ class HfBitnetSource implements CheckpointSource {
     if (info.problem) throw new BitnetLabError('layout', info.problem, place);
     const s = await this.scale(t.name, info.scaleName!);
     const mult = this.config.convention === 'multiply';
+    const plus = Math.fround(mult ? s : 1 / s);
     const { packedRows: P, cols } = info;
     const chunkElements = Math.max(1, options.chunkElements ?? DEFAULT_CHUNK);
-    const rowsPerRead = Math.max(1, Math.floor(chunkElements / cols));
     const handle = await this.handle(t.file);
+    if (cols > chunkElements) {
+      // Rows wider than a chunk: walk each row in column windows, so memory
+      // follows chunkElements rather than the (file-declared) row width.
+      yield* this.unpackedWide(t, handle, P, cols, chunkElements, plus, options);
+      return;
+    }
+    const rowsPerRead = Math.max(1, Math.floor(chunkElements / cols));
     const codes = new Int8Array(rowsPerRead * cols);
     const out = new Float32Array(rowsPerRead * cols);
-    const plus = Math.fround(mult ? s : 1 / s);
     const total = 4 * P;
     for (let row = 0; row < total; ) {
       throwIfAborted(options.signal, place);
@@ -176,6 +193,41 @@ class HfBitnetSource implements CheckpointSource {
       for (let i = 0; i < n; i++) out[i] = codes[i]! * plus;
       for (let at = 0; at < n; at += chunkElements) yield out.subarray(at, Math.min(n, at + chunkElements));
       row += k;
+    }
+  }
+
+  private async *unpackedWide(
+    t: TensorEntry,
+    handle: FileHandle,
+    P: number,
+    cols: number,
+    width: number,
+    plus: number,
+    options: ValueReadOptions,
+  ): AsyncIterable<Float32Array> {
+    const place = { file: t.file, tensor: t.name, offset: t.offset };
+    const codes = new Int8Array(width);
+    const out = new Float32Array(width);
+    for (let row = 0; row < 4 * P; row++) {
+      const packedRow = row % P;
+      for (let c0 = 0; c0 < cols; c0 += width) {
+        throwIfAborted(options.signal, place);
+        const w = Math.min(width, cols - c0);
+        const at = t.offset + packedRow * cols + c0;
+        const bytes = new Uint8Array(w);
+        await readExactly(handle, t.file, bytes, at, `packed rows of "${t.name}"`);
+        // The window is a one-row slab of width w: same unpacking rule, same slab shift.
+        const bad = unpackHfSlabRows(bytes, packedRow, P, w, row, 1, codes);
+        if (bad >= 0) {
+          throw new BitnetLabError('layout', 'byte holds the unused 2-bit code 3 (not a ternary weight; transformers would read +2)', {
+            file: t.file,
+            tensor: t.name,
+            offset: at + bad,
+          });
+        }
+        for (let i = 0; i < w; i++) out[i] = codes[i]! * plus;
+        yield out.subarray(0, w);
+      }
     }
   }
 

@@ -8,6 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { BitnetLabError, isBitnetLabError } from '../../errors.js';
+import { stringifyFromFile } from '../jsonText.js';
 import type { CheckpointSource, TensorEntry, ValueReadOptions } from '../types.js';
 import { openSafetensors, type SafetensorsFile, type SafetensorsOpenOptions } from './reader.js';
 
@@ -61,7 +62,7 @@ export async function readShardIndex(indexPath: string): Promise<ShardedIndex> {
   const metadata: Record<string, string> = {};
   const meta = parsed['metadata'];
   if (isPlainObject(meta)) {
-    for (const [k, v] of Object.entries(meta)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(meta)) metadata[k] = typeof v === 'string' ? v : stringifyFromFile(v, `index metadata "${k}"`, { file: indexPath });
   }
   return { metadata, weightMap, shards };
 }

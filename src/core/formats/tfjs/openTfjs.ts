@@ -16,6 +16,7 @@ import { parseManifest, type TfjsWeightSpec } from './manifest.js';
 
 const MAX_MODEL_JSON = 256 * 1024 * 1024;
 const DEFAULT_CHUNK = 1 << 20;
+const STRING_WINDOW = 64 * 1024;
 
 interface Shard {
   path: string;
@@ -113,6 +114,7 @@ export async function openTfjsModel(modelJsonPath: string): Promise<CheckpointSo
   const dir = dirname(file);
   const reader = new GroupReader();
   const located: Located[] = [];
+  const seen = new Set<string>();
   try {
     for (const g of manifest.groups) {
       const shards: Shard[] = [];
@@ -130,18 +132,28 @@ export async function openTfjsModel(modelJsonPath: string): Promise<CheckpointSo
       }
       let at = 0;
       for (const spec of g.weights) {
+        // Readers look tensors up by name: a second weight of the same name would silently read the first's bytes.
+        if (seen.has(spec.name)) throw new BitnetLabError('header', 'duplicate weight name in weightsManifest', { file, tensor: spec.name });
+        seen.add(spec.name);
         const n = spec.shape.reduce((a, b) => a * b, 1);
         const { dtype, size: elemSize } = storedDtype(spec);
         let bytes: number;
         if (elemSize !== undefined) {
           bytes = n * elemSize;
         } else {
-          // Strings: walk the u32 length prefixes.
+          // Strings: walk the u32 length prefixes through a 64 KiB window, so a
+          // tensor of millions of short strings costs a few reads, not one each.
           bytes = 0;
+          let winStart = 0;
+          let win: Uint8Array = new Uint8Array(0);
           for (let i = 0; i < n; i++) {
-            if (at + bytes + 4 > total) break;
-            const len = new DataView((await reader.read(shards, at + bytes, 4, `string lengths of "${spec.name}"`)).buffer).getUint32(0, true);
-            bytes += 4 + len;
+            const pos = at + bytes;
+            if (pos + 4 > total) break;
+            if (pos < winStart || pos + 4 > winStart + win.length) {
+              winStart = pos;
+              win = await reader.read(shards, pos, Math.min(STRING_WINDOW, total - pos), `string lengths of "${spec.name}"`);
+            }
+            bytes += 4 + new DataView(win.buffer, win.byteOffset + (pos - winStart), 4).getUint32(0, true);
           }
         }
         if (at + bytes > total) {
