@@ -4,6 +4,7 @@ import { parseCommandArgs, intOption } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderReport } from '../format/report.js';
+import { writeReportJson } from '../format/reportJson.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const inspect: CliCommand = {
@@ -33,7 +34,8 @@ options:
     const report = await withCheckpoint(positionals[0]!, (source) =>
       withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress })),
     );
-    io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReport(report));
+    if (values.json) writeReportJson(report, io.stdout);
+    else io.stdout(renderReport(report));
     return 0;
   },
 };

@@ -11,11 +11,16 @@ export interface Column<Row> {
 }
 
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+  // Loops, not spreads: a checkpoint can have hundreds of thousands of tensors,
+  // and spreading that many arguments overflows the call stack.
   const cells = rows.map((r) => columns.map((c) => shorten(c.value(r), c.maxWidth)));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
+  const widths = columns.map((c) => c.title.length);
+  for (const row of cells) for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i]!, row[i]!.length);
   const line = (values: string[]) =>
     values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(columns.map((c) => c.title)), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  let out = `${line(columns.map((c) => c.title))}\n${line(widths.map((w) => '─'.repeat(w)))}\n`;
+  for (const row of cells) out += `${line(row)}\n`;
+  return out;
 }
 
 export function shorten(s: string, max: number | undefined): string {

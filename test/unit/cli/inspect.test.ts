@@ -84,3 +84,25 @@ describe('bitnet-lab inspect', () => {
     expect((await cli('frobnicate')).code).toBe(2);
   });
 });
+
+describe('inspect --json at scale', () => {
+  it('writes the same bytes as JSON.stringify, tensor by tensor', async () => {
+    const { writeReportJson } = await import('../../../src/cli/format/reportJson.js');
+    const { stdout } = await cli('inspect', join(FIXTURES, 'tiny_llama.safetensors'), '--json');
+    const report = JSON.parse(stdout);
+    const pieces: string[] = [];
+    writeReportJson(report, (t) => pieces.push(t));
+    expect(pieces.join('')).toBe(`${JSON.stringify(report)}\n`);
+    expect(pieces.length).toBeGreaterThan(report.tensors.length);
+  });
+
+  it('renders a table of 300,000 rows without overflowing the stack', async () => {
+    const { renderTable } = await import('../../../src/cli/format/table.js');
+    const rows = Array.from({ length: 300_000 }, (_, i) => i);
+    const text = renderTable(rows, [{ title: 'n', align: 'right', value: (i) => String(i) }]);
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(300_002);
+    expect(lines.at(-1)).toBe('299999');
+    expect(lines[2]).toBe('     0');
+  });
+});
