@@ -16,6 +16,7 @@ import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import type { RunOptions } from '../progress.js';
 import { type QuantMethod } from '../quant/types.js';
 import { TensorSelector, type SelectionDecision } from '../quant/selection.js';
+import { HISTOGRAM16_MIN_ELEMENTS, storedHalf16Kind } from '../quant/histogram16.js';
 import { TOOL } from '../version.js';
 import { describeMachine } from './machine.js';
 import { addToMemory, emptyMemory } from './memory.js';
@@ -43,7 +44,6 @@ export interface AnalyzeOptions extends RunOptions {
 
 const DEFAULT_CHUNK = 1 << 20;
 const DEFAULT_CACHE = 1 << 24;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Tensor names that hold quantization scales of another tensor (not weights themselves). */
 function isScaleTensor(name: string, decision: SelectionDecision): boolean {
@@ -182,10 +182,10 @@ async function tensorStats(
   progress: (fraction: number) => void,
 ): Promise<TensorStats> {
   const dtype = t.dtype.toUpperCase();
-  // Stored BF16/F16 halves are little-endian in the file; a Uint16Array view reads them right on LE hosts only.
-  const raw16 = (dtype === 'BF16' || dtype === 'F16') && t.ternary === undefined && t.bytes === 2 * t.params && LITTLE_ENDIAN;
-  // The one-pass way pays a fixed 65,536-bin cost: worth it from a few hundred thousand values.
-  const big = t.params >= 1 << 18;
+  // Stored BF16/F16 patterns counted without decoding — the same route, from
+  // the same size on, as the quantize engine (src/core/quant/histogram16.ts).
+  const raw16 = storedHalf16Kind(t) !== undefined;
+  const big = t.params >= HISTOGRAM16_MIN_ELEMENTS;
   const builder = new TensorStatsBuilder({
     method,
     bins: options.bins,

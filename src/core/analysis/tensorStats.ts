@@ -42,7 +42,7 @@ import { absmeanGammaFromSum, absmeanThreshold } from '../quant/absmean.js';
 import { floatFromBits, lowRank, medianScale, AbsMedianFinder } from '../quant/median.js';
 import { signBeta } from '../quant/sign.js';
 import { GAMMA_EPS, type QuantMethod } from '../quant/types.js';
-import { f16ToF32 } from '../formats/dtypes.js';
+import { countHalves, half16Values, histogram16Sums, lowerMedianAbsOfHistogram16 } from '../quant/histogram16.js';
 import type { Histogram, TensorStats } from './report.js';
 
 export const DEFAULT_HISTOGRAM_BINS = 64;
@@ -66,18 +66,6 @@ export interface StatsConfig {
 }
 
 type Mode = 'bits16' | 'general';
-
-/** Value of every 16-bit pattern, per interpretation, built once (256 KB each). */
-const patternTables: Partial<Record<'bf16' | 'f16', Float32Array>> = {};
-function patternValues(kind: 'bf16' | 'f16'): Float32Array {
-  let t = patternTables[kind];
-  if (!t) {
-    t = new Float32Array(65536);
-    for (let b = 0; b < 65536; b++) t[b] = kind === 'bf16' ? floatFromBits(b << 16) : f16ToF32(b);
-    patternTables[kind] = t;
-  }
-  return t;
-}
 
 export class TensorStatsBuilder {
   readonly method: QuantMethod;
@@ -215,42 +203,25 @@ export class TensorStatsBuilder {
     return this.lowBits;
   }
 
-  /** Everything from the 65,536 single-valued bins, the same rules as the general way. */
+  /**
+   * Everything from the 65,536 single-valued bins, the same rules as the
+   * general way. Sums and the median come from src/core/quant/histogram16.ts,
+   * the functions the quantize engine uses for 16-bit inputs, so both report
+   * the same γ and codes.
+   */
   private finishFromHigh16(): void {
     const counts = this.high16Total!;
-    const values = patternValues(this.halves);
-    for (let b = 0; b < 65536; b++) {
-      const c = counts[b]!;
-      if (c === 0) continue;
-      if (!Number.isFinite(values[b]!)) {
-        this.nonFinite += c;
-        continue;
-      }
-      const v = values[b]!;
-      this.count += c;
-      this.sum += c * v;
-      this.sumAbs += c * Math.abs(v);
-      this.sumSq += c * v * v;
-      if (v < this.min) this.min = v;
-      if (v > this.max) this.max = v;
-    }
+    const values = half16Values(this.halves);
+    const s = histogram16Sums(counts, this.halves);
+    this.count = s.count;
+    this.nonFinite = s.nonFinite;
+    this.sum = s.sum;
+    this.sumAbs = s.sumAbs;
+    this.sumSq = s.sumSq;
+    this.min = s.min;
+    this.max = s.max;
     if (this.method === 'median' && !this.storedTernary) {
-      // Lower median of |W|: walk magnitudes upward, both signs of each bin together.
-      let k = Math.floor((this.count - 1) / 2);
-      let median = 0;
-      if (this.count > 0) {
-        // Both formats order magnitudes like their patterns; non-finite patterns sit at the top.
-        for (let m = 0; m < 0x8000; m++) {
-          if (!Number.isFinite(values[m]!)) continue;
-          const c = counts[m]! + counts[m | 0x8000]!;
-          if (k < c) {
-            median = values[m]!;
-            break;
-          }
-          k -= c;
-        }
-      }
-      this.threshold = median;
+      this.threshold = lowerMedianAbsOfHistogram16(counts, this.halves, this.count);
     }
     this.startPass2();
     const sign = this.method === 'sign' && !this.storedTernary;
@@ -626,26 +597,6 @@ function countHigh16OfFloats(bits: Uint32Array, h0: Uint32Array, h1: Uint32Array
     low |= x;
   }
   return low;
-}
-
-/** Count BF16 bit patterns (uint16) into four sub-histograms, two per 32-bit load when aligned. */
-function countHalves(halves: Uint16Array, h0: Uint32Array, h1: Uint32Array, h2: Uint32Array, h3: Uint32Array): void {
-  let i = 0;
-  if (halves.byteOffset % 4 === 0) {
-    // Little-endian: element 2k is the low half of pair k.
-    const pairs = new Uint32Array(halves.buffer, halves.byteOffset, halves.length >>> 1);
-    const end2 = pairs.length & ~1;
-    for (let p = 0; p < end2; p += 2) {
-      const x = pairs[p]!;
-      const y = pairs[p + 1]!;
-      h0[x & 0xffff]!++;
-      h1[x >>> 16]!++;
-      h2[y & 0xffff]!++;
-      h3[y >>> 16]!++;
-    }
-    i = end2 * 2;
-  }
-  for (; i < halves.length; i++) h0[halves[i]!]!++;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

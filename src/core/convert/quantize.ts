@@ -2,9 +2,11 @@
  * `quantizeCheckpoint`: any CheckpointSource → a ternary checkpoint other
  * tools load (HF BitNet packed safetensors, GGUF TQ1_0 / TQ2_0 / I2_S) or a
  * fake-quantized safetensors. Streams tensor by tensor: each BitLinear weight
- * is read whole (γ is a per-tensor statistic), quantized with the same
- * in-memory quantizer the analysis uses (src/core/quant), encoded and written;
- * every other tensor is copied in bounded chunks. Outputs are atomic — an
+ * is read whole (γ is a per-tensor statistic), quantized by the same rules
+ * the analysis uses (src/core/quant), encoded and written; every other tensor
+ * is copied in bounded chunks. Large BF16/F16 weights take the analysis's
+ * histogram route (ternarize16.ts: raw patterns, no float decoding); the rest
+ * are decoded to float32 (ternarize.ts). Outputs are atomic — an
  * error or a cancel leaves no model file behind.
  */
 import { mkdir, rmdir, stat, unlink } from 'node:fs/promises';
@@ -13,12 +15,14 @@ import { BitnetLabError, throwIfAborted } from '../errors.js';
 import type { CheckpointSource } from '../formats/types.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import { TensorSelector } from '../quant/selection.js';
-import type { QuantMethod } from '../quant/types.js';
+import type { QuantMethod, TernaryTensor } from '../quant/types.js';
 import { bitnetConfig, configDtype, HF_SCALE_NOTE, readJsonConfig } from './hfConfig.js';
 import { openGgufOutput } from './ggufOutput.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
-import { MAX_TENSOR_ELEMENTS, readTensorValues } from './readTensor.js';
+import { MAX_TENSOR_ELEMENTS, readTensorHalves, readTensorValues } from './readTensor.js';
 import { AbsSum, ternarize } from './ternarize.js';
+import { histogramRouteOf, ternarizeHalves } from './ternarize16.js';
+import { Half16Histogram } from '../quant/histogram16.js';
 import { openSafetensorsOutput, weightScaleName } from './safetensorsOutput.js';
 import type { QuantizeOptions, QuantizeSummary } from './types.js';
 
@@ -126,11 +130,20 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
   const bytesIn = planned.reduce((s, p) => s + p.entry.bytes, 0);
   let done = 0;
   let quantizedTensors = 0;
-  // One scratch pair sized for the largest quantized tensor, reused by all:
-  // peak memory is 5 bytes per element of that tensor, and no GC churn.
-  const maxParams = planned.reduce((m, p) => (p.quantize ? Math.max(m, p.entry.params) : m), 0);
-  let values: Float32Array | undefined = maxParams > 0 && maxParams <= MAX_TENSOR_ELEMENTS ? new Float32Array(maxParams) : undefined;
-  let codes: Int8Array | undefined = values ? new Int8Array(maxParams) : undefined;
+  // Scratch sized for the largest quantized tensor of each route, reused by
+  // all: peak memory is 5 bytes per element of the largest decoded tensor
+  // (float32 + codes) or 3 per element of the largest 16-bit one (patterns +
+  // codes), and no GC churn. Oversized tensors are refused by the readers.
+  const fits = (n: number): number => (n <= MAX_TENSOR_ELEMENTS ? n : 0);
+  const maxOf = (route16: boolean): number =>
+    planned.reduce((m, p) => (p.quantize && (histogramRouteOf(p.entry) !== undefined) === route16 ? Math.max(m, fits(p.entry.params)) : m), 0);
+  const maxDecoded = maxOf(false);
+  const maxHalves = maxOf(true);
+  let values: Float32Array | undefined = maxDecoded > 0 ? new Float32Array(maxDecoded) : undefined;
+  let halves: Uint16Array | undefined = maxHalves > 0 ? new Uint16Array(maxHalves) : undefined;
+  let codes: Int8Array | undefined = Math.max(maxDecoded, maxHalves) > 0 ? new Int8Array(Math.max(maxDecoded, maxHalves)) : undefined;
+  const table = new Int8Array(65536);
+  const hist = new Half16Histogram();
   try {
     for (let i = 0; i < planned.length; i++) {
       const p = planned[i]!;
@@ -138,10 +151,19 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
       onProgress?.({ label: p.entry.name, done, total: bytesIn, unit: 'bytes' });
       if (p.quantize) {
         // Scratch buffers are reused across tensors: the largest tensor sets the peak.
-        const abs = method === 'absmean' ? new AbsSum() : undefined;
-        values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
-        const q = ternarize(values, method, codes, abs);
+        let q: TernaryTensor;
+        const kind = histogramRouteOf(p.entry);
+        if (kind !== undefined) {
+          hist.reset();
+          halves = await readTensorHalves(source, p.entry, signal, halves, (h) => hist.add(h));
+          q = ternarizeHalves(halves, hist.counts(), kind, method, codes, table);
+        } else {
+          const abs = method === 'absmean' ? new AbsSum() : undefined;
+          values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
+          q = ternarize(values, method, codes, abs);
+        }
         if (q.codes.buffer !== codes?.buffer) codes = q.codes;
+        options.onQuantized?.(p.entry.name, q);
         await writer.writeQuantized(i, q);
         quantizedTensors++;
       } else {

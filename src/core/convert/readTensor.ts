@@ -36,3 +36,41 @@ export async function readTensorValues(
   if (at !== out.length) throw new BitnetLabError('layout', `decoder produced ${at} of ${out.length} values`, { file: t.file, tensor: t.name });
   return out;
 }
+
+/**
+ * Reads one tensor stored as plain 16-bit patterns (BF16/F16, see
+ * storedHalf16Kind) whole, without decoding: 2 bytes per element instead of
+ * 4. `onHalves` sees each run of complete patterns right after it is copied,
+ * so the histogram pass costs no second read of memory.
+ */
+export async function readTensorHalves(
+  source: CheckpointSource,
+  t: TensorEntry,
+  signal?: AbortSignal,
+  scratch?: Uint16Array,
+  onHalves?: (halves: Uint16Array) => void,
+): Promise<Uint16Array> {
+  if (t.params > MAX_TENSOR_ELEMENTS) {
+    throw new BitnetLabError('limit', `${t.params} elements is more than the ${MAX_TENSOR_ELEMENTS} we quantize in memory`, { file: t.file, tensor: t.name });
+  }
+  if (t.bytes !== 2 * t.params) throw new BitnetLabError('layout', `${t.bytes} bytes do not hold ${t.params} 16-bit values`, { file: t.file, tensor: t.name });
+  const out = scratch && scratch.length >= t.params ? scratch.subarray(0, t.params) : new Uint16Array(t.params);
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, t.bytes);
+  let at = 0;
+  let counted = 0;
+  // 512 KiB per chunk (as many patterns as readTensorValues reads values): few
+  // reads, still cache-warm for onHalves, and small reader buffers to collect.
+  for await (const chunk of source.rawBytes(t.name, { chunkBytes: 1 << 19, ...(signal ? { signal } : {}) })) {
+    if (at + chunk.byteLength > bytes.length) {
+      throw new BitnetLabError('layout', `reader yielded bytes beyond the ${t.bytes} the tensor declares`, { file: t.file, tensor: t.name, offset: t.offset + at });
+    }
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+    // A chunk may end inside a pattern: hand over only the complete ones.
+    const whole = at >>> 1;
+    if (onHalves && whole > counted) onHalves(out.subarray(counted, whole));
+    counted = whole;
+  }
+  if (at !== bytes.length) throw new BitnetLabError('truncated', `reader yielded ${at} of the ${t.bytes} bytes of the tensor`, { file: t.file, tensor: t.name });
+  return out;
+}

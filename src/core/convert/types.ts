@@ -1,6 +1,6 @@
 /** Options and summary of `quantizeCheckpoint`, shared by the CLI and the job process. */
 import type { RunOptions } from '../progress.js';
-import type { QuantMethod } from '../quant/types.js';
+import type { QuantMethod, TernaryTensor } from '../quant/types.js';
 
 export type QuantizeFormat = 'hf-bitnet' | 'gguf-tq2_0' | 'gguf-tq1_0' | 'gguf-i2_s' | 'fake-quant';
 
@@ -13,6 +13,12 @@ export interface QuantizeOptions extends RunOptions {
   method?: QuantMethod;
   include?: readonly string[];
   exclude?: readonly string[];
+  /**
+   * Sees each quantized tensor's float64 scale and codes before they are
+   * encoded (e.g. to compare with `inspect`). `codes` is a reused buffer:
+   * valid only during the call.
+   */
+  onQuantized?: (name: string, q: TernaryTensor) => void;
 }
 
 export interface QuantizeSummary {

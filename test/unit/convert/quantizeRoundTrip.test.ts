@@ -12,6 +12,7 @@ import { decodeTq1_0Codes } from '../../../src/core/formats/ternary/tq1_0.js';
 import { decodeTq2_0Codes } from '../../../src/core/formats/ternary/tq2_0.js';
 import { unpackHfBitnet } from '../../../src/core/formats/ternary/hfBitnetPack.js';
 import type { CheckpointSource } from '../../../src/core/formats/types.js';
+import { quantizeHalves16 } from '../../../src/core/quant/histogram16.js';
 import { quantizeWeights } from '../../../src/core/quant/quantize.js';
 import { TensorSelector } from '../../../src/core/quant/selection.js';
 import type { QuantMethod, TernaryTensor } from '../../../src/core/quant/types.js';
@@ -23,12 +24,25 @@ async function collectRaw(src: CheckpointSource, name: string): Promise<Uint8Arr
   return Buffer.concat(parts);
 }
 
-/** What the in-memory quantizer makes of every quantizable tensor of the input. */
+/**
+ * What the in-memory quantizer makes of every quantizable tensor of the input,
+ * by the route the engine claims for it: BF16/F16 tensors of 2^18 values or
+ * more are quantized from their pattern histogram (quantizeHalves16 on the raw
+ * bytes; quantize16.test.ts covers that route), everything else from decoded
+ * float32 (quantizeWeights). The tiny model here is all on the float route.
+ */
 async function expectedCodes(input: CheckpointSource, method: QuantMethod): Promise<Map<string, TernaryTensor>> {
   const sel = new TensorSelector();
   const out = new Map<string, TernaryTensor>();
   for (const t of input.tensors) {
-    if (sel.decide(t).quantized) out.set(t.name, quantizeWeights(await readTensorValues(input, t), method));
+    if (!sel.decide(t).quantized) continue;
+    if ((t.dtype === 'BF16' || t.dtype === 'F16') && t.params >= 1 << 18) {
+      const raw = await collectRaw(input, t.name);
+      const halves = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+      out.set(t.name, quantizeHalves16(halves, t.dtype === 'F16' ? 'f16' : 'bf16', method));
+    } else {
+      out.set(t.name, quantizeWeights(await readTensorValues(input, t), method));
+    }
   }
   return out;
 }
