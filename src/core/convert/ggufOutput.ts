@@ -12,9 +12,9 @@ import { f32ToF16Bits } from '../formats/dtypes.js';
 import { GGML_TYPES } from '../formats/gguf/ggmlTypes.js';
 import { GgufWriter, type GgufKv, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
-import { encodeTq1_0 } from '../formats/ternary/tq1_0.js';
-import { encodeTq2_0 } from '../formats/ternary/tq2_0.js';
-import { encodeI2s } from '../formats/ternary/i2s.js';
+import { encodeTq1_0, encodeTq1_0FromPatterns } from '../formats/ternary/tq1_0.js';
+import { encodeTq2_0, encodeTq2_0FromPatterns } from '../formats/ternary/tq2_0.js';
+import { encodeI2s, encodeI2sFromPatterns } from '../formats/ternary/i2s.js';
 import { matrixDims } from '../quant/selection.js';
 import type { TernaryTensor } from '../quant/types.js';
 import { copyAs, copyRaw } from './tensorCopy.js';
@@ -105,6 +105,11 @@ export async function openGgufOutput(
     if (scratch.length < n) scratch = new Uint8Array(n);
     return scratch.subarray(0, n);
   };
+  const scaleBits = (t: TensorEntry, scale: number): number => {
+    const dBits = f32ToF16Bits(scale);
+    if ((dBits & 0x7c00) === 0x7c00) throw new BitnetLabError('usage', `scale ${scale} does not fit in fp16`, { file: source.path, tensor: t.name });
+    return dBits;
+  };
   return {
     async writeQuantized(i, q: TernaryTensor) {
       const t = planned[i]!.entry;
@@ -113,10 +118,23 @@ export async function openGgufOutput(
       if (format === 'I2_S') {
         bytes = encodeI2s(q.codes, n, q.scale, scratchOf(ot.bytes(n)));
       } else {
-        const dBits = f32ToF16Bits(q.scale);
-        if ((dBits & 0x7c00) === 0x7c00) throw new BitnetLabError('usage', `scale ${q.scale} does not fit in fp16`, { file: source.path, tensor: t.name });
+        const dBits = scaleBits(t, q.scale);
         bytes = scratchOf(ot.bytes(n));
         (format === 'TQ1_0' ? encodeTq1_0 : encodeTq2_0)(q.codes, 0, n / 256, dBits, bytes, 0);
+      }
+      await writer.write(bytes);
+      await writer.endTensor();
+    },
+    async writeQuantizedPatterns(i, halves, stored, scale) {
+      const t = planned[i]!.entry;
+      const n = t.params;
+      let bytes: Uint8Array;
+      if (format === 'I2_S') {
+        bytes = encodeI2sFromPatterns(halves, n, stored, scale, scratchOf(ot.bytes(n)));
+      } else {
+        const dBits = scaleBits(t, scale);
+        bytes = scratchOf(ot.bytes(n));
+        (format === 'TQ1_0' ? encodeTq1_0FromPatterns : encodeTq2_0FromPatterns)(halves, n / 256, stored, dBits, bytes, 0);
       }
       await writer.write(bytes);
       await writer.endTensor();

@@ -11,6 +11,13 @@ export interface PlannedTensor {
 export interface OutputWriter {
   /** Tensors are written in plan order: index i is planned[i]. */
   writeQuantized(i: number, q: TernaryTensor): Promise<void>;
+  /**
+   * The histogram route's form of writeQuantized: the tensor's stored 16-bit
+   * patterns, the stored code (trit + 1) of every pattern and γ; writes the
+   * bytes writeQuantized would write for the codes those patterns map to.
+   * Optional: the engine gives codes to writers without it.
+   */
+  writeQuantizedPatterns?(i: number, halves: Uint16Array, stored: Uint8Array, scale: number): Promise<void>;
   writeCopy(i: number): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;

@@ -21,7 +21,7 @@ import { openGgufOutput } from './ggufOutput.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
 import { MAX_TENSOR_ELEMENTS, readTensorHalves, readTensorValues } from './readTensor.js';
 import { AbsSum, ternarize } from './ternarize.js';
-import { histogramRouteOf, ternarizeHalves } from './ternarize16.js';
+import { histogramRouteOf, patternScale, ternarizeHalves } from './ternarize16.js';
 import { Half16Histogram } from '../quant/histogram16.js';
 import { openSafetensorsOutput, weightScaleName } from './safetensorsOutput.js';
 import type { QuantizeOptions, QuantizeSummary } from './types.js';
@@ -130,19 +130,25 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
   const bytesIn = planned.reduce((s, p) => s + p.entry.bytes, 0);
   let done = 0;
   let quantizedTensors = 0;
+  // The histogram route packs straight from the patterns when the writer can
+  // and nobody asked to see the codes: no code array, one pass fewer.
+  const packPatterns = writer.writeQuantizedPatterns !== undefined && options.onQuantized === undefined;
   // Scratch sized for the largest quantized tensor of each route, reused by
   // all: peak memory is 5 bytes per element of the largest decoded tensor
-  // (float32 + codes) or 3 per element of the largest 16-bit one (patterns +
-  // codes), and no GC churn. Oversized tensors are refused by the readers.
+  // (float32 + codes) or 2–3 per element of the largest 16-bit one (patterns,
+  // + codes unless packed from patterns), and no GC churn. Oversized tensors
+  // are refused by the readers.
   const fits = (n: number): number => (n <= MAX_TENSOR_ELEMENTS ? n : 0);
   const maxOf = (route16: boolean): number =>
     planned.reduce((m, p) => (p.quantize && (histogramRouteOf(p.entry) !== undefined) === route16 ? Math.max(m, fits(p.entry.params)) : m), 0);
   const maxDecoded = maxOf(false);
   const maxHalves = maxOf(true);
+  const maxCodes = Math.max(maxDecoded, packPatterns ? 0 : maxHalves);
   let values: Float32Array | undefined = maxDecoded > 0 ? new Float32Array(maxDecoded) : undefined;
   let halves: Uint16Array | undefined = maxHalves > 0 ? new Uint16Array(maxHalves) : undefined;
-  let codes: Int8Array | undefined = Math.max(maxDecoded, maxHalves) > 0 ? new Int8Array(Math.max(maxDecoded, maxHalves)) : undefined;
+  let codes: Int8Array | undefined = maxCodes > 0 ? new Int8Array(maxCodes) : undefined;
   const table = new Int8Array(65536);
+  const stored = new Uint8Array(65536);
   const hist = new Half16Histogram();
   try {
     for (let i = 0; i < planned.length; i++) {
@@ -151,20 +157,26 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
       onProgress?.({ label: p.entry.name, done, total: bytesIn, unit: 'bytes' });
       if (p.quantize) {
         // Scratch buffers are reused across tensors: the largest tensor sets the peak.
-        let q: TernaryTensor;
         const kind = histogramRouteOf(p.entry);
         if (kind !== undefined) {
           hist.reset();
           halves = await readTensorHalves(source, p.entry, signal, halves, (h) => hist.add(h));
-          q = ternarizeHalves(halves, hist.counts(), kind, method, codes, table);
-        } else {
-          const abs = method === 'absmean' ? new AbsSum() : undefined;
-          values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
-          q = ternarize(values, method, codes, abs);
         }
-        if (q.codes.buffer !== codes?.buffer) codes = q.codes;
-        options.onQuantized?.(p.entry.name, q);
-        await writer.writeQuantized(i, q);
+        if (kind !== undefined && packPatterns) {
+          await writer.writeQuantizedPatterns!(i, halves!, stored, patternScale(hist.counts(), kind, method, table, stored));
+        } else {
+          let q: TernaryTensor;
+          if (kind !== undefined) {
+            q = ternarizeHalves(halves!, hist.counts(), kind, method, codes, table);
+          } else {
+            const abs = method === 'absmean' ? new AbsSum() : undefined;
+            values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
+            q = ternarize(values, method, codes, abs);
+          }
+          if (q.codes.buffer !== codes?.buffer) codes = q.codes;
+          options.onQuantized?.(p.entry.name, q);
+          await writer.writeQuantized(i, q);
+        }
         quantizedTensors++;
       } else {
         await writer.writeCopy(i);

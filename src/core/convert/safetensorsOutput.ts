@@ -17,7 +17,7 @@ import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import { encodeFromFloat32, isKnownDtype } from '../formats/dtypes.js';
 import { SafetensorsStreamWriter } from '../formats/safetensors/writer.js';
 import type { TensorDecl } from '../formats/safetensors/layout.js';
-import { packHfBitnet } from '../formats/ternary/hfBitnetPack.js';
+import { packHfBitnet, packHfBitnetFromPatterns } from '../formats/ternary/hfBitnetPack.js';
 import type { TernaryTensor } from '../quant/types.js';
 import { copyAs, copyRaw } from './tensorCopy.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
@@ -85,6 +85,10 @@ export async function openSafetensorsOutput(
   const writer = await SafetensorsStreamWriter.create(out, decls, metadata, signal ? { signal } : {});
   // Packed bytes go through one reused buffer (each write completes before the next tensor).
   let packScratch = new Uint8Array(0);
+  const packScratchOf = (n: number): Uint8Array => {
+    if (packScratch.length < n) packScratch = new Uint8Array(n);
+    return packScratch.subarray(0, n);
+  };
   return {
     async writeQuantized(i, q: TernaryTensor) {
       const t = planned[i]!.entry;
@@ -100,10 +104,20 @@ export async function openSafetensorsOutput(
         return;
       }
       const rows = t.shape[0]!;
-      if (packScratch.length < t.params / 4) packScratch = new Uint8Array(t.params / 4);
-      await writer.write(t.name, packHfBitnet(q.codes, rows, t.params / rows, packScratch.subarray(0, t.params / 4)));
+      await writer.write(t.name, packHfBitnet(q.codes, rows, t.params / rows, packScratchOf(t.params / 4)));
       await writer.write(weightScaleName(t.name), encodeFromFloat32(s.dtype, [1 / q.scale]));
     },
+    // Fake-quant writes values, not packed codes: it takes the codes route.
+    ...(kind === 'hf-bitnet'
+      ? {
+          async writeQuantizedPatterns(i: number, halves: Uint16Array, stored: Uint8Array, scale: number) {
+            const t = planned[i]!.entry;
+            const rows = t.shape[0]!;
+            await writer.write(t.name, packHfBitnetFromPatterns(halves, rows, t.params / rows, stored, packScratchOf(t.params / 4)));
+            await writer.write(weightScaleName(t.name), encodeFromFloat32(slots[i]!.dtype, [1 / scale]));
+          },
+        }
+      : {}),
     async writeCopy(i) {
       const t = planned[i]!.entry;
       const sink = (b: Uint8Array): Promise<void> => writer.write(t.name, b);

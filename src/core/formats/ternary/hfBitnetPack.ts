@@ -10,6 +10,7 @@
  * `unpackHfRows` reports the first such byte and the reader turns that into an
  * error naming file, tensor and byte offset.
  */
+import { pairsReadable } from './patternTrits.js';
 
 /** Packed row count transformers uses for R logical rows. */
 export function hfPackedRows(rows: number): number {
@@ -39,6 +40,54 @@ export function packHfBitnet(codes: Int8Array, rows: number, cols: number, out?:
       const src = row * cols;
       const dst = (row - rowStart) * cols;
       for (let c = 0; c < cols; c++) packed[dst + c]! |= (codes[src + c]! + 1) << shift;
+    }
+  }
+  return packed;
+}
+
+/**
+ * `packHfBitnet` from 16-bit patterns ([rows, cols] row-major, the first
+ * rows·cols of `halves`); `stored` = stored code (trit + 1) of every pattern
+ * (storedCodeTable). Same bytes as packing their codes; one pass, no code array.
+ */
+export function packHfBitnetFromPatterns(halves: Uint16Array, rows: number, cols: number, stored: Uint8Array, out?: Uint8Array): Uint8Array {
+  if (halves.length < rows * cols) throw new RangeError('fewer patterns than rows × cols');
+  const P = hfPackedRows(rows);
+  const packed = out ?? new Uint8Array(P * cols);
+  const s = stored;
+  const h = halves;
+  if (rows === 4 * P) {
+    const s1 = P * cols;
+    if (s1 % 2 === 0 && pairsReadable(halves)) {
+      // Two output bytes per step from one 32-bit word of each slab.
+      const pairs = new Uint32Array(halves.buffer, halves.byteOffset, 2 * s1);
+      const q1 = s1 >>> 1;
+      const q2 = 2 * q1;
+      const q3 = 3 * q1;
+      for (let k = 0; k < q1; k++) {
+        const a = pairs[k]!;
+        const b = pairs[q1 + k]!;
+        const c = pairs[q2 + k]!;
+        const d = pairs[q3 + k]!;
+        packed[2 * k] = s[a & 0xffff]! | (s[b & 0xffff]! << 2) | (s[c & 0xffff]! << 4) | (s[d & 0xffff]! << 6);
+        packed[2 * k + 1] = s[a >>> 16]! | (s[b >>> 16]! << 2) | (s[c >>> 16]! << 4) | (s[d >>> 16]! << 6);
+      }
+      return packed;
+    }
+    const s2 = 2 * s1;
+    const s3 = 3 * s1;
+    for (let i = 0; i < s1; i++) packed[i] = s[h[i]!]! | (s[h[s1 + i]!]! << 2) | (s[h[s2 + i]!]! << 4) | (s[h[s3 + i]!]! << 6);
+    return packed;
+  }
+  packed.fill(0, 0, P * cols);
+  for (let slab = 0; slab < 4; slab++) {
+    const shift = 2 * slab;
+    const rowStart = slab * P;
+    const rowEnd = Math.min(rowStart + P, rows);
+    for (let row = rowStart; row < rowEnd; row++) {
+      const src = row * cols;
+      const dst = (row - rowStart) * cols;
+      for (let c = 0; c < cols; c++) packed[dst + c]! |= s[h[src + c]!]! << shift;
     }
   }
   return packed;

@@ -11,6 +11,8 @@
  * The ARM layout (QK = 64) is a different byte order; we read and write only
  * the x86 one and say so in tensor notes.
  */
+import { pack128Groups, pairsReadable } from './patternTrits.js';
+
 export const I2S_BLOCK_ELEMS = 128;
 
 export function i2sDataBytes(n: number): number {
@@ -34,6 +36,21 @@ export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint
         (codes[x + 96 + gp]! + 1);
     }
   }
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setFloat32(n / 4, scale, true);
+  return bytes;
+}
+
+/**
+ * `encodeI2s` from 16-bit patterns: the first n of `halves`, `stored` = stored
+ * code (trit + 1) of every pattern (storedCodeTable). Same bytes as encoding
+ * their codes; one pass, no code array.
+ */
+export function encodeI2sFromPatterns(halves: Uint16Array, n: number, stored: Uint8Array, scale: number, out?: Uint8Array): Uint8Array {
+  if (n % 128 !== 0 || halves.length < n) throw new RangeError('I2_S packs whole 128-element blocks of the patterns given');
+  const bytes = out ?? new Uint8Array(i2sDataBytes(n));
+  const pairs = pairsReadable(halves) ? new Uint32Array(halves.buffer, halves.byteOffset, n / 2) : undefined;
+  pack128Groups(halves, pairs, 0, n / 128, stored, bytes, 0, 6, 4, 2, 0);
+  bytes.fill(0, n / 4, i2sDataBytes(n));
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setFloat32(n / 4, scale, true);
   return bytes;
 }

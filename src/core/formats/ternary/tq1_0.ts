@@ -47,6 +47,41 @@ export function encodeTq1_0(codes: Int8Array, codeOffset: number, nBlocks: numbe
   }
 }
 
+/** tq1EncodeByte of every five-digit q (0…242). */
+const ENCODED_Q = Uint8Array.from({ length: 243 }, (_, q) => tq1EncodeByte(q));
+
+/**
+ * `encodeTq1_0` from 16-bit patterns: the first nBlocks·256 of `halves`,
+ * `stored` = stored code (trit + 1) of every pattern (storedCodeTable).
+ * Same bytes as encoding their codes; one pass, no code array.
+ */
+export function encodeTq1_0FromPatterns(halves: Uint16Array, nBlocks: number, stored: Uint8Array, dBits: number, out: Uint8Array, outOffset: number): void {
+  if (halves.length < nBlocks * 256) throw new RangeError('fewer patterns than the blocks need');
+  const s = stored;
+  const h = halves;
+  for (let b = 0; b < nBlocks; b++) {
+    const x = b * 256;
+    const o = outOffset + b * 54;
+    for (let m = 0; m < 32; m++) {
+      const q = s[h[x + m]!]! * 81 + s[h[x + 32 + m]!]! * 27 + s[h[x + 64 + m]!]! * 9 + s[h[x + 96 + m]!]! * 3 + s[h[x + 128 + m]!]!;
+      out[o + m] = ENCODED_Q[q]!;
+    }
+    for (let m = 0; m < 16; m++) {
+      const y = x + 160 + m;
+      const q = s[h[y]!]! * 81 + s[h[y + 16]!]! * 27 + s[h[y + 32]!]! * 9 + s[h[y + 48]!]! * 3 + s[h[y + 64]!]!;
+      out[o + 32 + m] = ENCODED_Q[q]!;
+    }
+    for (let j = 0; j < 4; j++) {
+      const y = x + 240 + j;
+      // Four trits and an implicit trailing 0 digit, as encodeTq1_0 writes them.
+      const q = s[h[y]!]! * 81 + s[h[y + 4]!]! * 27 + s[h[y + 8]!]! * 9 + s[h[y + 12]!]! * 3;
+      out[o + 48 + j] = ENCODED_Q[q]!;
+    }
+    out[o + 52] = dBits & 0xff;
+    out[o + 53] = dBits >>> 8;
+  }
+}
+
 function forEachBlockTrit(src: Uint8Array, s: number, put: (index: number, trit: number) => void): void {
   for (let n = 0; n < 5; n++) {
     const p = POW3[n]!;

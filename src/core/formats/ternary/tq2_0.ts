@@ -4,8 +4,28 @@
  * 128-element half c, byte 32c+m holds elements 128c + 32n + m for n = 0..3 in
  * bits (2n+1:2n); stored code = trit + 1; value = (code − 1)·d.
  */
+import { pack128Groups, pairsReadable } from './patternTrits.js';
+
 export const TQ2_0_BLOCK_ELEMS = 256;
 export const TQ2_0_BLOCK_BYTES = 66;
+
+/**
+ * `encodeTq2_0` from 16-bit patterns: the first nBlocks·256 of `halves`,
+ * `stored` = stored code (trit + 1) of every pattern (storedCodeTable).
+ * Same bytes as encoding their codes; one pass, no code array.
+ */
+export function encodeTq2_0FromPatterns(halves: Uint16Array, nBlocks: number, stored: Uint8Array, dBits: number, out: Uint8Array, outOffset: number): void {
+  if (halves.length < nBlocks * 256) throw new RangeError('fewer patterns than the blocks need');
+  const pairs = pairsReadable(halves) ? new Uint32Array(halves.buffer, halves.byteOffset, nBlocks * 128) : undefined;
+  const lo = dBits & 0xff;
+  const hi = dBits >>> 8;
+  for (let b = 0; b < nBlocks; b++) {
+    const o = outOffset + b * 66;
+    pack128Groups(halves, pairs, 2 * b, 2, stored, out, o, 0, 2, 4, 6);
+    out[o + 64] = lo;
+    out[o + 65] = hi;
+  }
+}
 
 /** Encodes `nBlocks` blocks of trits starting at codes[codeOffset]; every block gets the same fp16 scale bits. */
 export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
