@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { TrackedJob } from './jobTracker.js';
 import { ReportPanel } from './panels/reportPanel.js';
+import { requestProgressCancel } from './progressCancel.js';
 import { listRuns, type PastRun } from './training/runsFolder.js';
 import { runsDir } from './training/trainingCommands.js';
 import { TrainingPanel } from './training/trainingPanel.js';
@@ -40,6 +41,8 @@ export interface TestingApi {
   jobProcessPid(): number | undefined;
   jobProcessSpawns(): number;
   killJobProcess(): boolean;
+  /** Press Cancel on the progress notification of a Jobs-view job; false when it shows none. */
+  cancelFromProgress(jobId: number): boolean;
   inspectorSessions(path: string): Array<{ ready: boolean; posted: number; visible: boolean }>;
   summary(): SummaryInput | undefined;
   /** Open comparison / energy / diff panels. */
@@ -111,6 +114,7 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     jobProcessPid: () => s.jobs.pid,
     jobProcessSpawns: () => s.jobs.spawnCount,
     killJobProcess: () => s.jobs.killProcess('SIGKILL'),
+    cancelFromProgress: (jobId) => requestProgressCancel(jobId),
     inspectorSessions: (path) => s.inspector.sessionsFor(path).map((x) => ({ ready: x.isReady, posted: x.posted, visible: x.panel.visible })),
     summary: () => summary.current(),
     reportPanels: () =>

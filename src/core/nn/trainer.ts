@@ -149,16 +149,21 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
 
     const end = options.stopAfterSteps !== undefined ? Math.min(config.steps, startStep + options.stopAfterSteps) : config.steps;
     let lastYield = performance.now();
-    for (let step = startStep; step < end; step++) {
-      // The step loop is synchronous tfjs work: hand the event loop a turn every
-      // ~50 ms so a cancel message (IPC, Ctrl-C) can arrive and set the signal.
+    // The step loop is synchronous tfjs work: hand the event loop a turn every
+    // ~50 ms so a cancel message (IPC, Ctrl-C) can arrive and set the signal.
+    // Checked before each run's step, not only each step: on the cpu backend
+    // one step of both runs takes ~0.8 s, most of the 1 s the cancel contract allows.
+    const yieldAndCheck = async (): Promise<void> => {
       if (performance.now() - lastYield > 50) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
       if (signal?.aborted) throw cancelled();
+    };
+    for (let step = startStep; step < end; step++) {
       const batch = dataset.trainBatch(config.seed, step, config.batchSize);
       for (const run of runs) {
+        await yieldAndCheck();
         const t0 = performance.now();
         const loss = trainStep(tf, model, run, batch, step);
         run.seconds += (performance.now() - t0) / 1000;

@@ -7,10 +7,14 @@
  * A kind the engine build lacks fails with a plain "not available in this build" message.
  */
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { basename, dirname, extname } from 'node:path';
 import type { JobRequest } from '../../protocol/jobs.js';
 import type { ReportPanelKind } from '../../protocol/panels.js';
 import { JobError } from '../../jobs/client.js';
+import { removeCrashedWriterTemps } from '../../jobs/crashLeftovers.js';
+import { linkProgressCancel } from '../progressCancel.js';
 import type { ReportPanel } from '../panels/reportPanel.js';
 import type { Services } from '../services.js';
 import { pickCheckpoint, uriOf } from './target.js';
@@ -148,6 +152,22 @@ function panelSink(s: Services, kind: ReportPanelKind, subject: string): JobSink
   };
 }
 
+/** Folders a job writes its output into, with whether each existed before the job (quantize only: the others write nothing). */
+function outputFoldersOf(r: EngineRequest): Array<{ folder: string; existed: boolean }> {
+  if (r.kind !== 'quantize') return [];
+  // hf-bitnet accepts a folder as output (model.safetensors + config.json inside it).
+  const folders = extname(r.output) === '' ? [r.output, dirname(r.output)] : [dirname(r.output)];
+  return folders.map((folder) => ({ folder, existed: existsSync(folder) }));
+}
+
+async function removeCrashLeftovers(outputs: Array<{ folder: string; existed: boolean }>, pid: number | undefined): Promise<void> {
+  for (const { folder, existed } of outputs) {
+    await removeCrashedWriterTemps(folder, pid);
+    // A folder the dead job created for its output: removed only when nothing is in it.
+    if (!existed) await rmdir(folder).catch(() => undefined);
+  }
+}
+
 /** Resolves to the job's value, or undefined when it failed or was cancelled (the user has been told). */
 export async function runEngineJob(s: Services, request: EngineRequest, args: EngineArgs = {}, sink?: JobSink): Promise<unknown> {
   const label = labelOf(request);
@@ -157,13 +177,20 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
       sink?.progress(p.done, p.total, p.label);
     },
   });
+  // start() has just (re)started the job process if needed: this is the pid whose temp files a crash leaves.
+  const pid = s.jobs.pid;
+  const outputs = outputFoldersOf(request);
   const tracked = s.tracker.add(request.kind, label, () => job.cancel());
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `BitNet ${request.kind}: ${label}`, cancellable: true },
       async (_progress, token) => {
-        token.onCancellationRequested(() => job.cancel());
-        return job.result;
+        const link = linkProgressCancel(tracked.id, token, () => job.cancel());
+        try {
+          return await job.result;
+        } finally {
+          link.dispose();
+        }
       },
     );
     const value = 'value' in result ? result.value : result;
@@ -176,6 +203,8 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
     return value;
   } catch (e) {
     const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
+    // A killed process could not remove its half-written temp files (a cancel or an error did, in the job).
+    if (failure.code === 'crash') await removeCrashLeftovers(outputs, pid);
     s.tracker.finish(tracked.id, failure.code === 'cancelled' ? 'cancelled' : 'failed', failure.message);
     sink?.fail(failure.code === 'cancelled' ? 'Cancelled.' : failure.message);
     if (failure.code !== 'cancelled' && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);

@@ -14,6 +14,8 @@ import { basename, join } from 'node:path';
 import type { FinetuneBefore, JobRequest } from '../../protocol/jobs.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
 import { JobError } from '../../jobs/client.js';
+import { removeCrashedWriterTemps } from '../../jobs/crashLeftovers.js';
+import { linkProgressCancel } from '../progressCancel.js';
 import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
 import type { Services } from '../services.js';
 import type { EngineArgs } from '../commands/engineJobs.js';
@@ -165,14 +167,20 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
   // The training loop reads the cancel between steps only if it yields to the event loop; if it
   // has not stopped after a grace period, the job process is restarted (see JobClient.cancelOrKill).
   cancelJob = () => running.cancelOrKill(CANCEL_GRACE_MS);
+  // The process that runs this job: a crash leaves its temp files (crashLeftovers.ts).
+  const pid = s.jobs.pid;
   const label = request.kind === 'finetune' ? basename(request.path) : `${String(request.options.model)} · ${steps} steps`;
   const tracked = s.tracker.add(request.kind, label, () => cancelJob());
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `BitNet ${request.kind}: ${label}`, cancellable: true },
       async (_p, token) => {
-        token.onCancellationRequested(() => cancelJob());
-        return running.result;
+        const link = linkProgressCancel(tracked.id, token, () => cancelJob());
+        try {
+          return await running.result;
+        } finally {
+          link.dispose();
+        }
       },
     );
     const value = (result as { value?: unknown }).value;
@@ -205,6 +213,8 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
     const cancelled = failure.code === 'cancelled';
     // No partial checkpoint: the job removes the run folder it created, but not when it had to be killed.
     if (ownsOut && (cancelled || failure.code === 'crash')) await removeUnfinishedRun(request.options.out);
+    // A folder the caller named keeps its finished files; only the dead writer's temp files go.
+    else if (failure.code === 'crash' && typeof request.options.out === 'string') await removeCrashedWriterTemps(request.options.out, pid);
     panel.setStatus(cancelled ? 'cancelled' : 'error', cancelled ? 'no checkpoint was written' : failure.message);
     s.tracker.finish(tracked.id, cancelled ? 'cancelled' : 'failed', failure.message);
     if (!cancelled && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);

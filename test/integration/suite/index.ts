@@ -192,6 +192,43 @@ export async function run(): Promise<void> {
       },
     ],
     [
+      'Cancel on the quantize progress notification stops it within a second and leaves no output',
+      async (ctx) => {
+        const output = join(cfg.exportDir, 'big.cancelled.tq2_0.gguf');
+        const run = vscode.commands.executeCommand('bitnetLab.quantize', uri(cfg.big), { quiet: true, output, options: { format: 'gguf-tq2_0', method: 'median' } });
+        const job = await waitFor(() => api.jobs().find((j) => j.kind === 'quantize' && j.status === 'running' && j.label.includes('big.cancelled') && (j.fraction ?? 0) > 0), 30_000, 'the quantize job to make progress');
+        const t0 = Date.now();
+        assert(api.cancelFromProgress(job.id), 'the job has a progress notification to cancel');
+        await waitFor(() => api.jobs().find((j) => j.id === job.id && j.status === 'cancelled'), 1000, 'the quantize job to show as cancelled within a second');
+        ctx.figure('quantize: progress Cancel → Jobs view shows cancelled, ms', Date.now() - t0);
+        assertEqual(await run, undefined, 'a cancelled quantize returns nothing');
+        const left = readdirSync(cfg.exportDir).filter((f) => f.includes('big.cancelled'));
+        assertEqual(left.length, 0, `no output and no temp file (${left.join(', ')})`);
+      },
+    ],
+    [
+      'killing the job process mid-quantize: the job fails as a crash, no output or temp file remains, a retry writes the output',
+      async () => {
+        const output = join(cfg.exportDir, 'big.killed.tq2_0.gguf');
+        const ours = (): string[] => readdirSync(cfg.exportDir).filter((f) => f.includes('big.killed'));
+        const args = { quiet: true, output, options: { format: 'gguf-tq2_0', method: 'median' } };
+        const run = vscode.commands.executeCommand('bitnetLab.quantize', uri(cfg.big), args);
+        const job = await waitFor(() => api.jobs().find((j) => j.kind === 'quantize' && j.status === 'running' && j.label.includes('big.killed') && (j.fraction ?? 0) > 0), 30_000, 'the quantize job to make progress');
+        assert(ours().some((f) => f.endsWith('.tmp')), `the writer's temp file exists while it runs (${ours().join(', ')})`);
+        const pid = api.jobProcessPid();
+        assert(api.killJobProcess(), 'kill delivered');
+        assertEqual(await run, undefined, 'a crashed quantize returns nothing');
+        const failed = api.jobs().find((j) => j.id === job.id);
+        assertEqual(failed?.status, 'failed', 'the job shows as failed');
+        assert(/job process was killed \(SIGKILL\) while running "quantize"/.test(failed?.message ?? ''), `a plain crash message (${failed?.message})`);
+        assertEqual(ours().length, 0, `no output and no temp file (${ours().join(', ')})`);
+        await waitFor(() => api.jobProcessPid() !== undefined && api.jobProcessPid() !== pid, 10_000, 'a new job process');
+        const again = await vscode.commands.executeCommand<{ quantizedTensors?: number } | undefined>('bitnetLab.quantize', uri(cfg.big), { ...args, options: { format: 'gguf-tq2_0' } });
+        assert((again?.quantizedTensors ?? 0) > 0, 'the retry quantizes');
+        assertEqual(ours().join(','), 'big.killed.tq2_0.gguf', 'only the finished output');
+      },
+    ],
+    [
       'engine commands run in the job process: quantize, energy, diff; fine-tuning an unsupported architecture is refused plainly',
       async (ctx) => {
         const quiet = { quiet: true };
@@ -322,6 +359,26 @@ export async function run(): Promise<void> {
         const leftovers = readdirSync(root).filter((d) => !existsSync(join(root, d, 'run.json')));
         assertEqual(leftovers.length, 0, `no unfinished run folders (${leftovers.join(', ')})`);
         assertEqual((await api.pastRuns()).length, before, 'no new run listed');
+      },
+    ],
+    [
+      'Cancel on the training progress notification ends the run as cancelled within a second, without restarting the job process',
+      async (ctx) => {
+        const pid = api.jobProcessPid();
+        const spawns = api.jobProcessSpawns();
+        const run = vscode.commands.executeCommand('bitnetLab.train', undefined, { quiet: true, options: { model: 'mlp', steps: 5000 } });
+        const job = await waitFor(() => api.jobs().find((j) => j.kind === 'train' && j.status === 'running' && (j.fraction ?? 0) > 0), 60_000, 'the long run to make progress');
+        const t0 = Date.now();
+        assert(api.cancelFromProgress(job.id), 'the run has a progress notification to cancel');
+        await waitFor(() => api.jobs().find((j) => j.id === job.id && j.status === 'cancelled'), 1000, 'the run to show as cancelled within a second');
+        ctx.figure('train: progress Cancel → Jobs view shows cancelled, ms', Date.now() - t0);
+        assertEqual(await run, undefined, 'a cancelled run returns nothing');
+        // The loop saw the cancel itself: the 3 s kill fallback did not restart the process.
+        assertEqual(api.jobProcessPid(), pid, 'same job process');
+        assertEqual(api.jobProcessSpawns(), spawns, 'no restart');
+        const root = join(cfg.workspace, '.bitnet-lab', 'runs');
+        const leftovers = readdirSync(root).filter((d) => !existsSync(join(root, d, 'run.json')));
+        assertEqual(leftovers.length, 0, `no unfinished run folders (${leftovers.join(', ')})`);
       },
     ],
     [
