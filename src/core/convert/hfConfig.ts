@@ -7,28 +7,10 @@
  * the same thing with or without this config next to it. Linear layers we kept in high precision are listed in
  * modules_to_not_convert, otherwise transformers would expect packed weights there.
  */
-import { readFile } from 'node:fs/promises';
-import { BitnetLabError } from '../errors.js';
 
 export const HF_LINEAR_CLASS = 'bitlinear' as const;
 /** Recorded in the safetensors metadata so the file documents itself. */
 export const HF_SCALE_NOTE = 'weight_scale = 1/gamma (BitLinear: W = Q / weight_scale)';
-
-export async function readJsonConfig(path: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const v: unknown = JSON.parse(text);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new BitnetLabError('header', `config.json is not valid: ${e instanceof Error ? e.message : String(e)}`, { file: path });
-  }
-}
 
 /**
  * The quantization_config transformers' BitNet quantizer reads. `linearClass`

@@ -16,7 +16,8 @@ import type { CheckpointSource } from '../formats/types.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import { TensorSelector } from '../quant/selection.js';
 import type { QuantMethod, TernaryTensor } from '../quant/types.js';
-import { bitnetConfig, configDtype, HF_SCALE_NOTE, readJsonConfig } from './hfConfig.js';
+import { bitnetConfig, configDtype, HF_SCALE_NOTE } from './hfConfig.js';
+import { readConfigJson } from '../formats/hfBitnet/hfConfig.js';
 import { openGgufOutput } from './ggufOutput.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
 import { MAX_TENSOR_ELEMENTS, readTensorHalves, readTensorValues } from './readTensor.js';
@@ -94,7 +95,7 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
   const { signal, onProgress } = options;
   throwIfAborted(signal, { file: options.out });
   const planned = planTensors(source, options);
-  const inputConfig = await readJsonConfig(join(inputFolder(source), 'config.json'));
+  const inputConfig = await readConfigJson(join(inputFolder(source), 'config.json'));
   const wantsConfig = options.format === 'hf-bitnet' && inputConfig !== undefined;
   const paths = await resolveOutputs(source, options, wantsConfig);
 

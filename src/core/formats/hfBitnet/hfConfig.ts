@@ -6,7 +6,27 @@
  * an absent key, the BitLinear default — divides (W = Q / weight_scale),
  * the rule mlx-lm uses. Never inferred from magnitudes.
  */
+import { readFile } from 'node:fs/promises';
+import { BitnetLabError } from '../../errors.js';
+
 export type ScaleConvention = 'multiply' | 'divide';
+
+/** A config.json as an object, undefined when the file does not exist; anything else unreadable is a typed error. */
+export async function readConfigJson(path: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new BitnetLabError('header', `config.json is not valid: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+  }
+}
 
 export interface HfBitnetConfig {
   quantMethod: string | undefined;

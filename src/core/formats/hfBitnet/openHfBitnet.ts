@@ -8,13 +8,12 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { BitnetLabError, throwIfAborted } from '../../errors.js';
 import type { CheckpointSource, TensorEntry, ValueReadOptions } from '../types.js';
 import { stringifyFromFile } from '../jsonText.js';
 import { readExactly } from '../safetensors/header.js';
 import { unpackHfSlabRows } from '../ternary/hfBitnetPack.js';
-import { parseHfBitnetConfig, projectionOf, type HfBitnetConfig } from './hfConfig.js';
+import { parseHfBitnetConfig, projectionOf, readConfigJson, type HfBitnetConfig } from './hfConfig.js';
 
 const DEFAULT_CHUNK = 1 << 20;
 
@@ -31,20 +30,8 @@ export function scaleNameFor(weightName: string): string {
 }
 
 /** Reads <folder>/config.json next to a checkpoint, or undefined when there is none. */
-export async function readNeighbourConfig(checkpointPath: string): Promise<Record<string, unknown> | undefined> {
-  const path = join(dirname(checkpointPath), 'config.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch (e) {
-    throw new BitnetLabError('header', `config.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { file: path });
-  }
+export function readNeighbourConfig(checkpointPath: string): Promise<Record<string, unknown> | undefined> {
+  return readConfigJson(join(dirname(checkpointPath), 'config.json'));
 }
 
 /** True when a safetensors checkpoint is HF BitNet packed: by its config, or by U8 weights with weight_scale siblings. */
