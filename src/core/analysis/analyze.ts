@@ -15,7 +15,7 @@ import { BitnetLabError, cancelled, throwIfAborted } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import type { RunOptions } from '../progress.js';
 import { type QuantMethod } from '../quant/types.js';
-import { TensorSelector, type SelectionDecision } from '../quant/selection.js';
+import { TensorSelector, declaredFullPrecision, type SelectionDecision } from '../quant/selection.js';
 import { HISTOGRAM16_MIN_ELEMENTS, storedHalf16Kind } from '../quant/histogram16.js';
 import { TOOL } from '../version.js';
 import { describeMachine } from './machine.js';
@@ -120,7 +120,7 @@ function baseReport(source: CheckpointSource, options: AnalyzeOptions, decisions
 
 /** The report from headers alone (instant): every figure but the statistics, which are null. */
 export function headerReport(source: CheckpointSource, options: AnalyzeOptions = {}): CheckpointReport {
-  const selector = new TensorSelector({ include: options.include, exclude: options.exclude });
+  const selector = new TensorSelector({ include: options.include, exclude: options.exclude, fullPrecision: declaredFullPrecision(source.metadata) });
   return baseReport(source, options, source.tensors.map((t) => selector.decide(t)), 0);
 }
 
@@ -128,7 +128,7 @@ export function headerReport(source: CheckpointSource, options: AnalyzeOptions =
 export async function analyzeCheckpoint(source: CheckpointSource, options: AnalyzeOptions = {}): Promise<CheckpointReport> {
   const started = performance.now();
   const method = options.method ?? 'absmean';
-  const selector = new TensorSelector({ include: options.include, exclude: options.exclude });
+  const selector = new TensorSelector({ include: options.include, exclude: options.exclude, fullPrecision: declaredFullPrecision(source.metadata) });
   const decisions = source.tensors.map((t) => selector.decide(t));
   const report = baseReport(source, options, decisions, 0);
   const only = options.only ? new Set(options.only) : undefined;

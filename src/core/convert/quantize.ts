@@ -14,7 +14,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { BitnetLabError, throwIfAborted } from '../errors.js';
 import type { CheckpointSource } from '../formats/types.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
-import { TensorSelector } from '../quant/selection.js';
+import { TensorSelector, declaredFullPrecision } from '../quant/selection.js';
 import type { QuantMethod, TernaryTensor } from '../quant/types.js';
 import { bitnetConfig, configDtype, HF_SCALE_NOTE } from './hfConfig.js';
 import { readConfigJson } from '../formats/hfBitnet/hfConfig.js';
@@ -34,7 +34,7 @@ const TOOL = 'bitnet-lab 0.1.0';
 const NON_NUMERIC = new Set(['STRING', 'C64']);
 
 function planTensors(source: CheckpointSource, options: QuantizeOptions): PlannedTensor[] {
-  const selector = new TensorSelector({ include: options.include ?? [], exclude: options.exclude ?? [] });
+  const selector = new TensorSelector({ include: options.include ?? [], exclude: options.exclude ?? [], fullPrecision: declaredFullPrecision(source.metadata) });
   const planned = source.tensors.filter((entry) => !NON_NUMERIC.has(entry.dtype)).map((entry) => {
     const d = selector.decide(entry);
     return { entry, quantize: d.quantized, reason: d.reason };

@@ -32,6 +32,9 @@ export async function exportTernary(
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const tensors: TensorData[] = [];
+  // Linear weights left unpacked (the architecture's FP layers, or rows not divisible by 4):
+  // transformers must be told, or it expects packed weights there.
+  const notConverted: string[] = [];
   for (const s of specs) {
     const v = values.get(s.name)!;
     const shape = fileShape(s);
@@ -43,6 +46,7 @@ export async function exportTernary(
       // γ itself: the config below says autobitlinear (W = Q·weight_scale), unlike the quantize engine's 1/γ.
       tensors.push({ name: weightScaleName(s.name), dtype: 'F32', shape: [1], data: Float32Array.of(t.scale) });
     } else {
+      if (s.kind === 'bitlinear' || s.kind === 'linear') notConverted.push(s.name.replace(/\.weight$/, ''));
       tensors.push({ name: s.name, dtype: 'F32', shape, data });
     }
   }
@@ -50,7 +54,7 @@ export async function exportTernary(
   const hfConfig = {
     architectures: [config.model === 'lm' ? 'BitLabByteLM' : 'BitLabMLP'],
     ...(lm ? { hidden_size: lm.dModel, num_attention_heads: lm.heads, num_key_value_heads: lm.heads, intermediate_size: lm.ffnDim, num_hidden_layers: lm.layers, vocab_size: lm.vocab, max_position_embeddings: lm.context, rms_norm_eps: 1e-5, hidden_act: 'relu2' } : { layer_sizes: config.mlp.sizes }),
-    quantization_config: bitnetQuantizationConfig('autobitlinear', { weight_method: method }),
+    quantization_config: bitnetQuantizationConfig('autobitlinear', { weight_method: method, modules_to_not_convert: notConverted }),
     bitnet_lab: { note: 'linear weights [out, in]; exported from the latent weights of a bitnet-lab training run', config },
   };
   const file = join(dir, 'model.safetensors');

@@ -11,6 +11,7 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, cancelled } from '../errors.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import type { RunOptions } from '../progress.js';
+import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
 import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from '../../protocol/training.js';
 import { AdamW } from './adamw.js';
 import type { LinearOptions } from './bitLinear.js';
@@ -245,6 +246,9 @@ async function saveRun(out: string, run: Run, config: TrainConfig, data: Record<
     'bitnet_lab.data': JSON.stringify(data),
     'bitnet_lab.quantized': run.name === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
     'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
+    // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
+    // inspect and quantize leave them as the model uses them.
+    [FULL_PRECISION_METADATA_KEY]: JSON.stringify(run.params.specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
   };
   const specs = run.params.specs;
   await saveTensors(files.optim, specs, run.opt.state(), { ...meta, 'bitnet_lab.adam_step': String(run.opt.step) }, signal, ['m.', 'v.']);

@@ -24,6 +24,40 @@ import type { TensorEntry } from '../formats/types.js';
 export interface SelectionOptions {
   include?: readonly string[];
   exclude?: readonly string[];
+  /**
+   * Tensors the checkpoint itself declares full precision (see
+   * declaredFullPrecision): the model was built with them unquantized, so by
+   * default we report them as kept. --include still overrides.
+   */
+  fullPrecision?: Iterable<string>;
+}
+
+/** Metadata key our training runs write: a JSON array of the linear weights the architecture keeps in full precision. */
+export const FULL_PRECISION_METADATA_KEY = 'bitnet_lab.full_precision';
+
+/**
+ * Names a checkpoint declares full precision: our training runs list them
+ * under FULL_PRECISION_METADATA_KEY; HF BitNet configs name modules in
+ * quantization_config.modules_to_not_convert (their weight is `<module>.weight`).
+ * Malformed entries are ignored: this only changes a default.
+ */
+export function declaredFullPrecision(metadata: Readonly<Record<string, string>>): Set<string> {
+  const names = new Set<string>();
+  const own = parseJson(metadata[FULL_PRECISION_METADATA_KEY]);
+  if (Array.isArray(own)) for (const n of own) if (typeof n === 'string') names.add(n);
+  const qc = parseJson(metadata['config.quantization_config']);
+  const modules = qc !== null && typeof qc === 'object' ? (qc as Record<string, unknown>)['modules_to_not_convert'] : undefined;
+  if (Array.isArray(modules)) for (const m of modules) if (typeof m === 'string') names.add(`${m}.weight`);
+  return names;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SelectionDecision {
@@ -92,10 +126,12 @@ function nameRule(name: string): string | undefined {
 export class TensorSelector {
   private readonly includes: NameMatcher[];
   private readonly excludes: NameMatcher[];
+  private readonly fullPrecision: ReadonlySet<string>;
 
   constructor(options: SelectionOptions = {}) {
     this.includes = (options.include ?? []).map(compilePattern);
     this.excludes = (options.exclude ?? []).map(compilePattern);
+    this.fullPrecision = new Set(options.fullPrecision ?? []);
   }
 
   decide(t: Pick<TensorEntry, 'name' | 'dtype' | 'shape' | 'ternary'>): SelectionDecision {
@@ -104,6 +140,7 @@ export class TensorSelector {
     if (t.shape.length < 2) return { quantized: false, reason: t.shape.length === 0 ? 'scalar' : '1-D' };
     if (NON_WEIGHT_DTYPES.has(t.dtype.toUpperCase())) return { quantized: false, reason: `${t.dtype} values (not float weights)` };
     if (this.includes.some((m) => m(t.name))) return { quantized: true, reason: 'included by --include' };
+    if (this.fullPrecision.has(t.name)) return { quantized: false, reason: 'full precision in this model (declared by the checkpoint)' };
     const rule = nameRule(t.name);
     if (rule !== undefined) return { quantized: false, reason: rule };
     return { quantized: true, reason: 'linear weight' };

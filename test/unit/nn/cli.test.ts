@@ -1,4 +1,5 @@
 /** `bitnet-lab train` and `bitnet-lab finetune` through their CliCommand interface. */
+import { headerReport } from '../../../src/core/analysis/analyze.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,13 @@ describe('bitnet-lab train --json', () => {
       expect(entry.shape).toEqual([256, 256]);
       const decoded = await readAll(packed.values(name));
       for (let i = 0; i < decoded.length; i++) expect(decoded[i]).toBe(Math.fround(q.codes[i]! * Math.fround(q.scale)));
+      // The MLP head is full precision by architecture: both files say so, and inspect keeps it.
+      const keptLatent = headerReport(latent).tensors.find((t) => t.name === 'layers.2.weight')!;
+      const keptPacked = headerReport(packed).tensors.find((t) => t.name === 'layers.2.weight')!;
+      expect(keptLatent.quantized).toBe(false);
+      expect(keptPacked.quantized).toBe(false);
+      expect(keptLatent.reason).toMatch(/declared by the checkpoint/);
+      expect(headerReport(latent).tensors.find((t) => t.name === 'layers.1.weight')!.quantized).toBe(true);
     } finally {
       await latent.close();
       await packed.close();

@@ -85,3 +85,26 @@ describe('matrixDims', () => {
     expect(matrixDims([5])).toEqual({ rows: 1, cols: 5 });
   });
 });
+
+describe('tensors a checkpoint declares full precision', () => {
+  it('reads our training metadata and HF modules_to_not_convert, ignoring malformed entries', async () => {
+    const { declaredFullPrecision, FULL_PRECISION_METADATA_KEY } = await import('../../../src/core/quant/selection.js');
+    expect([...declaredFullPrecision({ [FULL_PRECISION_METADATA_KEY]: '["layers.2.weight", 7]' })]).toEqual(['layers.2.weight']);
+    expect([...declaredFullPrecision({ 'config.quantization_config': '{"quant_method":"bitnet","modules_to_not_convert":["lm_head","model.layers.0.mlp.down_proj"]}' })]).toEqual([
+      'lm_head.weight',
+      'model.layers.0.mlp.down_proj.weight',
+    ]);
+    expect(declaredFullPrecision({ [FULL_PRECISION_METADATA_KEY]: 'not json', 'config.quantization_config': '[]' }).size).toBe(0);
+  });
+
+  it('keeps a declared tensor in full precision unless --include asks for it', async () => {
+    const { TensorSelector } = await import('../../../src/core/quant/selection.js');
+    const head = { name: 'layers.2.weight', dtype: 'F32', shape: [10, 256] };
+    const hidden = { name: 'layers.1.weight', dtype: 'F32', shape: [256, 256] };
+    const declared = new TensorSelector({ fullPrecision: ['layers.2.weight'] });
+    expect(declared.decide(head)).toEqual({ quantized: false, reason: 'full precision in this model (declared by the checkpoint)' });
+    expect(declared.decide(hidden).quantized).toBe(true);
+    expect(new TensorSelector().decide(head).quantized).toBe(true);
+    expect(new TensorSelector({ fullPrecision: ['layers.2.weight'], include: ['layers.2.*'] }).decide(head).quantized).toBe(true);
+  });
+});
