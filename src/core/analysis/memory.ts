@@ -56,30 +56,15 @@ export function emptyMemory(): MemoryByFormat {
   return { asStored: 0, f32: 0, f16: 0, int8: 0, hfBitnet: 0, tq2_0: 0, tq1_0: 0, i2_s: 0, ideal: 0 };
 }
 
+/** The columns a quantizable weight changes; asStored is the file as it is. */
+const TARGET_FORMATS = ['f32', 'f16', 'int8', 'hfBitnet', 'tq2_0', 'tq1_0', 'i2_s', 'ideal'] as const;
+
 /** Add one tensor to running totals. */
 export function addToMemory(total: MemoryByFormat, t: MemoryInput): void {
   total.asStored += t.bytes;
   if (t.isScale) return;
-  if (!t.quantized) {
-    total.f32 += t.bytes;
-    total.f16 += t.bytes;
-    total.int8 += t.bytes;
-    total.hfBitnet += t.bytes;
-    total.tq2_0 += t.bytes;
-    total.tq1_0 += t.bytes;
-    total.i2_s += t.bytes;
-    total.ideal += t.bytes;
-    return;
-  }
-  const q = quantizedWeightBytes(t.shape, t.params);
-  total.f32 += q.f32;
-  total.f16 += q.f16;
-  total.int8 += q.int8;
-  total.hfBitnet += q.hfBitnet;
-  total.tq2_0 += q.tq2_0;
-  total.tq1_0 += q.tq1_0;
-  total.i2_s += q.i2_s;
-  total.ideal += q.ideal;
+  const q = t.quantized ? quantizedWeightBytes(t.shape, t.params) : undefined;
+  for (const f of TARGET_FORMATS) total[f] += q ? q[f] : t.bytes;
 }
 
 export function memoryModel(tensors: readonly MemoryInput[]): MemoryByFormat {
