@@ -12,14 +12,12 @@
 //   child reports its wall time and peak RSS (process.resourceUsage().maxRSS).
 // - Baseline: /usr/bin/python3 bench/analysis_torch.py on the same file, same run.
 // One warm-up run of each is discarded (page cache); medians of --repeats runs are printed.
-import { build } from 'esbuild';
+import { bundleForNode, median, root } from './lib.mjs';
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -121,9 +119,8 @@ const fileBytes = statSync(file).size;
 // ---------------------------------------------------------------- our engine
 
 const bundle = join(workDir, 'analysis-bench-entry.mjs');
-await build({
-  stdin: {
-    contents: `
+await bundleForNode({
+  contents: `
       import { openSafetensors } from './src/core/formats/safetensors/index.ts';
       import { analyzeCheckpoint } from './src/core/analysis/analyze.ts';
       const [file, method] = process.argv.slice(2);
@@ -137,24 +134,12 @@ await build({
         seconds, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, bytes: report.totals.bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024, errors,
         zeros: report.tensors.reduce((s, t) => s + (t.stats ? t.stats.zeros : 0), 0),
       }));`,
-    resolveDir: root,
-    sourcefile: 'analysis-bench-entry.ts',
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
   outfile: bundle,
-  external: ['@tensorflow/*'],
-  logLevel: 'warning',
-  absWorkingDir: root,
 });
 
 const runOurs = () => JSON.parse(execFileSync(process.execPath, [bundle, file, method], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 const runTorch = () =>
   JSON.parse(execFileSync('/usr/bin/python3', [join(root, 'bench/analysis_torch.py'), file], { encoding: 'utf8', maxBuffer: 1 << 24 }));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function measure(label, run) {
   run(); // warm-up: page cache, JIT of nothing shared across processes but the file

@@ -9,14 +9,13 @@
 // It bundles the current sources (src/jobs/worker.ts and the host-side client)
 // with esbuild into a temp dir, so it needs no `npm run build`.
 //   node bench/inspector-open.mjs            (or: npm run bench inspector-open)
-import { build } from 'esbuild';
+import { bundleForNode, root } from './lib.mjs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = await mkdtemp(join(tmpdir(), 'bitnet-bench-inspector-'));
 const RUNS = 9;
 
@@ -59,16 +58,15 @@ async function writeSafetensors(path, tensors) {
 
 try {
   const worker = join(work, 'jobWorker.cjs');
-  await build({ entryPoints: [join(root, 'src/jobs/worker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: worker, external: ['@tensorflow/*'], logLevel: 'error' });
-  const hostEntry = join(work, 'host.ts');
-  await writeFile(
-    hostEntry,
-    `export { JobClient } from ${JSON.stringify(join(root, 'src/jobs/client.ts'))};
-     export { openCheckpoint } from ${JSON.stringify(join(root, 'src/core/formats/open.ts'))};
-     export { headerReport } from ${JSON.stringify(join(root, 'src/core/analysis/analyze.ts'))};`,
-  );
+  await bundleForNode({ entry: join(root, 'src/jobs/worker.ts'), outfile: worker, format: 'cjs', logLevel: 'error' });
   const hostBundle = join(work, 'host.mjs');
-  await build({ entryPoints: [hostEntry], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: hostBundle, external: ['@tensorflow/*'], logLevel: 'error' });
+  await bundleForNode({
+    contents: `export { JobClient } from './src/jobs/client.ts';
+               export { openCheckpoint } from './src/core/formats/open.ts';
+               export { headerReport } from './src/core/analysis/analyze.ts';`,
+    outfile: hostBundle,
+    logLevel: 'error',
+  });
   const { JobClient, openCheckpoint, headerReport } = await import(pathToFileURL(hostBundle).href);
 
   // 10,000 small BF16 tensors: the header is what costs. And a Llama-like ~45 MB F32 file for the analysis.

@@ -3,17 +3,12 @@
 // `bitnet-lab bench kernels`). Bundles the command with esbuild into dist/
 // and runs it in plain node.
 //   node bench/kernels.mjs [--json] [--shapes 4096x4096x1,...] [--repeats N]
-import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleForNode, root } from './lib.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist/bench/benchCommand.cjs');
-await build({
-  entryPoints: [join(root, 'src/cli/commands/bench.ts')],
-  outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-  external: ['@tensorflow/*'], logLevel: 'error',
-});
+await bundleForNode({ entry: join(root, 'src/cli/commands/bench.ts'), outfile, format: 'cjs', logLevel: 'error' });
 const { bench } = (await import(pathToFileURL(outfile).href)).default;
 const io = {
   stdout: (t) => process.stdout.write(t),

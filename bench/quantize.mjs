@@ -7,24 +7,18 @@
 //
 // How it runs: esbuild bundles the current sources into a temp dir (no
 // `npm run build` needed).   node bench/quantize.mjs   (or: npm run bench quantize)
-import { build } from 'esbuild';
+import { bundleForNode, median, root } from './lib.mjs';
 import { mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = await mkdtemp(join(tmpdir(), 'bitnet-bench-q-'));
 const RUNS = 3;
 const LAYERS = 4;
 const HIDDEN = 2048;
 const INTER = 5632;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 const CHILD = `
 import { performance } from 'node:perf_hooks';
@@ -46,19 +40,10 @@ console.log(JSON.stringify({ seconds, bytesIn, maxRssKb: process.resourceUsage()
 
 try {
   const bundle = join(work, 'quantize.mjs');
-  await build({
-    stdin: {
-      contents: `export { quantizeCheckpoint } from './src/core/convert/quantize.ts';
-                 export { openSafetensors, SafetensorsStreamWriter } from './src/core/formats/safetensors/index.ts';`,
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
+  await bundleForNode({
+    contents: `export { quantizeCheckpoint } from './src/core/convert/quantize.ts';
+               export { openSafetensors, SafetensorsStreamWriter } from './src/core/formats/safetensors/index.ts';`,
     outfile: bundle,
-    logLevel: 'warning',
   });
   const lib = await import(pathToFileURL(bundle).href);
   const child = join(work, 'child.mjs');

@@ -10,7 +10,7 @@ import os from 'node:os';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && f !== 'lib.mjs')
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 

