@@ -3,12 +3,15 @@
 #  - Debian's Chromium (webview tests, and the browser that drives VS Code),
 #  - the headers VS Code's server build compiles against,
 #  - node modules (npm ci),
-#  - VS Code's server build (code-server) for the real-VS-Code tests, cached.
+#  - Debian's PyTorch (python3-torch, with torchrun and gloo): the peer that
+#    recomputes our statistics, perplexities and training runs,
+#  - VS Code's server build (code-server) for the real-VS-Code tests, cached,
+#  - real llama.cpp (node-llama-cpp's prebuilt CPU build) for the peer tests, cached.
 # Safe to re-run: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep)
+APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep python3-torch)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -30,7 +33,6 @@ fi
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
 
-if [[ -f scripts/install-code-server.sh ]]; then
-  bash scripts/install-code-server.sh
-fi
+bash scripts/install-code-server.sh
+bash scripts/install-llama-cpp.sh
 echo "setup: done"
