@@ -71,6 +71,14 @@ describe('GGUF typed metadata', () => {
     expect(got).toEqual(EVERY_TYPE);
   });
 
+  it('round-trips a header of megabytes (a 200k-token vocabulary)', async () => {
+    const big: GgufEntry[] = [
+      { key: 'tokenizer.ggml.tokens', type: 'array', itemType: 'string', value: Array.from({ length: 200_000 }, (_, i) => `▁tok${i}`) },
+      { key: 'tokenizer.ggml.scores', type: 'array', itemType: 'f32', value: Array.from({ length: 200_000 }, (_, i) => -i) },
+    ];
+    expect(await readEntries(await writeEntries(big))).toEqual(big);
+  });
+
   it('renders the same entries as strings for display', async () => {
     const g = await openGguf(await writeEntries(EVERY_TYPE));
     expect(g.metadata['u64']).toBe('18446744073709551615');

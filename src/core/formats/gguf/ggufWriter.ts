@@ -38,16 +38,20 @@ class ByteSink {
     this.length += n;
     return at;
   }
+  // room() may replace this.buf, so it runs before this.buf is read.
   u32(v: number): void {
-    this.buf.writeUInt32LE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v, at);
   }
   u64(v: number | bigint): void {
-    this.buf.writeBigUInt64LE(BigInt(v), this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(BigInt(v), at);
   }
   str(s: string): void {
     const n = Buffer.byteLength(s, 'utf8');
     this.u64(n);
-    this.buf.write(s, this.room(n), n, 'utf8');
+    const at = this.room(n);
+    this.buf.write(s, at, n, 'utf8');
   }
   /** One fixed-width item; the caller has checked that it fits its type. */
   item(type: Exclude<GgufItemType, 'string'>, v: number | bigint | boolean): void {
