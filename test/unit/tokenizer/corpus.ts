@@ -21,6 +21,7 @@ export const CORPUS: readonly string[] = [
   'Cyrillic нещо на Български and Greek αβγ δέλτα',
   'rare scripts ሰላም ᚠᚢᚦ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𓀀 (byte fallback)',
   'control \u0001\u0007 chars and zero\u200bwidth',
+  'next line a \u0085b, byte-order mark a \ufeffb, ideographic space a\u3000\u3000b',
   'punctuation!!! ??? ... ,,, ;;; ::: --- ___ *** ### @@@',
   "'''''' ``````` \"\"\"\" ......!!!!!!??????",
   'https://example.com/path?query=1&b=2#frag user@mail.org',
