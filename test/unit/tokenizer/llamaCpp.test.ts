@@ -9,8 +9,10 @@
  * (b) llama.cpp's ids equal @huggingface/tokenizers' on the tokenizer.json
  *     the GGUF came from — the export keeps the tokenization;
  * (c) decoding gives llama.cpp's text and round-trips.
- * Plus the other pre-tokenizers we implement, and our byte-level LM's vocabulary.
+ * The same for Llama 3's vocabulary behind GPT-2's pre-tokenizer; plus
+ * llama.cpp's default pre-tokenizer, and our byte-level LM's vocabulary.
  */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GgufEntry } from '../../../src/core/formats/gguf/ggufValue.js';
@@ -42,7 +44,25 @@ const lcEncode = (model: NodeLlamaCpp, text: string): number[] => [...(model.tok
 
 const run = llamaCppAvailable() ? describe : describe.skip;
 
-for (const [name, kind] of [['llama2', 'gguf-llama'], ['llama3', 'gguf-gpt2']] as const) {
+/** Llama 3's vocabulary behind GPT-2's pre-tokenizer (ByteLevel with its own regex, merges never skipped): llama.cpp's gpt-2. */
+function gpt2Style(): string {
+  const d = join(dir, 'gpt2-style');
+  mkdirSync(d, { recursive: true });
+  const json = JSON.parse(readFileSync(join(lenml('llama3'), 'tokenizer.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  json['pre_tokenizer'] = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  json['model']!['ignore_merges'] = false;
+  writeFileSync(join(d, 'tokenizer.json'), JSON.stringify(json));
+  copyFileSync(join(lenml('llama3'), 'tokenizer_config.json'), join(d, 'tokenizer_config.json'));
+  return d;
+}
+
+const SOURCES = [
+  { name: 'llama2', folder: () => lenml('llama2'), kind: 'gguf-llama', vocab: 32000, bos: true },
+  { name: 'llama3', folder: () => lenml('llama3'), kind: 'gguf-gpt2', vocab: 128256, bos: false },
+  { name: 'gpt2-style', folder: gpt2Style, kind: 'gguf-gpt2', vocab: 128256, bos: false },
+] as const;
+
+for (const { name, folder, kind, vocab, bos } of SOURCES) {
   run(`${name} tokenizer.json → GGUF, in llama.cpp`, () => {
     let model: NodeLlamaCpp;
     let ours: Tokenizer;
@@ -51,9 +71,10 @@ for (const [name, kind] of [['llama2', 'gguf-llama'], ['llama3', 'gguf-gpt2']] a
 
     beforeAll(async () => {
       const gguf = join(dir, `${name}.gguf`);
-      await writeVocabGguf(gguf, await tokenizerGgufEntries(lenml(name)));
+      const source = folder();
+      await writeVocabGguf(gguf, await tokenizerGgufEntries(source));
       ours = await loadTokenizer(gguf);
-      hf = await loadTokenizer(lenml(name));
+      hf = await loadTokenizer(source);
       model = await llamaModel(gguf);
     }, 120_000);
     afterAll(async () => {
@@ -69,14 +90,20 @@ for (const [name, kind] of [['llama2', 'gguf-llama'], ['llama3', 'gguf-gpt2']] a
         expect(ours.encode(text), JSON.stringify(text)).toEqual(lcEncode(model, text));
       }
       expect(ours.bosId).toBe(model.tokens.bos);
-      expect(ours.vocabSize).toBe(name === 'llama2' ? 32000 : 128256);
+      expect(ours.vocabSize).toBe(vocab);
     });
 
     it('(b) llama.cpp gives the ids tokenizer.json gives, BOS included', () => {
       expect(hf.kind).toBe('hf');
       // Llama 2 adds BOS (its post-processor), this Llama 3 tokenizer.json does not: the export must keep each.
-      expect(hf.encode('x')[0] === hf.bosId).toBe(name === 'llama2');
-      for (const text of texts) expect(hf.encode(text), JSON.stringify(text)).toEqual(lcEncode(model, text));
+      expect(hf.encode('x')[0] === hf.bosId).toBe(bos);
+      for (const text of texts) {
+        // The one known exception: @huggingface/tokenizers 0.2.0 runs ByteLevel's built-in GPT-2 regex with
+        // ECMAScript's \s (U+0085 not a space, U+FEFF one), where tokenizer.json Split regexes, the Rust
+        // tokenizers and llama.cpp all use Unicode White_Space.
+        if (name === 'gpt2-style' && /[\u0085\ufeff]/.test(text)) continue;
+        expect(hf.encode(text), JSON.stringify(text)).toEqual(lcEncode(model, text));
+      }
     });
 
     it('(c) decoding gives llama.cpp\'s text and round-trips', () => {
@@ -99,28 +126,21 @@ for (const [name, kind] of [['llama2', 'gguf-llama'], ['llama3', 'gguf-gpt2']] a
   });
 }
 
-run('byte-level BPE pre-tokenizers llama.cpp names gpt-2 and default', () => {
-  let base: GgufEntry[];
-  beforeAll(async () => {
-    base = await tokenizerGgufEntries(lenml('llama3'));
-  }, 60_000);
-
-  for (const pre of ['gpt-2', 'default']) {
-    it(`${pre}: llama.cpp gives our ids on Llama 3's vocabulary`, async () => {
-      const gguf = join(dir, `llama3-${pre}.gguf`);
-      const entries = base.map((e) => (e.key === 'tokenizer.ggml.pre' ? { ...e, value: pre } : e)) as GgufEntry[];
-      await writeVocabGguf(gguf, entries);
-      const ours = (await loadTokenizer(gguf)) as GgufTokenizer;
-      const model = await llamaModel(gguf);
-      try {
-        for (const text of [...CORPUS, ...SPECIAL_CORPUS]) {
-          expect(ours.tokenize(text, { addSpecial: false }), JSON.stringify(text)).toEqual(lcTokenize(model, text, true));
-        }
-      } finally {
-        await model.dispose();
+run('the default byte-level BPE pre-tokenizer (no tokenizer.ggml.pre, or "default")', () => {
+  it('llama.cpp gives our ids on Llama 3\'s vocabulary', async () => {
+    const gguf = join(dir, 'llama3-default.gguf');
+    const entries = (await tokenizerGgufEntries(lenml('llama3'))).map((e) => (e.key === 'tokenizer.ggml.pre' ? { ...e, value: 'default' } : e)) as GgufEntry[];
+    await writeVocabGguf(gguf, entries);
+    const ours = (await loadTokenizer(gguf)) as GgufTokenizer;
+    const model = await llamaModel(gguf);
+    try {
+      for (const text of [...CORPUS, ...SPECIAL_CORPUS]) {
+        expect(ours.tokenize(text, { addSpecial: false }), JSON.stringify(text)).toEqual(lcTokenize(model, text, true));
       }
-    }, 120_000);
-  }
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
 });
 
 run('our byte-level LM\'s vocabulary in llama.cpp', () => {

@@ -67,14 +67,19 @@ export class HfTokenizer implements Tokenizer {
   static async load(tokenizerJson: string, tokenizerConfig?: string): Promise<HfTokenizer> {
     const json = await readConfigJson(tokenizerJson);
     if (!json) throw new BitnetLabError('io', 'no such file', { file: tokenizerJson });
+    return HfTokenizer.fromJson(json, tokenizerConfig, tokenizerJson);
+  }
+
+  /** From an already parsed tokenizer.json (`file` names it in messages). */
+  static async fromJson(json: Record<string, unknown>, tokenizerConfig: string | undefined, file: string): Promise<HfTokenizer> {
     const config = (tokenizerConfig ? await readConfigJson(tokenizerConfig) : undefined) ?? {};
     let lib: HfLibTokenizer;
     try {
       lib = new HfLibTokenizer(json, config);
     } catch (e) {
-      throw new BitnetLabError('unsupported', `@huggingface/tokenizers cannot build this tokenizer: ${e instanceof Error ? e.message : String(e)}`, { file: tokenizerJson });
+      throw new BitnetLabError('unsupported', `@huggingface/tokenizers cannot build this tokenizer: ${e instanceof Error ? e.message : String(e)}`, { file });
     }
-    return new HfTokenizer(lib, json, config, tokenizerJson);
+    return new HfTokenizer(lib, json, config, file);
   }
 
   encode(text: string, options: { addSpecial?: boolean } = {}): number[] {

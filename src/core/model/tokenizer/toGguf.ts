@@ -110,7 +110,8 @@ function idEntries(hf: HfTokenizer, unkId: number | undefined): GgufEntry[] {
   return out;
 }
 
-function spmEntries(hf: HfTokenizer, json: Json, vocabSize: number | undefined, file: string): GgufEntry[] {
+function spmEntries(hf: HfTokenizer, vocabSize: number | undefined, file: string): GgufEntry[] {
+  const json = hf.json;
   const model = json['model'] as Json;
   const added = addedTokens(json);
   const { tokens, padding } = tokenTable(json, added, vocabSize, file);
@@ -162,7 +163,8 @@ function bytePreName(json: Json, file: string): string {
   throw new BitnetLabError('unsupported', `byte-level pre-tokenizer ${types} is neither Llama 3's nor GPT-2's, the two llama.cpp pre-tokenizers we export to`, { file });
 }
 
-function gpt2Entries(hf: HfTokenizer, json: Json, vocabSize: number | undefined, file: string): GgufEntry[] {
+/** The llama.cpp pre-tokenizer of a byte-level tokenizer.json, refusing what llama.cpp would tokenize differently. */
+function checkByteLevel(json: Json, file: string): string {
   if (json['normalizer'] !== null && json['normalizer'] !== undefined) {
     throw new BitnetLabError('unsupported', 'a byte-level tokenizer with a normalizer: llama.cpp\'s llama-bpe and gpt-2 pre-tokenizers do not normalize', { file });
   }
@@ -172,6 +174,12 @@ function gpt2Entries(hf: HfTokenizer, json: Json, vocabSize: number | undefined,
   if ((model['ignore_merges'] === true) !== (pre === 'llama-bpe')) {
     throw new BitnetLabError('unsupported', `model.ignore_merges is ${String(model['ignore_merges'] ?? false)}, but llama.cpp's ${pre} pre-tokenizer implies ${pre === 'llama-bpe'}`, { file });
   }
+  return pre;
+}
+
+function gpt2Entries(hf: HfTokenizer, pre: string, vocabSize: number | undefined, file: string): GgufEntry[] {
+  const json = hf.json;
+  const model = json['model'] as Json;
   const added = addedTokens(json);
   const { tokens, padding } = tokenTable(json, added, vocabSize, file);
   const addedById = new Map(added.map((t) => [t.id, t]));
@@ -205,20 +213,25 @@ export function byteVocabEntries(): GgufEntry[] {
   ];
 }
 
-/** The tokenizer of an HF tokenizer.json as llama.cpp entries. */
+/** The tokenizer of an HF tokenizer.json as llama.cpp entries (the file's shape is checked before the tokenizer is built). */
 export async function hfTokenizerGgufEntries(tokenizerJson: string, tokenizerConfig: string | undefined, vocabSize?: number): Promise<GgufEntry[]> {
-  const hf = await HfTokenizer.load(tokenizerJson, tokenizerConfig);
-  const json = hf.json;
+  const json = await readConfigJson(tokenizerJson);
+  if (!json) throw new BitnetLabError('io', 'no such file', { file: tokenizerJson });
   const model = json['model'] as Json | undefined;
   if (model?.['type'] !== 'BPE') {
     throw new BitnetLabError('unsupported', `a ${String(model?.['type'])} tokenizer.json model: we export BPE tokenizers (SentencePiece-style or byte-level) to GGUF`, { file: tokenizerJson });
   }
   const byteLevel = parts(json['pre_tokenizer'], 'pretokenizers').some((p) => p['type'] === 'ByteLevel');
-  if (byteLevel) return gpt2Entries(hf, json, vocabSize, tokenizerJson);
+  if (byteLevel) {
+    const pre = checkByteLevel(json, tokenizerJson);
+    return gpt2Entries(await HfTokenizer.fromJson(json, tokenizerConfig, tokenizerJson), pre, vocabSize, tokenizerJson);
+  }
   const spaces = parts(json['normalizer'], 'normalizers').some((n) => n['type'] === 'Replace' && n['content'] === '\u2581')
     || parts(json['pre_tokenizer'], 'pretokenizers').some((p) => p['type'] === 'Metaspace');
-  if (model['byte_fallback'] === true && spaces) return spmEntries(hf, json, vocabSize, tokenizerJson);
-  throw new BitnetLabError('unsupported', 'a BPE tokenizer.json that is neither byte-level nor SentencePiece-style (byte_fallback with ▁ for spaces)', { file: tokenizerJson });
+  if (model['byte_fallback'] !== true || !spaces) {
+    throw new BitnetLabError('unsupported', 'a BPE tokenizer.json that is neither byte-level nor SentencePiece-style (byte_fallback with ▁ for spaces)', { file: tokenizerJson });
+  }
+  return spmEntries(await HfTokenizer.fromJson(json, tokenizerConfig, tokenizerJson), vocabSize, tokenizerJson);
 }
 
 export async function tokenizerGgufEntries(checkpointPath: string): Promise<GgufEntry[]> {
