@@ -2,6 +2,8 @@
  * A vocabulary-only GGUF for llama.cpp (`loadModel({ vocabOnly: true })`):
  * the tokenizer entries plus the hyper-parameters llama.cpp's loader insists
  * on reading even when it loads no tensors (peers.md §2, "Required keys").
+ * node-llama-cpp first simulates a full load to estimate memory, which logs
+ * "missing tensor 'token_embd.weight'": harmless, the vocab-only load after it succeeds.
  */
 import type { GgufEntry } from '../../src/core/formats/gguf/ggufValue.js';
 import { GgufWriter } from '../../src/core/formats/gguf/ggufWriter.js';

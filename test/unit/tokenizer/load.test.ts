@@ -73,6 +73,7 @@ describe('loadTokenizer: where tokenizers are found', () => {
       expect(t.bosId).toBeUndefined();
       expect(t.encode('a €')).toEqual([0x61, 0x20, 0xe2, 0x82, 0xac]);
       expect(t.decode([0x61, 0x20, 0xe2, 0x82, 0xac])).toBe('a €');
+      expect(() => t.decode([256])).toThrow(expect.objectContaining({ code: 'usage' }));
     }
   });
 
@@ -104,6 +105,8 @@ describe('tokenizer.json: BOS policy and bad files', () => {
     expect(t.encode('hi', { addSpecial: false })).toEqual([6151]);
     expect(t.decode([128000, 6151])).toBe('hi');
     expect(t.decode([])).toBe('');
+    // @huggingface/tokenizers would decode it to nothing.
+    expect(() => t.decode([6151, 200000])).toThrow(expect.objectContaining({ code: 'usage', message: expect.stringMatching(/token id 200000 is outside the vocabulary of 128256/) }));
   });
 
   it('without tokenizer_config.json, the tokens the post-processor adds are BOS / EOS', async () => {

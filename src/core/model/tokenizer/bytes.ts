@@ -3,7 +3,7 @@
  * text (vocabulary 256), no special tokens, no BOS or EOS. Decoding invalid
  * UTF-8 (a generation cut inside a character) gives U+FFFD for those bytes.
  */
-import { BitnetLabError } from '../../errors.js';
+import { checkIds } from './checkIds.js';
 import type { Tokenizer } from './types.js';
 
 export class ByteTokenizer implements Tokenizer {
@@ -19,9 +19,7 @@ export class ByteTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id > 255) throw new BitnetLabError('usage', `token id ${id} is not a byte (the byte-level vocabulary has 256 ids)`);
-    }
+    checkIds(ids, this.vocabSize);
     return Buffer.from(ids).toString('utf8');
   }
 }

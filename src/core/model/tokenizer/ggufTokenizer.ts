@@ -15,10 +15,10 @@
  * token text (lstrip/rstrip for phi-3 and jina, promoting <|eot_id|>-like
  * normal tokens to control): our exports mark such tokens' types themselves.
  */
-import { BitnetLabError } from '../../errors.js';
 import type { GgufEntry } from '../../formats/gguf/ggufValue.js';
 import { CHAR_TO_BYTE } from './byteLevel.js';
 import { BpeModel } from './bpe.js';
+import { checkIds } from './checkIds.js';
 import { readGgufVocab, TokenType, type GgufVocab } from './ggufVocab.js';
 import { spmEncode, type SpmVocab } from './spm.js';
 import type { Tokenizer, TokenizerKind } from './types.js';
@@ -209,10 +209,8 @@ export class GgufTokenizer implements Tokenizer {
   decode(ids: readonly number[]): string {
     let bytes: number[] = [];
     let first = true;
+    checkIds(ids, this.vocabSize, this.v.file);
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new BitnetLabError('usage', `token id ${id} is outside the vocabulary of ${this.vocabSize}`, { file: this.v.file });
-      }
       const type = this.v.types[id];
       if (type === TokenType.CONTROL || type === TokenType.UNKNOWN) continue;
       const p = this.piece(id);

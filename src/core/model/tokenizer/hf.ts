@@ -10,6 +10,7 @@
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { BitnetLabError } from '../../errors.js';
 import { readConfigJson } from '../../formats/hfBitnet/hfConfig.js';
+import { checkIds } from './checkIds.js';
 import type { Tokenizer } from './types.js';
 
 /** A special-token entry of tokenizer_config.json: a string or an AddedToken object. */
@@ -35,7 +36,7 @@ export class HfTokenizer implements Tokenizer {
     private readonly lib: HfLibTokenizer,
     readonly json: Record<string, unknown>,
     readonly config: Record<string, unknown>,
-    file: string,
+    private readonly file: string,
   ) {
     const vocab = lib.get_vocab(true);
     let max = -1;
@@ -92,6 +93,7 @@ export class HfTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
+    checkIds(ids, this.vocabSize, this.file);
     if (ids.length === 0) return '';
     return this.lib.decode([...ids], { skip_special_tokens: true });
   }
