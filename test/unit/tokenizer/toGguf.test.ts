@@ -79,6 +79,22 @@ describe('tokenizerGgufEntries: SentencePiece-style tokenizer.json → llama', (
     expect(flatDiffers).toBeGreaterThan(0);
   });
 
+  it('a Metaspace pre-tokenizer that neither splits nor prepends is the same tokenizer; others are refused', async () => {
+    const metaspace = (split: boolean, prependScheme: string) => (j: Record<string, unknown>): void => {
+      j['normalizer'] = { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' };
+      j['pre_tokenizer'] = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split };
+    };
+    const d = variant('llama2', metaspace(false, 'never'));
+    const viaMetaspace = await tokenizerGgufEntries(d);
+    expect(value(viaMetaspace, 'tokenizer.ggml.add_space_prefix')).toBe(false);
+    const ours = GgufTokenizer.fromEntries(viaMetaspace, 'metaspace.gguf');
+    const hf = await loadTokenizer(d);
+    for (const text of [...CORPUS, ' leading']) expect(ours.encode(text), JSON.stringify(text)).toEqual(hf.encode(text));
+    await expect(tokenizerGgufEntries(variant('llama2', metaspace(true, 'never')))).rejects.toMatchObject({ code: 'unsupported', message: /splits words at ▁/ });
+    // HF gives " leading" one ▁ where llama.cpp would give two.
+    await expect(tokenizerGgufEntries(variant('llama2', metaspace(false, 'always')))).rejects.toMatchObject({ code: 'unsupported', message: /prepend_scheme always/ });
+  });
+
   it('pads to config.json\'s vocab_size with unused tokens, and refuses a vocab_size smaller than the tokenizer', async () => {
     const padded = await tokenizerGgufEntries(variant('llama2', () => undefined, { vocab_size: 32016 }));
     const tokens = value(padded, 'tokenizer.ggml.tokens') as string[];

@@ -11,6 +11,8 @@
  *   score is minus the rank of the first merge that makes it: the best-ranked
  *   merge available is then the best-scored one. (The upstream converter
  *   writes -1000 for every token here, which loses the merge order.)
+ *   Spaces may also come as a Metaspace pre-tokenizer, when it behaves as
+ *   llama.cpp does (checkMetaspace).
  * - byte-level BPE (Llama 3, GPT-2) → `gpt2`: tokens, token types, merges,
  *   tokenizer.ggml.pre (`llama-bpe` or `gpt-2`, recognised from the
  *   pre-tokenizer itself), ids and add_bos_token.
@@ -110,6 +112,21 @@ function idEntries(hf: HfTokenizer, unkId: number | undefined): GgufEntry[] {
   return out;
 }
 
+/**
+ * A Metaspace pre-tokenizer llama.cpp's SPM reproduces: one that neither
+ * splits words at ▁ (llama.cpp merges across the whole text, so runs of ▁▁
+ * would differ) nor prepends ▁ (Metaspace skips the prefix when the text
+ * starts with a space and, for "first", after special tokens; llama.cpp's
+ * add_space_prefix never skips it).
+ */
+function checkMetaspace(m: Json, file: string): void {
+  const scheme = m['prepend_scheme'] ?? (m['add_prefix_space'] === false ? 'never' : 'always');
+  if (m['split'] !== false) throw new BitnetLabError('unsupported', 'the Metaspace pre-tokenizer splits words at ▁, which llama.cpp\'s SentencePiece tokenizer does not', { file });
+  if (scheme !== 'never') {
+    throw new BitnetLabError('unsupported', `the Metaspace pre-tokenizer prepends ▁ (prepend_scheme ${String(scheme)}) but not before a leading space, where llama.cpp's add_space_prefix always does`, { file });
+  }
+}
+
 function spmEntries(hf: HfTokenizer, vocabSize: number | undefined, file: string): GgufEntry[] {
   const json = hf.json;
   const model = json['model'] as Json;
@@ -134,8 +151,8 @@ function spmEntries(hf: HfTokenizer, vocabSize: number | undefined, file: string
   const scores = types.map((type, id) => (firstRank.has(id) ? -firstRank.get(id)! : type === TokenType.NORMAL ? -1e9 : 0));
   const normalizers = parts(json['normalizer'], 'normalizers');
   const metaspace = parts(json['pre_tokenizer'], 'pretokenizers').find((p) => p['type'] === 'Metaspace');
-  const prepends = normalizers.some((n) => n['type'] === 'Prepend' && n['prepend'] === '\u2581')
-    || (metaspace !== undefined && (metaspace['prepend_scheme'] !== undefined ? metaspace['prepend_scheme'] !== 'never' : metaspace['add_prefix_space'] !== false));
+  if (metaspace) checkMetaspace(metaspace, file);
+  const prepends = normalizers.some((n) => n['type'] === 'Prepend' && n['prepend'] === '\u2581');
   return [
     str('tokenizer.ggml.model', 'llama'),
     str('tokenizer.ggml.pre', 'default'),
