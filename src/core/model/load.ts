@@ -2,7 +2,7 @@
  * loadCausalLm: any checkpoint `inspect` opens → a runnable decoder model.
  *
  * Hyper-parameters come from config.json beside the weights (or in the
- * safetensors __metadata__ "config" of our own LM) or from GGUF metadata;
+ * safetensors __metadata__ "config.json" of our own LM) or from GGUF metadata;
  * tensors are found under their Hugging Face names or llama.cpp's GGUF names
  * (formats/gguf/llamaNames.ts). Every linear but the head is built for the
  * mode asked:
@@ -105,13 +105,14 @@ async function readConfig(source: CheckpointSource, tensors: Tensors): Promise<M
   }
   const beside = await readNeighbourConfig(source.path);
   if (beside) return configFromHf(beside, source.path);
-  const embedded = source.metadata['config'];
+  // Our own LM also keeps its config.json text in the safetensors __metadata__ (key "config.json").
+  const embedded = source.metadata['config.json'] ?? source.metadata['config'];
   if (embedded !== undefined) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(embedded);
     } catch {
-      throw new BitnetLabError('header', 'safetensors __metadata__ "config" is not JSON', { file: source.path });
+      throw new BitnetLabError('header', 'the config.json in the safetensors __metadata__ is not JSON', { file: source.path });
     }
     if (parsed !== null && typeof parsed === 'object') return configFromHf(parsed as Record<string, unknown>, source.path);
   }
