@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../../../src/core/formats/open.js';
 import { loadCausalLm } from '../../../src/core/model/load.js';
 import { hfModel, torchAvailable, torchReference } from '../../peers/torchModels.js';
 import { ggufFromHf } from './ggufFromHf.js';
@@ -46,21 +47,30 @@ describe.runIf(torchAvailable())('GGUF models', () => {
     expect(lm.residentBytes).toBeLessThan(1.05 * 2 * (2 * VOCAB * 256 + 2 * (256 * 256 * 2 + 128 * 256 * 2 + 3 * 512 * 256)));
   });
 
-  it('runs a TQ2_0 bitnet-b1.58 GGUF in stored mode like PyTorch runs the packed HF folder', async () => {
+  it.each([
+    ['tq2_0-bitnet', 'TQ2_0'],
+    ['tq1_0-bitnet', 'TQ1_0'],
+    ['i2_s-bitnet', 'I2_S'],
+  ] as const)('runs a %s bitnet-b1.58 GGUF in stored mode like PyTorch runs the packed HF folder', async (kind, dtype) => {
     const hf = await hfModel('bitnet-2b4t-packed-autobitlinear');
-    const path = await ggufFromHf(hf, join(dir, 'bitnet-tq2_0.gguf'), 'tq2_0-bitnet');
+    const path = await ggufFromHf(hf, join(dir, `bitnet-${kind}.gguf`), kind);
     const stored = await loadCausalLm(path, { mode: 'ternary' });
     expect(stored.mode).toBe('stored');
     expect(stored.config.activation).toBe('relu2');
     expect(stored.config.tiedHead).toBe(true);
+    expect(stored.compute).toMatch(/stored ternary weights/);
     const ref = await torchReference(hf, 'stored', { logits: TOKENS });
-    // Same codes and γ; the F16 embedding holds the BF16 values exactly. What is left
-    // is float32 vs float64 and its rare int8 rounding flips (see torchAgreement.test.ts).
+    // Same codes and γ (the packed folder's BF16 γ is exact in fp16 and float32); the F16
+    // embedding holds the BF16 values exactly. What is left is float32 vs float64 and
+    // its rare int8 rounding flips (see torchAgreement.test.ts).
     const errors = maxPerPosition(stored.logits(TOKENS), ref.logits!);
     expect(Math.max(...errors.slice(0, 4))).toBeLessThan(1e-4);
     expect(errors.filter((e) => e < 1e-4).length).toBeGreaterThanOrEqual(0.9 * errors.length);
     // Memory: packed 2-bit linears, not float copies.
     const linearParams = 2 * (256 * 256 * 2 + 128 * 256 * 2 + 3 * 512 * 256);
     expect(stored.residentBytes).toBeLessThan(VOCAB * 256 * 2 + linearParams / 2);
+    const file = await openCheckpoint(path);
+    expect(file.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!.dtype).toBe(dtype);
+    await file.close();
   });
 });

@@ -2,9 +2,9 @@
  * Test GGUFs made from the HF fixture folders, written with our GgufWriter:
  * llama.cpp's keys and tensor names, F32 norms, and either F16 tensors
  * (arch `llama`, Q/K rows permuted exactly as convert_hf_to_gguf.py
- * LlamaModel.permute does) or, from an HF packed folder, TQ2_0 linears (arch
+ * LlamaModel.permute does) or, from an HF packed folder, TQ2_0/TQ1_0/I2_S linears (arch
  * `bitnet-b1.58`) holding the stored codes with d = the stored γ in every
- * block — exact in fp16, since the packed folder's γ is BF16 — so the GGUF is
+ * block (I2_S: its one float32 scale) — exact in fp16, since the packed folder's γ is BF16 — so the GGUF is
  * the same model as the folder. Tokenizer keys are left out: the runtime
  * tests drive token ids directly. The export engineer's exporters make the
  * real ones; this is the smallest file that exercises the GGUF model path.
@@ -16,6 +16,8 @@ import { GGML_TYPE_ID } from '../../../src/core/formats/gguf/ggmlTypes.js';
 import { llamaCppName } from '../../../src/core/formats/gguf/llamaNames.js';
 import { GgufWriter, type GgufKv } from '../../../src/core/formats/gguf/ggufWriter.js';
 import { openCheckpoint } from '../../../src/core/formats/open.js';
+import { encodeI2s } from '../../../src/core/formats/ternary/i2s.js';
+import { encodeTq1_0 } from '../../../src/core/formats/ternary/tq1_0.js';
 import { encodeTq2_0 } from '../../../src/core/formats/ternary/tq2_0.js';
 import { loadTernaryCodes } from '../../../src/core/model/weights.js';
 
@@ -45,7 +47,19 @@ function permuteRows(w: Float32Array, rows: number, cols: number, heads: number)
   return out;
 }
 
-export async function ggufFromHf(folder: string, out: string, kind: 'f16-llama' | 'tq2_0-bitnet'): Promise<string> {
+export type GgufFixtureKind = 'f16-llama' | 'tq2_0-bitnet' | 'tq1_0-bitnet' | 'i2_s-bitnet';
+
+/** Stored bytes and ggml type of ternary codes with one γ, per packing. */
+function packTernary(kind: GgufFixtureKind, codes: Int8Array, gamma: number): { typeId: number; data: Uint8Array } {
+  const n = codes.length;
+  if (kind === 'i2_s-bitnet') return { typeId: GGML_TYPE_ID.I2_S, data: encodeI2s(codes, n, gamma) };
+  const tq1 = kind === 'tq1_0-bitnet';
+  const data = new Uint8Array((n / 256) * (tq1 ? 54 : 66));
+  (tq1 ? encodeTq1_0 : encodeTq2_0)(codes, 0, n / 256, f32ToF16Bits(gamma), data, 0);
+  return { typeId: tq1 ? GGML_TYPE_ID.TQ1_0 : GGML_TYPE_ID.TQ2_0, data };
+}
+
+export async function ggufFromHf(folder: string, out: string, kind: GgufFixtureKind): Promise<string> {
   const config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8'));
   const arch = kind === 'f16-llama' ? 'llama' : 'bitnet-b1.58';
   const source = await openCheckpoint(join(folder, 'model.safetensors'));
@@ -66,12 +80,9 @@ export async function ggufFromHf(folder: string, out: string, kind: 'f16-llama' 
       const name = llamaCppName(t.name);
       const dims = [...t.shape].reverse();
       const isLinear = /_proj\.weight$/.test(t.name);
-      if (kind === 'tq2_0-bitnet' && isLinear) {
+      if (kind !== 'f16-llama' && isLinear) {
         const { codes, gamma } = await loadTernaryCodes(source, t);
-        const blocks = t.params / 256;
-        const data = new Uint8Array(blocks * 66);
-        encodeTq2_0(codes, 0, blocks, f32ToF16Bits(gamma), data, 0);
-        tensors.push({ name, dims, typeId: GGML_TYPE_ID.TQ2_0, data });
+        tensors.push({ name, dims, ...packTernary(kind, codes, gamma) });
         continue;
       }
       const v = await values(source, t.name, t.params);
