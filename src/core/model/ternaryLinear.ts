@@ -13,7 +13,7 @@
 import { AbsMeanAccumulator, absmeanThreshold, ternaryCodesByThreshold } from '../quant/absmean.js';
 import type { TernaryKernel, TernaryMatrix } from '../kernels/types.js';
 import type { Linear } from './linear.js';
-import { decodeRow, type FloatMatrix } from './weights.js';
+import { decodeRow, unpackCodes, type FloatMatrix } from './weights.js';
 
 export class TernaryLinear implements Linear {
   readonly in: number;
@@ -39,7 +39,7 @@ export class TernaryLinear implements Linear {
 
 /** Absmean codes and γ of a float matrix, in two passes over its rows. */
 export function ternarize(w: FloatMatrix): { codes: Int8Array; gamma: number } {
-  if (w.kind === 'codes') return { codes: w.data, gamma: w.scale };
+  if (w.kind === 'codes') return { codes: unpackCodes(w), gamma: w.scale };
   const row = new Float32Array(w.cols);
   const acc = new AbsMeanAccumulator();
   for (let r = 0; r < w.rows; r++) {

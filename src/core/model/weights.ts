@@ -1,8 +1,9 @@
 /**
  * Weights held in memory the way they are stored, so a loaded model takes
  * about its file size: F32 as Float32Array, BF16/F16 as their 16-bit
- * patterns, ternary packings (HF packed, TQ1_0, TQ2_0, I2_S) as one int8
- * code per weight plus a per-tensor γ. Rows are decoded to float32 on use,
+ * patterns, ternary packings (HF packed, TQ1_0, TQ2_0, I2_S) as 2-bit codes
+ * (four per byte, code + 1, weight j of a row in bits 2(j mod 4)) plus a
+ * per-tensor γ. Rows are decoded to float32 on use,
  * one at a time, into a caller's scratch row.
  *
  * Everything is read through the CheckpointSource readers (rawBytes for
@@ -11,13 +12,13 @@
  * which have no compact row decoder here).
  */
 import { BitnetLabError, throwIfAborted } from '../errors.js';
-import { bf16ToF32, f16ToF32 } from '../formats/dtypes.js';
+import { f16ToF32 } from '../formats/dtypes.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 
 export type FloatMatrix =
   | { kind: 'f32'; rows: number; cols: number; data: Float32Array }
   | { kind: 'bf16' | 'f16'; rows: number; cols: number; data: Uint16Array }
-  | { kind: 'codes'; rows: number; cols: number; data: Int8Array; scale: number };
+  | { kind: 'codes'; rows: number; cols: number; data: Uint8Array; scale: number };
 
 export function matrixBytes(m: FloatMatrix): number {
   return m.data.byteLength;
@@ -50,25 +51,35 @@ export function decodeRow(m: FloatMatrix, r: number, out: Float32Array): void {
     case 'codes': {
       const d = m.data;
       const s = m.scale;
-      for (let j = 0; j < n; j++) out[j] = d[at + j]! * s;
+      const base = r * codeRowBytes(n);
+      for (let j = 0; j < n; j++) out[j] = (((d[base + (j >> 2)]! >> ((j & 3) << 1)) & 3) - 1) * s;
       return;
     }
   }
 }
 
-/** One element, for the odd scalar read (tests, norms stored as matrices). */
-export function elementAt(m: FloatMatrix, r: number, j: number): number {
-  const i = r * m.cols + j;
-  switch (m.kind) {
-    case 'f32':
-      return m.data[i]!;
-    case 'bf16':
-      return bf16ToF32(m.data[i]!);
-    case 'f16':
-      return f16ToF32(m.data[i]!);
-    case 'codes':
-      return m.data[i]! * m.scale;
+function codeRowBytes(cols: number): number {
+  return Math.ceil(cols / 4);
+}
+
+/** Ternary codes [rows, cols] as 2-bit codes, rows padded to whole bytes. */
+export function packCodes(codes: Int8Array, rows: number, cols: number): Uint8Array {
+  const rb = codeRowBytes(cols);
+  const out = new Uint8Array(rows * rb);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) out[r * rb + (j >> 2)]! |= (codes[r * cols + j]! + 1) << ((j & 3) << 1);
   }
+  return out;
+}
+
+/** The codes of a 'codes' matrix as one int8 per weight. */
+export function unpackCodes(m: Extract<FloatMatrix, { kind: 'codes' }>): Int8Array {
+  const rb = codeRowBytes(m.cols);
+  const out = new Int8Array(m.rows * m.cols);
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < m.cols; j++) out[r * m.cols + j] = ((m.data[r * rb + (j >> 2)]! >> ((j & 3) << 1)) & 3) - 1;
+  }
+  return out;
 }
 
 function shape2(t: TensorEntry, file: string): [number, number] {
@@ -104,7 +115,7 @@ export async function loadMatrix(source: CheckpointSource, t: TensorEntry, signa
   const n = rows * cols;
   if (t.ternary) {
     const { codes, gamma } = await loadTernaryCodes(source, t, signal);
-    return { kind: 'codes', rows, cols, data: codes, scale: gamma };
+    return { kind: 'codes', rows, cols, data: packCodes(codes, rows, cols), scale: gamma };
   }
   if ((t.dtype === 'BF16' || t.dtype === 'F16') && t.bytes === 2 * n) {
     const data = new Uint16Array(n);

@@ -69,6 +69,11 @@ describe.runIf(torchAvailable())('GGUF models', () => {
     // Memory: packed 2-bit linears, not float copies.
     const linearParams = 2 * (256 * 256 * 2 + 128 * 256 * 2 + 3 * 512 * 256);
     expect(stored.residentBytes).toBeLessThan(VOCAB * 256 * 2 + linearParams / 2);
+    // fp on the same file: dequantized codes·γ with float activations, PyTorch's fp on the folder.
+    const fp = await loadCausalLm(path, { mode: 'fp' });
+    const fpRef = await torchReference(hf, 'fp', { logits: TOKENS });
+    expect(Math.max(...maxPerPosition(fp.logits(TOKENS), fpRef.logits!))).toBeLessThan(1e-4);
+    expect(fp.residentBytes).toBeLessThan(VOCAB * 256 * 2 + linearParams / 2);
     const file = await openCheckpoint(path);
     expect(file.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!.dtype).toBe(dtype);
     await file.close();
