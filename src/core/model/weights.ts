@@ -114,8 +114,9 @@ export async function loadMatrix(source: CheckpointSource, t: TensorEntry, signa
   const [rows, cols] = shape2(t, source.path);
   const n = rows * cols;
   if (t.ternary) {
-    const { codes, gamma } = await loadTernaryCodes(source, t, signal);
-    return { kind: 'codes', rows, cols, data: packCodes(codes, rows, cols), scale: gamma };
+    // One γ: keep 2-bit codes. Scales varying by block: only their floats say what the weights are.
+    const r = await readTernary(source, t, signal);
+    if ('codes' in r) return { kind: 'codes', rows, cols, data: packCodes(r.codes, rows, cols), scale: r.gamma };
   }
   if ((t.dtype === 'BF16' || t.dtype === 'F16') && t.bytes === 2 * n) {
     const data = new Uint16Array(n);
@@ -123,7 +124,7 @@ export async function loadMatrix(source: CheckpointSource, t: TensorEntry, signa
     return { kind: t.dtype === 'BF16' ? 'bf16' : 'f16', rows, cols, data };
   }
   const data = new Float32Array(n);
-  if (t.dtype === 'F32' && t.bytes === 4 * n) await readRaw(source, t, new Uint8Array(data.buffer), signal);
+  if (!t.ternary && t.dtype === 'F32' && t.bytes === 4 * n) await readRaw(source, t, new Uint8Array(data.buffer), signal);
   else await readValues(source, t, (chunk, at) => data.set(chunk, at), signal);
   return { kind: 'f32', rows, cols, data };
 }
@@ -145,28 +146,37 @@ export async function loadVector(source: CheckpointSource, t: TensorEntry, signa
  * cannot run on a per-tensor kernel, which we say rather than approximate.
  */
 export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number }> {
+  const r = await readTernary(source, t, signal);
+  if ('codes' in r) return r;
+  throw new BitnetLabError(
+    'unsupported',
+    `ternary weights with more than one scale (${r.scales[0]} and ${r.scales[1]}): stored mode needs one γ per tensor; run it with --mode fp`,
+    { file: source.path, tensor: t.name },
+  );
+}
+
+async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
   const codes = new Int8Array(t.params);
   let gamma = 0;
+  let other = 0;
   await readValues(
     source,
     t,
     (chunk, at) => {
+      if (other !== 0) return;
       for (let i = 0; i < chunk.length; i++) {
         const v = chunk[i]!;
         if (v === 0) continue;
         const a = Math.abs(v);
         if (gamma === 0) gamma = a;
         else if (a !== gamma) {
-          throw new BitnetLabError(
-            'unsupported',
-            `ternary weights with more than one scale (${gamma} and ${a}): stored mode needs one γ per tensor; run it with --mode fp`,
-            { file: source.path, tensor: t.name },
-          );
+          other = a;
+          return;
         }
         codes[at + i] = v > 0 ? 1 : -1;
       }
     },
     signal,
   );
-  return { codes, gamma: gamma === 0 ? 1 : gamma };
+  return other !== 0 ? { scales: [gamma, other] } : { codes, gamma: gamma === 0 ? 1 : gamma };
 }
