@@ -14,7 +14,7 @@
  *   tq1_0      out·⌈in/256⌉·54          (GGUF TQ1_0: 256 weights in 54 B = 1.6875 bpw)
  *   i2_s       ⌈n/4⌉ + 32               (bitnet.cpp I2_S: 2 bits per weight + 32 B holding the float32 scale)
  *   ideal      n·log2(3)/8              (entropy bound of a uniform ternary code)
- * (bitnet-reference.md §0 items 5–8.)
+ * (bitnet-reference.md §0 items 5–8; block sizes from the ggml type registry, ggmlTypes.ts.)
  *
  * Tensors that only hold quantization scales (HF `weight_scale`) are left out
  * of every column except asStored: each target format counts its own scale.
@@ -23,6 +23,7 @@
  */
 import type { MemoryByFormat } from './report.js';
 import { matrixDims } from '../quant/selection.js';
+import { GGML_TYPE, i2sBytes } from '../formats/gguf/ggmlTypes.js';
 
 export interface MemoryInput {
   shape: readonly number[];
@@ -39,15 +40,16 @@ export const LOG2_3 = Math.log2(3);
 /** Bytes of one quantizable weight in each target format. */
 export function quantizedWeightBytes(shape: readonly number[], params: number): Omit<MemoryByFormat, 'asStored'> {
   const { rows, cols } = matrixDims(shape);
-  const blocksPerRow = Math.ceil(cols / 256);
+  const tq1 = GGML_TYPE.TQ1_0;
+  const tq2 = GGML_TYPE.TQ2_0;
   return {
     f32: 4 * params,
     f16: 2 * params,
     int8: params + 4,
     hfBitnet: Math.ceil(rows / 4) * cols + 2,
-    tq2_0: rows * blocksPerRow * 66,
-    tq1_0: rows * blocksPerRow * 54,
-    i2_s: Math.ceil(params / 4) + 32,
+    tq2_0: rows * Math.ceil(cols / tq2.blockElems) * tq2.blockBytes,
+    tq1_0: rows * Math.ceil(cols / tq1.blockElems) * tq1.blockBytes,
+    i2_s: i2sBytes(params),
     ideal: (params * LOG2_3) / 8,
   };
 }
