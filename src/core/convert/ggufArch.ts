@@ -29,6 +29,13 @@ export interface GgufModelLayout {
   hparams: GgufKv[];
   /** The GGUF name of an HF tensor (and how many heads its rows permute over), or why it is left out. */
   target(hfName: string): GgufTensorTarget;
+  /** F32 tensors the architecture needs that the checkpoint does not hold (Llama 3's rope_freqs). */
+  extraTensors: GgufExtraTensor[];
+}
+
+export interface GgufExtraTensor {
+  name: string;
+  values: Float32Array;
 }
 
 export const RUNTIMES: Record<GgufArch, string> = {
@@ -66,20 +73,59 @@ function archOf(config: Record<string, unknown>, names: ReadonlySet<string>): Gg
   return `model_type "${modelType || '?'}" is neither Llama nor BitNet`;
 }
 
+interface RopeScaling {
+  kvs: GgufKv[];
+  /** llama.cpp's per-frequency factors tensor (`rope_freqs.weight`), for Llama 3 scaling. */
+  ropeFreqs?: Float32Array;
+}
+
+/**
+ * Llama 3 RoPE scaling as llama.cpp's converter bakes it into
+ * `rope_freqs.weight` (convert_hf_to_gguf.py LlamaModel.generate_extra_tensors):
+ * one factor per rotated pair — 1 for short wavelengths, `factor` for long
+ * ones, a smooth blend between.
+ */
+function llama3RopeFactors(r: Record<string, unknown>, theta: number, headDim: number): Float32Array {
+  const get = (k: string, d: number): number => (typeof r[k] === 'number' ? (r[k] as number) : d);
+  const factor = get('factor', 8);
+  const low = get('low_freq_factor', 1);
+  const high = get('high_freq_factor', 4);
+  const oldCtx = get('original_max_position_embeddings', 8192);
+  const lowWavelen = oldCtx / low;
+  const highWavelen = oldCtx / high;
+  const out = new Float32Array(headDim / 2);
+  for (let i = 0; i < out.length; i++) {
+    // torch computes these in float32; fround keeps us within an ulp of it.
+    const freq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / headDim)));
+    const wavelen = Math.fround((2 * Math.PI) / freq);
+    if (wavelen < highWavelen) out[i] = 1;
+    else if (wavelen > lowWavelen) out[i] = factor;
+    else {
+      const smooth = (oldCtx / wavelen - low) / (high - low);
+      out[i] = 1 / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return out;
+}
+
 /** The rope.scaling entries for config.rope_scaling, or a refusal for kinds we do not write. */
-function ropeScaling(arch: GgufArch, config: Record<string, unknown>, file: string): GgufKv[] {
+function ropeScaling(arch: GgufArch, config: Record<string, unknown>, headDim: number, file: string): RopeScaling {
   const rs = config['rope_scaling'];
-  if (rs === undefined || rs === null) return [];
+  if (rs === undefined || rs === null) return { kvs: [] };
   const r = rs as Record<string, unknown>;
   const kind = String(r['rope_type'] ?? r['type'] ?? '');
   const factor = typeof r['factor'] === 'number' ? r['factor'] : undefined;
   if ((kind === 'linear' || kind === 'default') && factor !== undefined) {
-    return [
-      { key: `${arch}.rope.scaling.type`, type: 'string', value: 'linear' },
-      { key: `${arch}.rope.scaling.factor`, type: 'f32', value: factor },
-    ];
+    return {
+      kvs: [
+        { key: `${arch}.rope.scaling.type`, type: 'string', value: 'linear' },
+        { key: `${arch}.rope.scaling.factor`, type: 'f32', value: factor },
+      ],
+    };
   }
-  throw new BitnetLabError('unsupported', `rope_scaling of type "${kind}" is not written to GGUF yet (only linear); the model would run with the wrong positions`, { file });
+  // Only llama's loader reads rope_freqs; bitnet would count it as an extra tensor.
+  if (kind === 'llama3' && arch === 'llama') return { kvs: [], ropeFreqs: llama3RopeFactors(r, num(config, 'rope_theta') ?? 10000, headDim) };
+  throw new BitnetLabError('unsupported', `rope_scaling of type "${kind}" is not written to GGUF ${arch} (only linear${arch === 'llama' ? ' and llama3' : ''}); the model would run with the wrong positions`, { file });
 }
 
 export function ggufModelLayout(
@@ -116,6 +162,7 @@ export function ggufModelLayout(
     );
   }
   const A = arch;
+  const rope = ropeScaling(arch, config, headDim, configFile);
   const hparams: GgufKv[] = [
     { key: `${A}.context_length`, type: 'u32', value: need('max_position_embeddings') },
     { key: `${A}.embedding_length`, type: 'u32', value: hidden },
@@ -126,7 +173,7 @@ export function ggufModelLayout(
     { key: `${A}.attention.layer_norm_rms_epsilon`, type: 'f32', value: num(config, 'rms_norm_eps') ?? 1e-6 },
     { key: `${A}.rope.freq_base`, type: 'f32', value: num(config, 'rope_theta') ?? 10000 },
     { key: `${A}.rope.dimension_count`, type: 'u32', value: headDim },
-    ...ropeScaling(arch, config, configFile),
+    ...rope.kvs,
   ];
   if (headDim !== hidden / heads) {
     hparams.push({ key: `${A}.attention.key_length`, type: 'u32', value: headDim });
@@ -145,5 +192,6 @@ export function ggufModelLayout(
     }
     return { name };
   };
-  return { arch, runtimes: RUNTIMES[arch], hparams, target };
+  const extraTensors = rope.ropeFreqs ? [{ name: 'rope_freqs.weight', values: rope.ropeFreqs }] : [];
+  return { arch, runtimes: RUNTIMES[arch], hparams, target, extraTensors };
 }

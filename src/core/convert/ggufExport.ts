@@ -8,7 +8,7 @@ import { basename, extname } from 'node:path';
 import type { CheckpointSource } from '../formats/types.js';
 import type { GgufKv } from '../formats/gguf/ggufWriter.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
-import { ggufModelLayout, type GgufModelLayout } from './ggufArch.js';
+import { ggufModelLayout, type GgufExtraTensor, type GgufModelLayout } from './ggufArch.js';
 import type { GgufTensorName } from './ggufOutput.js';
 import type { PlannedTensor } from './outputWriter.js';
 
@@ -16,6 +16,8 @@ export interface GgufExportPlan {
   /** The planned tensors that are written, in order; `names[i]` is the GGUF name of `planned[i]`. */
   planned: PlannedTensor[];
   names: GgufTensorName[];
+  /** Tensors written after the planned ones, computed rather than read (rope_freqs). */
+  extraTensors: GgufExtraTensor[];
   dropped: Array<{ name: string; reason: string }>;
   kvs: GgufKv[];
   /** general.architecture as written. */
@@ -51,6 +53,7 @@ export function planGgufExport(input: GgufExportInput): GgufExportPlan {
     return {
       planned: [...input.planned],
       names: input.planned.map((p) => ({ name: p.entry.name })),
+      extraTensors: [],
       dropped: [],
       kvs: [
         { key: 'general.architecture', type: 'string', value: architecture },
@@ -69,6 +72,7 @@ export function planGgufExport(input: GgufExportInput): GgufExportPlan {
     return {
       planned: [...input.planned],
       names: input.planned.map((p) => ({ name: llamaCppName(p.entry.name) })),
+      extraTensors: [],
       dropped: [],
       kvs: [
         { key: 'general.architecture', type: 'string', value: 'bitnet' },
@@ -96,6 +100,7 @@ export function planGgufExport(input: GgufExportInput): GgufExportPlan {
   return {
     planned,
     names,
+    extraTensors: layout.extraTensors,
     dropped,
     kvs: [
       { key: 'general.architecture', type: 'string', value: layout.arch },

@@ -12,7 +12,7 @@
  */
 import { BitnetLabError } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
-import { f32ToF16Bits } from '../formats/dtypes.js';
+import { encodeFromFloat32, f32ToF16Bits } from '../formats/dtypes.js';
 import { GGML_TYPE, ggmlTensorBytes, ggmlTypeByName, LLAMA_FILE_TYPE, type GgmlTypeInfo } from '../formats/gguf/ggmlTypes.js';
 import { GgufWriter, type GgufKv, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
 import { encodeTq1_0, encodeTq1_0FromPatterns } from '../formats/ternary/tq1_0.js';
@@ -25,6 +25,7 @@ import { llamaRowOrder, reorderRows } from './headPermutation.js';
 import { readTensorValues } from './readTensor.js';
 import { copyAs, copyRaw, encodeAs } from './tensorCopy.js';
 import type { PlannedTensor, OutputWriter } from './outputWriter.js';
+import type { GgufExtraTensor } from './ggufArch.js';
 
 export type GgufTernary = 'TQ1_0' | 'TQ2_0' | 'I2_S';
 export type GgufFallback = 'Q8_0' | 'F16';
@@ -44,6 +45,8 @@ export interface GgufOutputOptions {
   names: readonly GgufTensorName[];
   /** Float matrices that are kept become F16 (model exports and the F16 baseline). */
   f16Matrices: boolean;
+  /** F32 tensors written after the planned ones (computed, not read: rope_freqs). */
+  extraTensors: readonly GgufExtraTensor[];
 }
 
 export interface GgufFallbackNote {
@@ -139,7 +142,8 @@ export async function openGgufOutput(
     kvs.push({ key: 'general.quantization_version', type: 'u32', value: 2 });
   }
   kvs.push({ key: 'general.file_type', type: 'u32', value: LLAMA_FILE_TYPE[o.type]! });
-  const writer = await GgufWriter.create(out, kvs, slots.map((s) => s.plan), signal);
+  const extraPlans: GgufTensorPlan[] = o.extraTensors.map((t) => ({ name: t.name, dims: [t.values.length], typeId: GGML_TYPE.F32.id, bytes: 4 * t.values.length }));
+  const writer = await GgufWriter.create(out, kvs, [...slots.map((s) => s.plan), ...extraPlans], signal);
   const sink = (b: Uint8Array): Promise<void> => writer.write(b);
   // Encoded tensors go through reused buffers (writes complete before we return).
   let scratch = new Uint8Array(0);
@@ -225,7 +229,13 @@ export async function openGgufOutput(
         }
         await writer.endTensor();
       },
-      commit: () => writer.commit(),
+      async commit() {
+        for (const t of o.extraTensors) {
+          await writer.write(encodeFromFloat32('F32', t.values));
+          await writer.endTensor();
+        }
+        await writer.commit();
+      },
       abort: () => writer.abort(),
     },
   };

@@ -91,6 +91,7 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
         fallback: options.fallback === 'f16' ? 'F16' : 'Q8_0',
         kvs: gguf.kvs,
         names: gguf.names,
+        extraTensors: gguf.extraTensors,
         f16Matrices: gguf.model || ggufType === 'F16',
       }, paths.model, signal);
       writer = opened.writer;

@@ -126,6 +126,24 @@ describe('GGUF model export', () => {
     await tq.src.close();
   });
 
+  it('llama3 RoPE scaling becomes rope_freqs.weight, the factors llama.cpp\'s converter computes', async () => {
+    const { src, out } = await exportModel('llama', 'gguf-f16', (c) => {
+      c['rope_theta'] = 500000;
+      c['rope_scaling'] = { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
+    });
+    // convert_hf_to_gguf.py LlamaModel.generate_extra_tensors run in torch 1.13 for head_dim 64, theta 5e5 (Llama 3.2's values).
+    const torch = [...Array<number>(15).fill(1), 1.6513292789459229, 3.2922627925872803, 9.666730880737305, ...Array<number>(14).fill(32)];
+    const g = await openGguf(out);
+    const t = g.tensors.find((x) => x.name === 'rope_freqs.weight')!;
+    expect(t.dtype).toBe('F32');
+    const v = await readTensorValues(g, t);
+    expect(v).toHaveLength(32);
+    for (let i = 0; i < 32; i++) expect(Math.abs(v[i]! - torch[i]!) / torch[i]!).toBeLessThan(1e-6);
+    expect(g.metadata['llama.rope.freq_base']).toBe('500000');
+    await g.close();
+    await src.close();
+  });
+
   it('a tied llama drops lm_head and says why', async () => {
     const { src, out, summary } = await exportModel('llama', 'gguf-f16', (c) => {
       c['tie_word_embeddings'] = true;
