@@ -76,7 +76,9 @@ function mb(n: number): string {
 export function renderSummary(s: QuantizeSummary): string {
   const lines = [
     `wrote ${s.outputs.join(' + ')}`,
-    `format ${s.format}, method ${s.method}: ${s.quantizedTensors} of ${s.tensorsWritten} tensors quantized`,
+    s.format === 'gguf-f16'
+      ? `format ${s.format}: the unquantized baseline, ${s.tensorsWritten} tensors`
+      : `format ${s.format}, method ${s.method}: ${s.quantizedTensors} of ${s.tensorsWritten} tensors quantized`,
     `${mb(s.bytesIn)} in → ${mb(s.bytesOut)} out (${s.memorySavedFactor.toFixed(2)}× smaller) in ${s.seconds.toFixed(1)} s`,
   ];
   if (s.kept.length > 0) {
