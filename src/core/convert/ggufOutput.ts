@@ -99,19 +99,21 @@ function quantizedSlot(t: TensorEntry, o: GgufOutputOptions, fallbacks: GgufFall
 
 function keptSlot(t: TensorEntry, sourceIsGguf: boolean, f16Matrices: boolean, permuted: boolean): { type: GgmlTypeInfo; mode: Mode } {
   const oneD = t.shape.length <= 1;
-  const stored = ggmlTypeByName(t.dtype);
+  // HF-packed U8 weights decode to floats Q·γ: they are weights, not integers.
+  const stored = t.ternary?.packing === 'hf-bitnet' ? undefined : ggmlTypeByName(t.dtype);
+  const integer = INTEGER_DTYPES.has(t.dtype) && t.ternary === undefined;
   if (oneD) {
     if (t.dtype === 'F32' && !permuted) return { type: GGML_TYPE.F32, mode: 'raw' };
-    if (INTEGER_DTYPES.has(t.dtype) && stored && !permuted) return { type: stored, mode: 'raw' };
+    if (integer && stored && !permuted) return { type: stored, mode: 'raw' };
     if (sourceIsGguf && stored && t.bytes > 0 && t.dtype !== 'F16' && t.dtype !== 'BF16' && !permuted) return { type: stored, mode: 'raw' };
-  } else if (INTEGER_DTYPES.has(t.dtype)) {
+  } else if (integer) {
     if (stored) return { type: stored, mode: 'raw' };
   } else if (f16Matrices) {
     return { type: GGML_TYPE.F16, mode: t.dtype === 'F16' && !permuted ? 'raw' : 'convert' };
   } else if (stored && (t.bytes > 0 || t.params === 0) && !permuted) {
     return { type: stored, mode: 'raw' };
   }
-  if (INTEGER_DTYPES.has(t.dtype)) {
+  if (integer) {
     throw new BitnetLabError('unsupported', `dtype ${t.dtype} has no GGUF equivalent; exclude it or convert it first`, { file: t.file, tensor: t.name });
   }
   // Every other decodable type (F16/BF16 norms, F8, GGUF blocks, tfjs affine

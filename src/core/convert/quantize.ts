@@ -6,7 +6,8 @@
  * the analysis uses (src/core/quant), encoded and written; every other tensor
  * is copied in bounded chunks. Large BF16/F16 weights take the analysis's
  * histogram route (ternarize16.ts: raw patterns, no float decoding); the rest
- * are decoded to float32 (ternarize.ts). Outputs are atomic — an
+ * are decoded to float32 (ternarize.ts); weights that already are ternary
+ * (packed inputs) keep their stored codes and γ (storedTernary). Outputs are atomic — an
  * error or a cancel leaves no model file behind.
  */
 import { stat, unlink } from 'node:fs/promises';
@@ -23,7 +24,7 @@ import { planGgufExport } from './ggufExport.js';
 import { copyCompanions, inputFolder, removeCreatedDirs, resolveOutputs } from './outputPaths.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
 import { MAX_TENSOR_ELEMENTS, readTensorHalves, readTensorValues } from './readTensor.js';
-import { AbsSum, ternarize } from './ternarize.js';
+import { AbsSum, storedTernary, ternarize } from './ternarize.js';
 import { histogramRouteOf, patternScale, ternarizeHalves } from './ternarize16.js';
 import { Half16Histogram } from '../quant/histogram16.js';
 import { openSafetensorsOutput, weightScaleName } from './safetensorsOutput.js';
@@ -151,7 +152,7 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
           } else {
             const abs = method === 'absmean' ? new AbsSum() : undefined;
             values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
-            q = ternarize(values, method, codes, abs);
+            q = (p.entry.ternary ? storedTernary(values, codes) : undefined) ?? ternarize(values, method, codes, abs);
           }
           if (q.codes.buffer !== codes?.buffer) codes = q.codes;
           options.onQuantized?.(p.entry.name, q);

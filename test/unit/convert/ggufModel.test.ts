@@ -12,6 +12,7 @@ import { readTensorValues } from '../../../src/core/convert/readTensor.js';
 import { llamaRowOrder, reorderRows } from '../../../src/core/convert/headPermutation.js';
 import { openGguf } from '../../../src/core/formats/gguf/openGguf.js';
 import { openSafetensors } from '../../../src/core/formats/safetensors/reader.js';
+import { maybeHfBitnet } from '../../../src/core/formats/hfBitnet/openHfBitnet.js';
 import { f16ToF32, f32ToF16Bits } from '../../../src/core/formats/dtypes.js';
 import { firstMismatch, tempDir, tinyDecoder, writeFixture, type DecoderKind } from './helpers.js';
 
@@ -142,6 +143,35 @@ describe('GGUF model export', () => {
     expect(g.metadata['llama.rope.freq_base']).toBe('500000');
     await g.close();
     await src.close();
+  });
+
+  it('an HF BitNet packed folder exports to GGUF with its codes and γ, and to gguf-f16 as Q·γ', async () => {
+    const dir = tempDir('hf-to-gguf');
+    const { tensors, config } = tinyDecoder('bitnet-relu2');
+    await writeFixture(join(dir, 'model.safetensors'), tensors);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const plain = await openSafetensors(join(dir, 'model.safetensors'));
+    await quantizeCheckpoint(plain, { out: join(dir, 'hf'), format: 'hf-bitnet' });
+    await plain.close();
+    const packed = await maybeHfBitnet(await openSafetensors(join(dir, 'hf', 'model.safetensors')));
+    const name = 'model.layers.1.mlp.down_proj.weight';
+    const want = await readTensorValues(packed, packed.tensors.find((t) => t.name === name)!);
+    for (const format of ['gguf-tq2_0', 'gguf-f16'] as const) {
+      const out = join(dir, `${format}.gguf`);
+      const s = await quantizeCheckpoint(packed, { out, format });
+      expect(s.architecture).toBe('bitnet-b1.58');
+      const g = await openGguf(out);
+      expect(g.tensors.some((t) => t.name.includes('scale'))).toBe(false);
+      const e = g.tensors.find((t) => t.name === 'blk.1.ffn_down.weight')!;
+      expect(e.dtype).toBe(format === 'gguf-f16' ? 'F16' : 'TQ2_0');
+      const got = await readTensorValues(g, e);
+      // Same trits; γ through bf16 (weight_scale) then fp16 (d or the F16 value).
+      for (let i = 0; i < got.length; i++) {
+        if (Math.sign(got[i]!) !== Math.sign(want[i]!) || Math.abs(got[i]! - want[i]!) > 2 ** -10 * Math.abs(want[i]!)) expect.fail(`${format} value ${i}: ${got[i]} vs ${want[i]}`);
+      }
+      await g.close();
+    }
+    await packed.close();
   });
 
   it('a tied llama drops lm_head and says why', async () => {
