@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { packHfBitnet, unpackHfBitnet } from '../../../src/core/formats/ternary/hfBitnetPack.js';
 import { decodeTq1_0, decodeTq1_0Codes, encodeTq1_0, tq1DecodeDigit, tq1EncodeByte } from '../../../src/core/formats/ternary/tq1_0.js';
 import { GGML_TYPE, i2sBytes } from '../../../src/core/formats/gguf/ggmlTypes.js';
+import { decodeQ8_0, encodeQ8_0 } from '../../../src/core/formats/ternary/q8_0.js';
 import { decodeTq2_0, decodeTq2_0Codes, encodeTq2_0 } from '../../../src/core/formats/ternary/tq2_0.js';
 import { decodeI2s, decodeI2sCodes, encodeI2s } from '../../../src/core/formats/ternary/i2s.js';
-import { decodeQ8_0 } from '../../../src/core/formats/ternary/q8_0.js';
 import { f16ToF32, f32ToF16Bits } from '../../../src/core/formats/dtypes.js';
 
 /** Deterministic pseudo-random trits (xorshift), so failures reproduce. */
@@ -190,5 +190,22 @@ describe('Q8_0 decode', () => {
     const out = new Float32Array(32);
     decodeQ8_0(buf, 0, 1, out, 0, f16ToF32);
     for (let i = 0; i < 32; i++) expect(out[i]).toBe((i * 8 -128) * 0.25);
+  });
+});
+
+describe('Q8_0 encoder (ggml-quants.c quantize_row_q8_0_ref)', () => {
+  it('d = max|x|/127 in fp16 first, qs = roundf(x/d) with halves away from zero, and decodes back', () => {
+    const x = new Float32Array(32);
+    x.set([127, 0.5, -0.5, 2.5, -1.5, -127, 3.25]);
+    const buf = new Uint8Array(GGML_TYPE.Q8_0.blockBytes);
+    encodeQ8_0(x, 1, buf, 0, f32ToF16Bits);
+    expect(buf[0]! | (buf[1]! << 8)).toBe(f32ToF16Bits(1));
+    expect(Array.from(new Int8Array(buf.buffer, 2, 7))).toEqual([127, 1, -1, 3, -2, -127, 3]);
+    const back = new Float32Array(32);
+    decodeQ8_0(buf, 0, 1, back, 0, f16ToF32);
+    expect(Array.from(back.subarray(0, 7))).toEqual([127, 1, -1, 3, -2, -127, 3]);
+    // An all-zero block has d = 0 and zero codes (id = 0, no division by zero).
+    encodeQ8_0(new Float32Array(32), 1, buf, 0, f32ToF16Bits);
+    expect(Array.from(buf)).toEqual(new Array(34).fill(0));
   });
 });
