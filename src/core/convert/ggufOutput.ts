@@ -13,7 +13,7 @@
 import { BitnetLabError } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import { encodeFromFloat32, f32ToF16Bits } from '../formats/dtypes.js';
-import { GGML_TYPE, ggmlTensorBytes, ggmlTypeByName, LLAMA_FILE_TYPE, type GgmlTypeInfo } from '../formats/gguf/ggmlTypes.js';
+import { GGML_TYPE, ggmlTensorBytes, ggmlTypeByName, LLAMA_FILE_TYPE, rowFitType, type GgmlTypeInfo } from '../formats/gguf/ggmlTypes.js';
 import { GgufWriter, type GgufKv, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
 import { encodeTq1_0, encodeTq1_0FromPatterns } from '../formats/ternary/tq1_0.js';
 import { encodeTq2_0, encodeTq2_0FromPatterns } from '../formats/ternary/tq2_0.js';
@@ -75,25 +75,14 @@ interface GgufSlot {
 
 const INTEGER_DTYPES = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'U32', 'I32', 'U64', 'I64']);
 
-/** Why `type` cannot hold this weight's rows, or undefined when it can. */
-function blockProblem(type: GgmlTypeInfo, t: TensorEntry): string | undefined {
-  const { cols } = matrixDims(t.shape);
-  if (cols % type.blockElems === 0) return undefined;
-  return `rows of ${cols} values are not a multiple of ${type.blockElems}, which ${type.name} needs (its blocks never straddle rows; we never pad)`;
-}
-
 function quantizedSlot(t: TensorEntry, o: GgufOutputOptions, fallbacks: GgufFallbackNote[]): { type: GgmlTypeInfo; mode: Mode } {
   const ternary = GGML_TYPE[o.type as GgufTernary];
-  const problem = blockProblem(ternary, t);
-  if (problem === undefined) return { type: ternary, mode: 'ternary' };
-  let type: GgmlTypeInfo = GGML_TYPE[o.fallback];
-  let reason = `${problem}; stored as ${type.name}`;
-  const q8Problem = blockProblem(type, t);
-  if (q8Problem !== undefined) {
-    type = GGML_TYPE.F16;
-    reason = `${problem}, and ${q8Problem}; stored as F16`;
-  }
-  fallbacks.push({ name: t.name, type: type.name as GgufFallback, reason: `${reason} (the same ternary values Q·γ)` });
+  const { cols } = matrixDims(t.shape);
+  const type = rowFitType(ternary, cols, GGML_TYPE[o.fallback]);
+  if (type === ternary) return { type, mode: 'ternary' };
+  const misfit = (x: GgmlTypeInfo): string => `rows of ${cols} values are not a multiple of ${x.blockElems}, which ${x.name} needs`;
+  const why = type.name === o.fallback ? misfit(ternary) : `${misfit(ternary)}, and ${misfit(GGML_TYPE[o.fallback])}`;
+  fallbacks.push({ name: t.name, type: type.name as GgufFallback, reason: `${why} (blocks never straddle rows; we never pad); stored as ${type.name}, the same ternary values Q·γ` });
   return { type, mode: 'fallback' };
 }
 

@@ -96,6 +96,18 @@ export function ggmlTensorBytes(t: GgmlTypeInfo, n: number, rowLength: number): 
 }
 
 /**
+ * The type a weight with rows of `rowLength` values is stored as when
+ * `preferred` is asked for: ggml blocks never straddle rows and we never pad,
+ * so a type whose block does not divide the row gives way to `fallback`
+ * (Q8_0 unless asked otherwise), and that to F16, whose "block" is one value.
+ * The exporter writes this and the memory model counts it.
+ */
+export function rowFitType(preferred: GgmlTypeInfo, rowLength: number, fallback: GgmlTypeInfo = GGML_TYPE.Q8_0): GgmlTypeInfo {
+  if (rowLength % preferred.blockElems === 0) return preferred;
+  return rowLength % fallback.blockElems === 0 ? fallback : GGML_TYPE.F16;
+}
+
+/**
  * llama_ftype (llama.h; 40 = MOSTLY_I2_S in the BitNet fork): what
  * `general.file_type` says the bulk of a file is. Informational to llama.cpp.
  */
