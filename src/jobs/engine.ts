@@ -32,7 +32,7 @@ async function withSource<T>(path: string, use: (s: CheckpointSource) => Promise
 export function quantizeFormatOf(name: string | undefined): QuantizeFormat {
   if (name !== undefined && isQuantizeFormat(name)) return name;
   if (name !== undefined && isQuantizeFormat(`gguf-${name}`)) return `gguf-${name}` as QuantizeFormat;
-  throw new BitnetLabError('usage', `unknown ternary format "${name ?? ''}" (choose hf-bitnet, tq2_0, tq1_0, i2_s, fake-quant)`);
+  throw new BitnetLabError('usage', `unknown ternary format "${name ?? ''}" (choose hf-bitnet, tq2_0, tq1_0, i2_s, f16, fake-quant)`);
 }
 
 export const engine: Engine = {

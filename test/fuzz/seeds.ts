@@ -190,6 +190,7 @@ const LLAMA_CONFIG = (hidden: number, inter: number, vocab: number): Record<stri
   num_key_value_heads: 1,
   num_hidden_layers: 1,
   vocab_size: vocab,
+  max_position_embeddings: 64,
   torch_dtype: 'bfloat16',
 });
 

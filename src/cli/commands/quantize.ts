@@ -15,23 +15,31 @@ export const quantize: CliCommand = {
 
 formats:
   hf-bitnet             Hugging Face transformers BitNet: U8 weights packed 4 per byte
-                        along dim 0 + weight_scale = 1/γ (BitLinear convention); <out>
-                        is a folder (model.safetensors inside) or a .safetensors path;
-                        config.json gets quantization_config when the input has one
+                        along dim 0 + weight_scale = γ (AutoBitLinear offline, as the
+                        released 2B4T); <out> is a folder (model.safetensors inside) or
+                        a .safetensors path; the folder gets config.json with
+                        quantization_config, plus the tokenizer files and
+                        generation_config.json found beside the input
   gguf-tq2_0            GGUF v3, BitLinear weights as llama.cpp TQ2_0 (2.06 bits/weight)
   gguf-tq1_0            GGUF v3, llama.cpp TQ1_0 (1.69 bits/weight)
-  gguf-i2_s             GGUF v3, bitnet.cpp I2_S (2 bits/weight, x86 layout, type 36)
+  gguf-i2_s             GGUF v3, bitnet.cpp I2_S (2 bits/weight, x86 layout, type 36;
+                        bitnet.cpp only)
+  gguf-f16              GGUF v3, nothing quantized: the F16 baseline
   fake-quant            safetensors with each weight replaced by Q·γ in its own dtype
 
-  TQ formats need rows whose length is a multiple of 256; other rows are refused
-  (exclude those tensors, or use gguf-i2_s / hf-bitnet), never padded.
-  GGUF outputs use llama.cpp tensor names (blk.N.attn_q.weight, …) and hold
-  tensors only: no tokenizer or hyper-parameters.
+  GGUF of a Llama or BitNet checkpoint (config.json beside it) is a model llama.cpp
+  runs: architecture llama (Q/K permuted for its RoPE), bitnet (SiLU BitNet, tied
+  head) or bitnet-b1.58 (relu² BitNet such as 2B4T: bitnet.cpp only), every
+  hyper-parameter, the tokenizer, F32 norms, F16 embeddings and head. Without a
+  config it holds tensors only. A weight whose rows are not a multiple of 256
+  (128 for I2_S) is stored as Q8_0 (or --fallback f16) and listed.
 
 options:
   -o, --out PATH        output file or folder (written atomically)
   --format F            ${QUANTIZE_FORMATS.join(' | ')}
   --method M            absmean (BitNet b1.58, default) | median | sign
+  --fallback T          q8_0 (default) | f16: GGUF type of weights the ternary type
+                        cannot hold
   --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
   --exclude PATTERN     keep tensors matching in high precision (repeatable)
   --json                print the summary as JSON
@@ -40,6 +48,7 @@ options:
     const { values, positionals } = parseCommandArgs('quantize', argv, {
       out: { type: 'string', short: 'o' },
       format: { type: 'string' },
+      fallback: { type: 'string' },
       ...QUANT_SELECTION_OPTIONS,
       json: { type: 'boolean', default: false },
     });
@@ -47,10 +56,13 @@ options:
     if (typeof values.out !== 'string' || values.out.length === 0) throw new BitnetLabError('usage', 'quantize: -o <out> is required');
     const format = String(values.format ?? '');
     if (!isQuantizeFormat(format)) throw new BitnetLabError('usage', `quantize: --format must be one of ${QUANTIZE_FORMATS.join(', ')}`);
+    const fallback = values.fallback ?? 'q8_0';
+    if (fallback !== 'q8_0' && fallback !== 'f16') throw new BitnetLabError('usage', 'quantize: --fallback must be q8_0 or f16');
+    if (values.fallback !== undefined && !format.startsWith('gguf-')) throw new BitnetLabError('usage', 'quantize: --fallback applies to GGUF formats only');
     const selection = quantSelection('quantize', values);
     const out = values.out;
     const summary = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, ...selection, signal: io.signal, onProgress })),
+      withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, fallback, ...selection, signal: io.signal, onProgress })),
     );
     io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return 0;
@@ -64,7 +76,9 @@ function mb(n: number): string {
 export function renderSummary(s: QuantizeSummary): string {
   const lines = [
     `wrote ${s.outputs.join(' + ')}`,
-    `format ${s.format}, method ${s.method}: ${s.quantizedTensors} of ${s.tensorsWritten} tensors quantized`,
+    s.format === 'gguf-f16'
+      ? `format ${s.format}: the unquantized baseline, ${s.tensorsWritten} tensors`
+      : `format ${s.format}, method ${s.method}: ${s.quantizedTensors} of ${s.tensorsWritten} tensors quantized`,
     `${mb(s.bytesIn)} in → ${mb(s.bytesOut)} out (${s.memorySavedFactor.toFixed(2)}× smaller) in ${s.seconds.toFixed(1)} s`,
   ];
   if (s.kept.length > 0) {
@@ -72,6 +86,12 @@ export function renderSummary(s: QuantizeSummary): string {
     for (const k of s.kept) byReason.set(k.reason, (byReason.get(k.reason) ?? 0) + 1);
     lines.push(`kept in high precision: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(', ')}`);
   }
-  if (s.dropped.length > 0) lines.push(`left out: ${s.dropped.length} non-numeric tensors (${s.dropped[0]!.reason})`);
+  if (s.architecture !== undefined) lines.push(`architecture ${s.architecture}; runs in: ${s.runtimes ?? '?'}`);
+  for (const f of s.fallbacks) lines.push(`fallback: ${f.name} → ${f.type} (${f.reason})`);
+  if (s.dropped.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const d of s.dropped) byReason.set(d.reason, (byReason.get(d.reason) ?? 0) + 1);
+    lines.push(`left out: ${[...byReason].map(([r, n]) => `${n} (${r})`).join(', ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }

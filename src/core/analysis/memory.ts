@@ -9,12 +9,14 @@
  *   f16        2·n                      (BF16 is the same size)
  *   int8       n + 4                    (one float32 per-tensor scale)
  *   hfBitnet   ⌈out/4⌉·in + 2           (transformers pack_weights: 4 trits per byte along out; one BF16 weight_scale)
- *   tq2_0      out·⌈in/256⌉·66          (GGUF TQ2_0: 256 weights in 66 B = 2.0625 bpw; rows padded to 256 —
- *                                        real GGUF files require in % 256 == 0)
- *   tq1_0      out·⌈in/256⌉·54          (GGUF TQ1_0: 256 weights in 54 B = 1.6875 bpw)
- *   i2_s       ⌈n/4⌉ + 32               (bitnet.cpp I2_S: 2 bits per weight + 32 B holding the float32 scale)
+ *   tq2_0      n/256·66                 (GGUF TQ2_0: 256 weights in 66 B = 2.0625 bpw)
+ *   tq1_0      n/256·54                 (GGUF TQ1_0: 256 weights in 54 B = 1.6875 bpw)
+ *   i2_s       n/4 + 32                 (bitnet.cpp I2_S: 2 bits per weight + 32 B holding the float32 scale)
+ * GGUF blocks never straddle rows, so a weight whose rows (in) do not split
+ * into a type's blocks is counted as what the exporter writes instead:
+ * Q8_0 (34 B per 32) or F16 (rowFitType in the ggml type registry).
  *   ideal      n·log2(3)/8              (entropy bound of a uniform ternary code)
- * (bitnet-reference.md §0 items 5–8.)
+ * (bitnet-reference.md §0 items 5–8; block sizes from the ggml type registry, ggmlTypes.ts.)
  *
  * Tensors that only hold quantization scales (HF `weight_scale`) are left out
  * of every column except asStored: each target format counts its own scale.
@@ -23,6 +25,7 @@
  */
 import type { MemoryByFormat } from './report.js';
 import { matrixDims } from '../quant/selection.js';
+import { GGML_TYPE, ggmlTensorBytes, rowFitType, type GgmlTypeInfo } from '../formats/gguf/ggmlTypes.js';
 
 export interface MemoryInput {
   shape: readonly number[];
@@ -39,15 +42,15 @@ export const LOG2_3 = Math.log2(3);
 /** Bytes of one quantizable weight in each target format. */
 export function quantizedWeightBytes(shape: readonly number[], params: number): Omit<MemoryByFormat, 'asStored'> {
   const { rows, cols } = matrixDims(shape);
-  const blocksPerRow = Math.ceil(cols / 256);
+  const gguf = (t: GgmlTypeInfo): number => ggmlTensorBytes(rowFitType(t, cols), params, cols)!;
   return {
     f32: 4 * params,
     f16: 2 * params,
     int8: params + 4,
     hfBitnet: Math.ceil(rows / 4) * cols + 2,
-    tq2_0: rows * blocksPerRow * 66,
-    tq1_0: rows * blocksPerRow * 54,
-    i2_s: Math.ceil(params / 4) + 32,
+    tq2_0: gguf(GGML_TYPE.TQ2_0),
+    tq1_0: gguf(GGML_TYPE.TQ1_0),
+    i2_s: gguf(GGML_TYPE.I2_S),
     ideal: (params * LOG2_3) / 8,
   };
 }

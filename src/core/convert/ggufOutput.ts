@@ -1,152 +1,233 @@
 /**
- * Writes a quantized checkpoint as GGUF v3: BitLinear weights as TQ1_0 / TQ2_0
- * (one fp16 d = γ in every 256-element block, so the per-tensor scale
- * survives; bitnet-reference.md §4b) or I2_S (float32 γ after the packed
- * bytes, §4c); everything else copied. 1-D tensors (norms) become F32 as
- * llama.cpp expects; F32/F16/BF16 matrices and integer tensors keep their
- * type; GGUF inputs keep their ggml types byte for byte.
+ * Writes a checkpoint as GGUF v3. BitLinear weights become TQ1_0 / TQ2_0 (one
+ * fp16 d = γ in every 256-element block, so the per-tensor scale survives;
+ * bitnet-reference.md §4b) or I2_S (float32 γ after the packed bytes, §4c).
+ * A weight whose rows do not split into those blocks falls back, on its own,
+ * to Q8_0 or F16 holding the same ternary values Q·γ (listed in `fallbacks`).
+ * 1-D tensors (norms, biases) become F32, which llama.cpp's norm kernels need
+ * (an F16 norm aborts in binary_op; peers.md §2). When writing a model (a
+ * GgufModelLayout) or the gguf-f16 baseline, every other float matrix —
+ * embeddings, head — is F16; otherwise matrices and integer tensors keep
+ * their type. GGUF inputs keep their ggml types byte for byte.
  */
 import { BitnetLabError } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
-import { f32ToF16Bits } from '../formats/dtypes.js';
-import { GGML_TYPES } from '../formats/gguf/ggmlTypes.js';
-import { GgufWriter, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
-import type { GgufEntry } from '../formats/gguf/ggufValue.js';
-import { llamaCppName } from '../formats/gguf/llamaNames.js';
+import { encodeFromFloat32, f32ToF16Bits } from '../formats/dtypes.js';
+import { GGML_TYPE, ggmlTensorBytes, ggmlTypeByName, LLAMA_FILE_TYPE, rowFitType, type GgmlTypeInfo } from '../formats/gguf/ggmlTypes.js';
+import { GgufWriter, type GgufKv, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
 import { encodeTq1_0, encodeTq1_0FromPatterns } from '../formats/ternary/tq1_0.js';
 import { encodeTq2_0, encodeTq2_0FromPatterns } from '../formats/ternary/tq2_0.js';
 import { encodeI2s, encodeI2sFromPatterns } from '../formats/ternary/i2s.js';
+import { encodeQ8_0 } from '../formats/ternary/q8_0.js';
 import { matrixDims } from '../quant/selection.js';
 import type { TernaryTensor } from '../quant/types.js';
-import { copyAs, copyRaw } from './tensorCopy.js';
+import { llamaRowOrder, reorderRows } from './headPermutation.js';
+import { readTensorValues } from './readTensor.js';
+import { copyAs, copyRaw, encodeAs } from './tensorCopy.js';
 import type { PlannedTensor, OutputWriter } from './outputWriter.js';
+import type { GgufExtraTensor } from './ggufArch.js';
 
-type GgufTernary = 'TQ1_0' | 'TQ2_0' | 'I2_S';
+export type GgufTernary = 'TQ1_0' | 'TQ2_0' | 'I2_S';
+export type GgufFallback = 'Q8_0' | 'F16';
 
-const TYPE_ID_BY_NAME = new Map<string, number>([...GGML_TYPES].map(([id, info]) => [info.name, id]));
-TYPE_ID_BY_NAME.set('I2_S', 36);
+export interface GgufTensorName {
+  name: string;
+  /** Heads the rows are permuted over (llama Q/K; headPermutation.ts). */
+  permuteHeads?: number;
+}
 
-/** llama_ftype values (llama.h; I2_S from the BitNet fork), informational only. */
-const FILE_TYPE: Record<GgufTernary, number> = { TQ1_0: 36, TQ2_0: 37, I2_S: 40 };
+export interface GgufOutputOptions {
+  /** The ternary type of quantized weights, or F16 for the unquantized baseline (nothing is quantized). */
+  type: GgufTernary | 'F16';
+  fallback: GgufFallback;
+  kvs: GgufKv[];
+  /** GGUF name of each planned tensor (in plan order). */
+  names: readonly GgufTensorName[];
+  /** Float matrices that are kept become F16 (model exports and the F16 baseline). */
+  f16Matrices: boolean;
+  /** F32 tensors written after the planned ones (computed, not read: rope_freqs). */
+  extraTensors: readonly GgufExtraTensor[];
+}
+
+export interface GgufFallbackNote {
+  name: string;
+  type: GgufFallback;
+  reason: string;
+}
+
+type Mode =
+  /** Ternary codes encoded as `type`. */
+  | 'ternary'
+  /** Ternary values Q·γ encoded as Q8_0 or F16. */
+  | 'fallback'
+  /** Stored bytes copied unchanged. */
+  | 'raw'
+  /** Decoded and re-encoded as F32 or F16. */
+  | 'convert';
 
 interface GgufSlot {
   plan: GgufTensorPlan;
-  mode: 'quantize' | 'raw' | 'f32';
+  type: GgmlTypeInfo;
+  mode: Mode;
+  /** GGUF row k = HF row order[k]. */
+  order?: Int32Array;
 }
 
-function outputType(format: GgufTernary): { id: number; bytes: (n: number) => number } {
-  if (format === 'TQ1_0') return { id: 34, bytes: (n) => (n / 256) * 54 };
-  if (format === 'TQ2_0') return { id: 35, bytes: (n) => (n / 256) * 66 };
-  return { id: 36, bytes: (n) => n / 4 + 32 };
-}
+const INTEGER_DTYPES = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'U32', 'I32', 'U64', 'I64']);
 
-function checkQuantizable(format: GgufTernary, t: TensorEntry, file: string): void {
+function quantizedSlot(t: TensorEntry, o: GgufOutputOptions, fallbacks: GgufFallbackNote[]): { type: GgmlTypeInfo; mode: Mode } {
+  const ternary = GGML_TYPE[o.type as GgufTernary];
   const { cols } = matrixDims(t.shape);
-  if (format !== 'I2_S' && cols % 256 !== 0) {
-    throw new BitnetLabError(
-      'usage',
-      `rows of ${cols} values are not a multiple of 256, which ${format} needs (its blocks never straddle rows); exclude this tensor (--exclude) or use --format gguf-i2_s / hf-bitnet — we never pad silently`,
-      { file, tensor: t.name },
-    );
-  }
-  if (format === 'I2_S' && t.params % 128 !== 0) {
-    throw new BitnetLabError('usage', `${t.params} values are not a multiple of 128, which I2_S's 128-element blocks need`, { file, tensor: t.name });
-  }
+  const type = rowFitType(ternary, cols, GGML_TYPE[o.fallback]);
+  if (type === ternary) return { type, mode: 'ternary' };
+  const misfit = (x: GgmlTypeInfo): string => `rows of ${cols} values are not a multiple of ${x.blockElems}, which ${x.name} needs`;
+  const why = type.name === o.fallback ? misfit(ternary) : `${misfit(ternary)}, and ${misfit(GGML_TYPE[o.fallback])}`;
+  fallbacks.push({ name: t.name, type: type.name as GgufFallback, reason: `${why} (blocks never straddle rows; we never pad); stored as ${type.name}, the same ternary values Q·γ` });
+  return { type, mode: 'fallback' };
 }
 
-function copySlot(t: TensorEntry, name: string, dims: number[], sourceIsGguf: boolean, file: string): GgufSlot {
+function keptSlot(t: TensorEntry, sourceIsGguf: boolean, f16Matrices: boolean, permuted: boolean): { type: GgmlTypeInfo; mode: Mode } {
   const oneD = t.shape.length <= 1;
-  if (sourceIsGguf) {
-    const id = TYPE_ID_BY_NAME.get(t.dtype);
-    if (id !== undefined && t.bytes > 0 && !(oneD && (t.dtype === 'F16' || t.dtype === 'BF16'))) {
-      return { plan: { name, dims, typeId: id, bytes: t.bytes }, mode: 'raw' };
-    }
-  } else if (!oneD || t.dtype === 'F32') {
-    const id = ({ F32: 0, F16: 1, BF16: 30, I8: 24, I16: 25, I32: 26, I64: 27, F64: 28 } as Record<string, number>)[t.dtype];
-    if (id !== undefined) return { plan: { name, dims, typeId: id, bytes: t.bytes }, mode: 'raw' };
+  // HF-packed U8 weights decode to floats Q·γ: they are weights, not integers.
+  const stored = t.ternary?.packing === 'hf-bitnet' ? undefined : ggmlTypeByName(t.dtype);
+  const integer = INTEGER_DTYPES.has(t.dtype) && t.ternary === undefined;
+  if (oneD) {
+    if (t.dtype === 'F32' && !permuted) return { type: GGML_TYPE.F32, mode: 'raw' };
+    if (integer && stored && !permuted) return { type: stored, mode: 'raw' };
+    if (sourceIsGguf && stored && t.bytes > 0 && t.dtype !== 'F16' && t.dtype !== 'BF16' && !permuted) return { type: stored, mode: 'raw' };
+  } else if (integer) {
+    if (stored) return { type: stored, mode: 'raw' };
+  } else if (f16Matrices) {
+    return { type: GGML_TYPE.F16, mode: t.dtype === 'F16' && !permuted ? 'raw' : 'convert' };
+  } else if (stored && (t.bytes > 0 || t.params === 0) && !permuted) {
+    return { type: stored, mode: 'raw' };
   }
-  if (['U8', 'U16', 'U32', 'U64', 'BOOL'].includes(t.dtype)) {
-    throw new BitnetLabError('unsupported', `dtype ${t.dtype} has no GGUF equivalent; exclude it or convert it first`, { file, tensor: t.name });
+  if (integer) {
+    throw new BitnetLabError('unsupported', `dtype ${t.dtype} has no GGUF equivalent; exclude it or convert it first`, { file: t.file, tensor: t.name });
   }
   // Every other decodable type (F16/BF16 norms, F8, GGUF blocks, tfjs affine
   // uint8) is written as F32, which holds its values exactly.
-  return { plan: { name, dims, typeId: 0, bytes: t.params * 4 }, mode: 'f32' };
+  return { type: GGML_TYPE.F32, mode: 'convert' };
 }
 
 export async function openGgufOutput(
   source: CheckpointSource,
   planned: readonly PlannedTensor[],
-  format: GgufTernary,
-  kvs: GgufEntry[],
+  o: GgufOutputOptions,
   out: string,
   signal?: AbortSignal,
-): Promise<OutputWriter> {
+): Promise<{ writer: OutputWriter; fallbacks: GgufFallbackNote[] }> {
   const sourceIsGguf = source.format === 'gguf';
-  const ot = outputType(format);
-  const slots: GgufSlot[] = planned.map(({ entry: t, quantize }) => {
-    const name = sourceIsGguf ? t.name : llamaCppName(t.name);
+  const fallbacks: GgufFallbackNote[] = [];
+  const slots: GgufSlot[] = planned.map(({ entry: t, quantize }, i) => {
+    const { name, permuteHeads } = o.names[i]!;
     const dims = t.shape.length === 0 ? [1] : [...t.shape].reverse();
-    if (quantize) {
-      checkQuantizable(format, t, source.path);
-      return { plan: { name, dims, typeId: ot.id, bytes: ot.bytes(t.params) }, mode: 'quantize' };
-    }
-    return copySlot(t, name, dims, sourceIsGguf, source.path);
+    const order = permuteHeads !== undefined ? llamaRowOrder(t.shape[0] ?? 1, permuteHeads) : undefined;
+    const s = quantize ? quantizedSlot(t, o, fallbacks) : keptSlot(t, sourceIsGguf, o.f16Matrices, order !== undefined);
+    const bytes = s.mode === 'raw' ? t.bytes : ggmlTensorBytes(s.type, t.params, dims[0]!);
+    if (bytes === undefined) throw new BitnetLabError('usage', `${t.params} values do not fill whole ${s.type.name} blocks`, { file: source.path, tensor: t.name });
+    return { plan: { name, dims, typeId: s.type.id, bytes }, type: s.type, mode: s.mode, ...(order ? { order } : {}) };
   });
-  const anyQuantized = slots.some((s) => s.mode === 'quantize');
-  const allKvs: GgufEntry[] = [...kvs];
-  if (anyQuantized) {
-    allKvs.push({ key: 'general.quantization_version', type: 'u32', value: 2 });
-    allKvs.push({ key: 'general.file_type', type: 'u32', value: FILE_TYPE[format] });
+  const kvs: GgufKv[] = [...o.kvs];
+  if (slots.some((s) => s.mode === 'ternary' || s.type === GGML_TYPE.Q8_0)) {
+    kvs.push({ key: 'general.quantization_version', type: 'u32', value: 2 });
   }
-  const writer = await GgufWriter.create(out, allKvs, slots.map((s) => s.plan), signal);
+  kvs.push({ key: 'general.file_type', type: 'u32', value: LLAMA_FILE_TYPE[o.type]! });
+  const extraPlans: GgufTensorPlan[] = o.extraTensors.map((t) => ({ name: t.name, dims: [t.values.length], typeId: GGML_TYPE.F32.id, bytes: 4 * t.values.length }));
+  const writer = await GgufWriter.create(out, kvs, [...slots.map((s) => s.plan), ...extraPlans], signal);
   const sink = (b: Uint8Array): Promise<void> => writer.write(b);
-  // Encoded tensors go through one reused buffer (writes complete before we return).
+  // Encoded tensors go through reused buffers (writes complete before we return).
   let scratch = new Uint8Array(0);
   const scratchOf = (n: number): Uint8Array => {
     if (scratch.length < n) scratch = new Uint8Array(n);
     return scratch.subarray(0, n);
   };
+  let codeScratch = new Int8Array(0);
+  let halfScratch = new Uint16Array(0);
   const scaleBits = (t: TensorEntry, scale: number): number => {
     const dBits = f32ToF16Bits(scale);
     if ((dBits & 0x7c00) === 0x7c00) throw new BitnetLabError('usage', `scale ${scale} does not fit in fp16`, { file: source.path, tensor: t.name });
     return dBits;
   };
+  /** Ternary values Q·γ as Q8_0 or F16; `trit(k)` is element k's trit. */
+  const writeFallback = async (slot: GgufSlot, t: TensorEntry, trit: (k: number) => number, scale: number): Promise<void> => {
+    const values = new Float32Array(t.params);
+    for (let k = 0; k < t.params; k++) values[k] = trit(k) * scale;
+    if (slot.type === GGML_TYPE.Q8_0) {
+      const bytes = scratchOf(slot.plan.bytes);
+      encodeQ8_0(values, t.params / 32, bytes, 0, f32ToF16Bits);
+      await writer.write(bytes);
+    } else {
+      await writer.write(encodeAs('F16', values, t));
+    }
+  };
+  const cols = (t: TensorEntry): number => matrixDims(t.shape).cols;
   return {
-    async writeQuantized(i, q: TernaryTensor) {
-      const t = planned[i]!.entry;
-      const n = t.params;
-      let bytes: Uint8Array;
-      if (format === 'I2_S') {
-        bytes = encodeI2s(q.codes, n, q.scale, scratchOf(ot.bytes(n)));
-      } else {
-        const dBits = scaleBits(t, q.scale);
-        bytes = scratchOf(ot.bytes(n));
-        (format === 'TQ1_0' ? encodeTq1_0 : encodeTq2_0)(q.codes, 0, n / 256, dBits, bytes, 0);
-      }
-      await writer.write(bytes);
-      await writer.endTensor();
+    fallbacks,
+    writer: {
+      async writeQuantized(i, q: TernaryTensor) {
+        const t = planned[i]!.entry;
+        const slot = slots[i]!;
+        const n = t.params;
+        let codes = q.codes;
+        if (slot.order) {
+          if (codeScratch.length < n) codeScratch = new Int8Array(n);
+          codes = reorderRows(q.codes.subarray(0, n), cols(t), slot.order, codeScratch.subarray(0, n));
+        }
+        if (slot.mode === 'fallback') {
+          await writeFallback(slot, t, (k) => codes[k]!, q.scale);
+        } else if (o.type === 'I2_S') {
+          await writer.write(encodeI2s(codes, n, q.scale, scratchOf(slot.plan.bytes)));
+        } else {
+          const bytes = scratchOf(slot.plan.bytes);
+          (o.type === 'TQ1_0' ? encodeTq1_0 : encodeTq2_0)(codes, 0, n / 256, scaleBits(t, q.scale), bytes, 0);
+          await writer.write(bytes);
+        }
+        await writer.endTensor();
+      },
+      async writeQuantizedPatterns(i, halves, stored, scale) {
+        const t = planned[i]!.entry;
+        const slot = slots[i]!;
+        const n = t.params;
+        let h = halves;
+        if (slot.order) {
+          if (halfScratch.length < n) halfScratch = new Uint16Array(n);
+          h = reorderRows(halves.subarray(0, n), cols(t), slot.order, halfScratch.subarray(0, n));
+        }
+        if (slot.mode === 'fallback') {
+          await writeFallback(slot, t, (k) => stored[h[k]!]! - 1, scale);
+        } else if (o.type === 'I2_S') {
+          await writer.write(encodeI2sFromPatterns(h, n, stored, scale, scratchOf(slot.plan.bytes)));
+        } else {
+          const bytes = scratchOf(slot.plan.bytes);
+          (o.type === 'TQ1_0' ? encodeTq1_0FromPatterns : encodeTq2_0FromPatterns)(h, n / 256, stored, scaleBits(t, scale), bytes, 0);
+          await writer.write(bytes);
+        }
+        await writer.endTensor();
+      },
+      async writeCopy(i) {
+        const t = planned[i]!.entry;
+        const slot = slots[i]!;
+        const as = slot.type === GGML_TYPE.F16 ? 'F16' : 'F32';
+        if (slot.mode === 'raw') {
+          await copyRaw(source, t, sink, signal);
+        } else if (slot.order) {
+          // Rows move across the whole tensor: read it whole (Q/K are at most hidden × hidden).
+          const values = await readTensorValues(source, t, signal);
+          await writer.write(encodeAs(as, reorderRows(values, cols(t), slot.order, new Float32Array(values.length)), t));
+        } else {
+          await copyAs(as, source, t, sink, signal);
+        }
+        await writer.endTensor();
+      },
+      async commit() {
+        for (const t of o.extraTensors) {
+          await writer.write(encodeFromFloat32('F32', t.values));
+          await writer.endTensor();
+        }
+        await writer.commit();
+      },
+      abort: () => writer.abort(),
     },
-    async writeQuantizedPatterns(i, halves, stored, scale) {
-      const t = planned[i]!.entry;
-      const n = t.params;
-      let bytes: Uint8Array;
-      if (format === 'I2_S') {
-        bytes = encodeI2sFromPatterns(halves, n, stored, scale, scratchOf(ot.bytes(n)));
-      } else {
-        const dBits = scaleBits(t, scale);
-        bytes = scratchOf(ot.bytes(n));
-        (format === 'TQ1_0' ? encodeTq1_0FromPatterns : encodeTq2_0FromPatterns)(halves, n / 256, stored, dBits, bytes, 0);
-      }
-      await writer.write(bytes);
-      await writer.endTensor();
-    },
-    async writeCopy(i) {
-      const t = planned[i]!.entry;
-      if (slots[i]!.mode === 'raw') await copyRaw(source, t, sink, signal);
-      else await copyAs('F32', source, t, sink, signal);
-      await writer.endTensor();
-    },
-    commit: () => writer.commit(),
-    abort: () => writer.abort(),
   };
 }

@@ -1,16 +1,20 @@
 /**
  * config.json for an HF BitNet output: the input's config with a
  * quantization_config transformers' BitNet quantizer accepts
- * (BitNetQuantConfig; bitnet-reference.md §4a). We store weight_scale = 1/γ,
- * so linear_class is "bitlinear" (W = Q / weight_scale) — the convention
- * readers also assume when there is no config at all, so a packed file means
- * the same thing with or without this config next to it. Linear layers we kept in high precision are listed in
- * modules_to_not_convert, otherwise transformers would expect packed weights there.
+ * (BitNetQuantConfig; bitnet-reference.md §4a). Every writer of ours stores
+ * weight_scale = γ with linear_class "autobitlinear", offline mode
+ * (W = Q·weight_scale) — the convention microsoft/bitnet-b1.58-2B-4T ships,
+ * so one rule describes every file we write. Readers take both conventions
+ * (formats/hfBitnet/hfConfig.ts); a packed file without this config would be
+ * read with the BitLinear default (divide), which is why the model file
+ * also records the convention in its metadata. Linear layers we kept in high
+ * precision are listed in modules_to_not_convert, otherwise transformers
+ * would expect packed weights there.
  */
 
-export const HF_LINEAR_CLASS = 'bitlinear' as const;
+export const HF_LINEAR_CLASS = 'autobitlinear' as const;
 /** Recorded in the safetensors metadata so the file documents itself. */
-export const HF_SCALE_NOTE = 'weight_scale = 1/gamma (BitLinear: W = Q / weight_scale)';
+export const HF_SCALE_NOTE = 'weight_scale = gamma (AutoBitLinear offline: W = Q * weight_scale)';
 
 /**
  * The quantization_config transformers' BitNet quantizer reads. `linearClass`

@@ -6,12 +6,13 @@
  * the analysis uses (src/core/quant), encoded and written; every other tensor
  * is copied in bounded chunks. Large BF16/F16 weights take the analysis's
  * histogram route (ternarize16.ts: raw patterns, no float decoding); the rest
- * are decoded to float32 (ternarize.ts). Outputs are atomic — an
+ * are decoded to float32 (ternarize.ts); weights that already are ternary
+ * (packed inputs) keep their stored codes and γ (storedTernary). Outputs are atomic — an
  * error or a cancel leaves no model file behind.
  */
-import { mkdir, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { BitnetLabError, throwIfAborted } from '../errors.js';
+import { stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { throwIfAborted } from '../errors.js';
 import type { CheckpointSource } from '../formats/types.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import { TensorSelector, declaredFullPrecision } from '../quant/selection.js';
@@ -19,13 +20,15 @@ import type { QuantMethod, TernaryTensor } from '../quant/types.js';
 import { bitnetConfig, configDtype, HF_SCALE_NOTE } from './hfConfig.js';
 import { readConfigJson } from '../formats/hfBitnet/hfConfig.js';
 import { openGgufOutput } from './ggufOutput.js';
+import { planGgufExport } from './ggufExport.js';
+import { copyCompanions, inputFolder, removeCreatedDirs, resolveOutputs } from './outputPaths.js';
 import type { OutputWriter, PlannedTensor } from './outputWriter.js';
 import { MAX_TENSOR_ELEMENTS, readTensorHalves, readTensorValues } from './readTensor.js';
-import { AbsSum, ternarize } from './ternarize.js';
+import { AbsSum, storedTernary, ternarize } from './ternarize.js';
 import { histogramRouteOf, patternScale, ternarizeHalves } from './ternarize16.js';
 import { Half16Histogram } from '../quant/histogram16.js';
 import { openSafetensorsOutput, weightScaleName } from './safetensorsOutput.js';
-import type { QuantizeOptions, QuantizeSummary } from './types.js';
+import type { QuantizeFormat, QuantizeOptions, QuantizeSummary } from './types.js';
 
 export * from './types.js';
 
@@ -33,10 +36,20 @@ const TOOL = 'bitnet-lab 0.1.0';
 /** Tensors with no numeric values (tfjs graph constants): not model weights, left out of outputs. */
 const NON_NUMERIC = new Set(['STRING', 'C64']);
 
+/** The ggml type each GGUF format stores its weights as. */
+const GGUF_TYPE: Partial<Record<QuantizeFormat, 'TQ1_0' | 'TQ2_0' | 'I2_S' | 'F16'>> = {
+  'gguf-tq1_0': 'TQ1_0',
+  'gguf-tq2_0': 'TQ2_0',
+  'gguf-i2_s': 'I2_S',
+  'gguf-f16': 'F16',
+};
+
 function planTensors(source: CheckpointSource, options: QuantizeOptions): PlannedTensor[] {
   const selector = new TensorSelector({ include: options.include ?? [], exclude: options.exclude ?? [], fullPrecision: declaredFullPrecision(source.metadata) });
   const planned = source.tensors.filter((entry) => !NON_NUMERIC.has(entry.dtype)).map((entry) => {
     const d = selector.decide(entry);
+    // The F16 baseline keeps every weight as it is: the model BitNet is compared against.
+    if (options.format === 'gguf-f16' && d.quantized) return { entry, quantize: false, reason: 'unquantized baseline (gguf-f16)' };
     return { entry, quantize: d.quantized, reason: d.reason };
   });
   if (source.format !== 'hf-bitnet') return planned;
@@ -46,85 +59,52 @@ function planTensors(source: CheckpointSource, options: QuantizeOptions): Planne
   return planned.filter((p) => !requantized.has(p.entry.name));
 }
 
-/** Folder the input lives in (for config.json); a sharded index lives beside its shards. */
-function inputFolder(source: CheckpointSource): string {
-  return dirname(resolve(source.path));
-}
-
-interface OutputPaths {
-  model: string;
-  config?: string;
-  createdDir?: string;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function resolveOutputs(source: CheckpointSource, options: QuantizeOptions, hasConfig: boolean): Promise<OutputPaths> {
-  const out = resolve(options.out);
-  const inputs = new Set([resolve(source.path), ...source.tensors.map((t) => resolve(t.file))]);
-  if (inputs.has(out)) throw new BitnetLabError('usage', 'the output would overwrite the input', { file: out });
-  if (options.format !== 'hf-bitnet') return { model: out };
-  const isFile = extname(out) === '.safetensors';
-  const dir = isFile ? dirname(out) : out;
-  const model = isFile ? out : join(out, 'model.safetensors');
-  if (inputs.has(model)) throw new BitnetLabError('usage', 'the output would overwrite the input', { file: model });
-  const paths: OutputPaths = { model };
-  if (hasConfig) {
-    if (dir === inputFolder(source)) {
-      throw new BitnetLabError('usage', 'writing config.json into the input folder would overwrite the input config; choose another output folder', { file: dir });
-    }
-    paths.config = join(dir, 'config.json');
-  }
-  if (!(await exists(dir))) {
-    await mkdir(dir, { recursive: true });
-    paths.createdDir = dir;
-  }
-  return paths;
-}
-
 export async function quantizeCheckpoint(source: CheckpointSource, options: QuantizeOptions): Promise<QuantizeSummary> {
   const started = performance.now();
   const method: QuantMethod = options.method ?? 'absmean';
   const { signal, onProgress } = options;
   throwIfAborted(signal, { file: options.out });
-  const planned = planTensors(source, options);
-  const inputConfig = await readConfigJson(join(inputFolder(source), 'config.json'));
-  const wantsConfig = options.format === 'hf-bitnet' && inputConfig !== undefined;
-  const paths = await resolveOutputs(source, options, wantsConfig);
-
+  let planned = planTensors(source, options);
+  const configFile = join(inputFolder(source), 'config.json');
+  const inputConfig = await readConfigJson(configFile);
   const provenance: Record<string, string> = {
     'bitnet_lab.tool': TOOL,
-    'bitnet_lab.quantization': method,
+    'bitnet_lab.quantization': options.format === 'gguf-f16' ? 'none' : method,
     'bitnet_lab.format': options.format,
     'bitnet_lab.source': basename(source.path),
   };
+  const ggufType = GGUF_TYPE[options.format];
+  // Decided before any file is touched: a model we cannot describe is refused here.
+  const gguf = ggufType !== undefined ? planGgufExport({ source, planned, config: inputConfig, configFile, ternaryType: ggufType, provenance }) : undefined;
+  const dropped = source.tensors.filter((t) => NON_NUMERIC.has(t.dtype)).map((t) => ({ name: t.name, reason: `${t.dtype} values are not numeric` }));
+  if (gguf) {
+    planned = gguf.planned;
+    dropped.push(...gguf.dropped);
+  }
+  const paths = await resolveOutputs(source, options.out, options.format, options.format === 'hf-bitnet');
+
   let writer: OutputWriter;
+  let fallbacks: QuantizeSummary['fallbacks'] = [];
   try {
-    if (options.format === 'hf-bitnet' || options.format === 'fake-quant') {
-      const meta: Record<string, string> = { format: 'pt', ...provenance };
-      if (options.format === 'hf-bitnet') meta['bitnet_lab.weight_scale'] = HF_SCALE_NOTE;
-      writer = await openSafetensorsOutput(source, planned, options.format, paths.model, meta, configDtype(inputConfig) ?? 'F32', signal);
+    if (gguf && ggufType) {
+      const opened = await openGgufOutput(source, planned, {
+        type: ggufType,
+        fallback: options.fallback === 'f16' ? 'F16' : 'Q8_0',
+        kvs: gguf.kvs,
+        names: gguf.names,
+        extraTensors: gguf.extraTensors,
+        f16Matrices: gguf.model || ggufType === 'F16',
+      }, paths.model, signal);
+      writer = opened.writer;
+      fallbacks = opened.fallbacks;
     } else {
-      const fmt = options.format === 'gguf-tq1_0' ? 'TQ1_0' : options.format === 'gguf-tq2_0' ? 'TQ2_0' : 'I2_S';
-      const name = typeof inputConfig?.['_name_or_path'] === 'string' ? (inputConfig['_name_or_path'] as string) : basename(source.path, extname(source.path));
-      writer = await openGgufOutput(source, planned, fmt, [
-        // 'bitnet' is llama.cpp's architecture name for BitNet b1.58 models; our
-        // reader also uses it to read type 36 as I2_S.
-        { key: 'general.architecture', type: 'string', value: 'bitnet' },
-        { key: 'general.name', type: 'string', value: name },
-        { key: 'general.alignment', type: 'u32', value: 32 },
-        ...Object.entries(provenance).map(([key, value]) => ({ key, type: 'string' as const, value })),
-      ], paths.model, signal);
+      const kind = options.format === 'hf-bitnet' ? 'hf-bitnet' : 'fake-quant';
+      const meta: Record<string, string> = { format: 'pt', ...provenance };
+      if (kind === 'hf-bitnet') meta['bitnet_lab.weight_scale'] = HF_SCALE_NOTE;
+      writer = await openSafetensorsOutput(source, planned, kind, paths.model, meta, configDtype(inputConfig) ?? 'F32', signal);
     }
   } catch (e) {
-    if (paths.createdDir) await rmdir(paths.createdDir).catch(() => undefined);
+    await removeCreatedDirs(paths);
     throw e;
   }
 
@@ -172,7 +152,7 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
           } else {
             const abs = method === 'absmean' ? new AbsSum() : undefined;
             values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
-            q = ternarize(values, method, codes, abs);
+            q = (p.entry.ternary ? storedTernary(values, codes) : undefined) ?? ternarize(values, method, codes, abs);
           }
           if (q.codes.buffer !== codes?.buffer) codes = q.codes;
           options.onQuantized?.(p.entry.name, q);
@@ -189,23 +169,31 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
     await writer.commit();
   } catch (e) {
     await writer.abort();
-    if (paths.createdDir) await rmdir(paths.createdDir).catch(() => undefined);
+    await removeCreatedDirs(paths);
     throw e;
   }
-  if (paths.config && inputConfig) {
+  const outputs = [paths.model];
+  if (paths.folder !== undefined) {
+    // A complete model folder: the config that says how to read the packed
+    // weights (written even when the input had none: without it a reader
+    // would assume the other weight_scale convention), the tokenizer and the
+    // generation settings.
     const kept = planned
       .filter((p) => !p.quantize && p.entry.shape.length === 2 && p.entry.name.endsWith('.weight') && p.reason !== 'embedding' && p.reason !== 'norm')
       .map((p) => p.entry.name.slice(0, -'.weight'.length));
+    const config = join(paths.folder, 'config.json');
     try {
-      await writeFileAtomic(paths.config, `${JSON.stringify(bitnetConfig(inputConfig, kept), null, 2)}\n`);
+      await writeFileAtomic(config, `${JSON.stringify(bitnetConfig(inputConfig ?? {}, kept), null, 2)}\n`);
+      outputs.push(config);
+      outputs.push(...(await copyCompanions(inputFolder(source), paths.folder)));
     } catch (e) {
       // A packed model without its quantization_config would load as garbage: take it back.
-      await unlink(paths.model).catch(() => undefined);
+      for (const f of outputs) await unlink(f).catch(() => undefined);
+      await removeCreatedDirs(paths);
       throw e;
     }
   }
 
-  const outputs = [paths.model, ...(paths.config ? [paths.config] : [])];
   const bytesOut = (await stat(paths.model)).size;
   return {
     format: options.format,
@@ -218,6 +206,8 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
     memorySavedFactor: bytesOut > 0 ? bytesIn / bytesOut : 0,
     seconds: (performance.now() - started) / 1000,
     kept: planned.filter((p) => !p.quantize).map((p) => ({ name: p.entry.name, reason: p.reason })),
-    dropped: source.tensors.filter((t) => NON_NUMERIC.has(t.dtype)).map((t) => ({ name: t.name, reason: `${t.dtype} values are not numeric` })),
+    dropped,
+    fallbacks,
+    ...(gguf ? { architecture: gguf.architecture, runtimes: gguf.runtimes } : {}),
   };
 }

@@ -3,11 +3,10 @@
  *
  * hf-bitnet: every quantized weight becomes U8 packed codes (transformers
  * `pack_weights`: 4 trits per byte along dim 0, bitnet-reference.md §4a) plus
- * a `<module>.weight_scale` of shape [1] in the weight's own dtype holding 1/γ —
- * transformers' BitLinear convention (W = Q / weight_scale), which is also
- * what every reader assumes when config.json is absent or has no
- * linear_class, so our files read right with or without a config (see
- * hfConfig.ts). Everything else is copied.
+ * a `<module>.weight_scale` of shape [1] in the weight's own dtype holding γ —
+ * transformers' AutoBitLinear offline convention (W = Q·weight_scale), the one
+ * the released 2B4T ships and our config.json declares (see hfConfig.ts).
+ * Everything else is copied.
  *
  * fake-quant: quantized weights are replaced by Q·γ in their own dtype (the
  * values BitNet training sees), so any framework can evaluate them.
@@ -105,7 +104,7 @@ export async function openSafetensorsOutput(
       }
       const rows = t.shape[0]!;
       await writer.write(t.name, packHfBitnet(q.codes, rows, t.params / rows, packScratchOf(t.params / 4)));
-      await writer.write(weightScaleName(t.name), encodeFromFloat32(s.dtype, [1 / q.scale]));
+      await writer.write(weightScaleName(t.name), encodeFromFloat32(s.dtype, [q.scale]));
     },
     // Fake-quant writes values, not packed codes: it takes the codes route.
     ...(kind === 'hf-bitnet'
@@ -114,7 +113,7 @@ export async function openSafetensorsOutput(
             const t = planned[i]!.entry;
             const rows = t.shape[0]!;
             await writer.write(t.name, packHfBitnetFromPatterns(halves, rows, t.params / rows, stored, packScratchOf(t.params / 4)));
-            await writer.write(weightScaleName(t.name), encodeFromFloat32(slots[i]!.dtype, [1 / scale]));
+            await writer.write(weightScaleName(t.name), encodeFromFloat32(slots[i]!.dtype, [scale]));
           },
         }
       : {}),

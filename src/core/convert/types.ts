@@ -2,15 +2,20 @@
 import type { RunOptions } from '../progress.js';
 import type { QuantMethod, TernaryTensor } from '../quant/types.js';
 
-export type QuantizeFormat = 'hf-bitnet' | 'gguf-tq2_0' | 'gguf-tq1_0' | 'gguf-i2_s' | 'fake-quant';
+export type QuantizeFormat = 'hf-bitnet' | 'gguf-tq2_0' | 'gguf-tq1_0' | 'gguf-i2_s' | 'gguf-f16' | 'fake-quant';
 
-export const QUANTIZE_FORMATS: readonly QuantizeFormat[] = ['hf-bitnet', 'gguf-tq2_0', 'gguf-tq1_0', 'gguf-i2_s', 'fake-quant'];
+export const QUANTIZE_FORMATS: readonly QuantizeFormat[] = ['hf-bitnet', 'gguf-tq2_0', 'gguf-tq1_0', 'gguf-i2_s', 'gguf-f16', 'fake-quant'];
+
+/** How a GGUF weight whose rows do not split into the ternary type's blocks is stored instead. */
+export type QuantizeFallback = 'q8_0' | 'f16';
 
 export interface QuantizeOptions extends RunOptions {
   /** Output file (.gguf / .safetensors) or, for hf-bitnet, a folder or a .safetensors path. */
   out: string;
   format: QuantizeFormat;
   method?: QuantMethod;
+  /** GGUF only: the type of weights the ternary type cannot hold (default q8_0). */
+  fallback?: QuantizeFallback;
   include?: readonly string[];
   exclude?: readonly string[];
   /**
@@ -37,8 +42,14 @@ export interface QuantizeSummary {
   seconds: number;
   /** Tensors kept in high precision, with why. */
   kept: Array<{ name: string; reason: string }>;
-  /** Input tensors not written at all (non-numeric, e.g. tfjs string constants). */
+  /** Input tensors not written at all (non-numeric, e.g. tfjs string constants; tensors the GGUF architecture does not load). */
   dropped: Array<{ name: string; reason: string }>;
+  /** GGUF: quantized weights stored as Q8_0 / F16 because their rows do not fit the ternary type's blocks. */
+  fallbacks: Array<{ name: string; type: string; reason: string }>;
+  /** GGUF: general.architecture as written. */
+  architecture?: string;
+  /** Which runtimes load the output, in words. */
+  runtimes?: string;
 }
 
 export function isQuantizeFormat(s: string): s is QuantizeFormat {

@@ -43,7 +43,7 @@ export async function exportTernary(
       const [rows, cols] = shape as [number, number];
       const t = quantizeWeights(data, method);
       tensors.push({ name: s.name, dtype: 'U8', shape: [rows / 4, cols], data: packHfBitnet(t.codes, rows, cols) });
-      // γ itself: the config below says autobitlinear (W = Q·weight_scale), unlike the quantize engine's 1/γ.
+      // γ itself: the config below says autobitlinear (W = Q·weight_scale), as every HF writer of ours does (convert/hfConfig.ts).
       tensors.push({ name: weightScaleName(s.name), dtype: 'F32', shape: [1], data: Float32Array.of(t.scale) });
     } else {
       if (s.kind === 'bitlinear' || s.kind === 'linear') notConverted.push(s.name.replace(/\.weight$/, ''));

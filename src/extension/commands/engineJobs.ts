@@ -48,7 +48,8 @@ const TERNARY_FORMATS = [
   { label: 'gguf-tq2_0', detail: 'GGUF TQ2_0 — 2.06 bits per weight, llama.cpp upstream' },
   { label: 'gguf-tq1_0', detail: 'GGUF TQ1_0 — 1.69 bits per weight, llama.cpp upstream' },
   { label: 'gguf-i2_s', detail: 'GGUF I2_S — microsoft/BitNet (bitnet.cpp) layout' },
-  { label: 'hf-bitnet', detail: 'safetensors, HF transformers BitNet packing (4 codes per byte)' },
+  { label: 'gguf-f16', detail: 'GGUF F16 — the unquantized baseline, llama.cpp upstream' },
+  { label: 'hf-bitnet', detail: 'a model folder: safetensors with HF transformers BitNet packing (4 codes per byte), config.json, tokenizer' },
   { label: 'fake-quant', detail: 'safetensors, ternary values stored as floats (for frameworks without packed kernels)' },
 ];
 
@@ -84,9 +85,10 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
         let format = args.options?.format as string | undefined;
         format ??= (await vscode.window.showQuickPick(TERNARY_FORMATS, { title: 'Ternary format' }))?.label;
         if (!format) return undefined;
-        const ext = format.startsWith('gguf') || ['tq2_0', 'tq1_0', 'i2_s'].includes(format) ? 'gguf' : 'safetensors';
+        // An HF export is a folder (model, config.json, tokenizer files); the others are one file.
+        const ext = format === 'hf-bitnet' ? '' : format.startsWith('gguf') || ['tq2_0', 'tq1_0', 'i2_s', 'f16'].includes(format) ? '.gguf' : '.safetensors';
         const stem = input.replace(/(\.safetensors\.index\.json|\.safetensors|\.gguf)$/, '');
-        const output = args.output ?? (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${stem}.${format.replace(/^gguf-/, '')}.${ext}`) }))?.fsPath;
+        const output = args.output ?? (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${stem}.${format.replace(/^gguf-/, '')}${ext}`) }))?.fsPath;
         if (!output) return undefined;
         return { kind: 'quantize', input, output, options: { ...readMethod(), ...args.options, format } };
       },

@@ -42,3 +42,14 @@ describe('memory model', () => {
     expect(m.tq2_0).toBe(100 * 66 + 512000);
   });
 });
+
+describe('memory model: weights the ternary types cannot hold', () => {
+  it('counts what the GGUF exporter writes instead: Q8_0 when rows split into 32s, else F16', () => {
+    const q = quantizedWeightBytes([8, 96], 768);
+    expect(q.tq2_0).toBe((768 / 32) * 34);
+    expect(q.tq1_0).toBe((768 / 32) * 34);
+    expect(q.i2_s).toBe((768 / 32) * 34);
+    expect(quantizedWeightBytes([8, 100], 800).tq2_0).toBe(800 * 2);
+    expect(quantizedWeightBytes([8, 384], 3072).i2_s).toBe(3072 / 4 + 32);
+  });
+});

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diff } from '../../../src/cli/commands/diff.js';
 import { quantize } from '../../../src/cli/commands/quantize.js';
 import type { CliIo } from '../../../src/cli/command.js';
-import { tempDir, tinyLlama, writeFixture } from './helpers.js';
+import { tempDir, tinyDecoder, tinyLlama, writeFixture } from './helpers.js';
 
 function io(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -34,7 +34,20 @@ describe('bitnet-lab quantize / diff', () => {
     expect(c.out.join('')).toMatch(/0\.00 % of ternary codes differ/);
   });
 
+  it('gguf-f16 of a Llama folder says which architecture it wrote and where it runs', async () => {
+    const dir = tempDir('cli-f16');
+    const { tensors, config } = tinyDecoder('llama');
+    await writeFixture(join(dir, 'model.safetensors'), tensors);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const a = io();
+    expect(await quantize.run([join(dir, 'model.safetensors'), '-o', join(dir, 'out', 'm.gguf'), '--format', 'gguf-f16'], a)).toBe(0);
+    expect(a.out.join('')).toMatch(/architecture llama; runs in: llama\.cpp/);
+    expect(a.out.join('')).toMatch(/format gguf-f16: the unquantized baseline, 21 tensors/);
+  });
+
   it('refuses bad usage with BitnetLabError("usage")', async () => {
+    await expect(quantize.run(['x.safetensors', '-o', 'y.gguf', '--format', 'gguf-tq2_0', '--fallback', 'q4_0'], io())).rejects.toMatchObject({ code: 'usage' });
+    await expect(quantize.run(['x.safetensors', '-o', 'y', '--format', 'hf-bitnet', '--fallback', 'f16'], io())).rejects.toMatchObject({ code: 'usage' });
     await expect(quantize.run(['x.safetensors', '--format', 'gguf-tq2_0'], io())).rejects.toMatchObject({ code: 'usage' });
     await expect(quantize.run(['x.safetensors', '-o', 'y', '--format', 'q4'], io())).rejects.toMatchObject({ code: 'usage' });
     await expect(diff.run(['only-one'], io())).rejects.toMatchObject({ code: 'usage' });

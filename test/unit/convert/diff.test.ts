@@ -62,9 +62,10 @@ describe('diffCheckpoints', () => {
       { name: 'model.layers.0.input_layernorm.weight', dtype: 'BF16', shape: [256], values: gaussian(256, 10) },
     ]);
     const src = await openSafetensors(join(dir, 'm.safetensors'));
-    await quantizeCheckpoint(src, { out: join(dir, 'hf.safetensors'), format: 'hf-bitnet' });
+    // An HF export is a folder (model + config.json), never written into the input's folder.
+    await quantizeCheckpoint(src, { out: join(dir, 'hf'), format: 'hf-bitnet' });
     await quantizeCheckpoint(src, { out: join(dir, 't.gguf'), format: 'gguf-tq2_0' });
-    const hf = await maybeHfBitnet(await openSafetensors(join(dir, 'hf.safetensors')));
+    const hf = await maybeHfBitnet(await openSafetensors(join(dir, 'hf', 'model.safetensors')));
     const g = await openGguf(join(dir, 't.gguf'));
     const d = await diffCheckpoints(hf, g);
     expect(d.tensors).toHaveLength(1);

@@ -80,3 +80,61 @@ export function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
   return -1;
 }
+
+export type DecoderKind = 'llama' | 'bitnet-silu' | 'bitnet-relu2';
+
+/**
+ * A complete small decoder in Hugging Face layout (every tensor the GGUF
+ * architectures load), with its config.json: hidden 256, FFN 512, 2 layers,
+ * 4 heads of 64 over 2 KV heads, vocab 64. BitNet kinds add the sub-norms
+ * and tie the head; llama has its own lm_head.
+ */
+export function tinyDecoder(kind: DecoderKind, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): { tensors: FixtureTensor[]; config: Record<string, unknown> } {
+  const hidden = 256;
+  const inter = 512;
+  const heads = 4;
+  const kvHeads = 2;
+  const vocab = 64;
+  const headDim = hidden / heads;
+  let seed = 100;
+  const t = (name: string, shape: number[], std = 0.02, mean = 0): FixtureTensor => {
+    const values = gaussian(shape.reduce((a, b) => a * b, 1), seed++, std);
+    if (mean !== 0) for (let i = 0; i < values.length; i++) values[i]! += mean;
+    return { name, dtype, shape, values };
+  };
+  const bitnet = kind !== 'llama';
+  const tensors: FixtureTensor[] = [t('model.embed_tokens.weight', [vocab, hidden], 0.5)];
+  for (let l = 0; l < 2; l++) {
+    const p = `model.layers.${l}.`;
+    tensors.push(
+      t(`${p}input_layernorm.weight`, [hidden], 0.1, 1),
+      t(`${p}self_attn.q_proj.weight`, [heads * headDim, hidden]),
+      t(`${p}self_attn.k_proj.weight`, [kvHeads * headDim, hidden]),
+      t(`${p}self_attn.v_proj.weight`, [kvHeads * headDim, hidden]),
+      t(`${p}self_attn.o_proj.weight`, [hidden, heads * headDim]),
+      t(`${p}post_attention_layernorm.weight`, [hidden], 0.1, 1),
+      t(`${p}mlp.gate_proj.weight`, [inter, hidden]),
+      t(`${p}mlp.up_proj.weight`, [inter, hidden]),
+      t(`${p}mlp.down_proj.weight`, [hidden, inter]),
+    );
+    if (bitnet) tensors.push(t(`${p}self_attn.attn_sub_norm.weight`, [hidden], 0.1, 1), t(`${p}mlp.ffn_sub_norm.weight`, [inter], 0.1, 1));
+  }
+  tensors.push(t('model.norm.weight', [hidden], 0.1, 1));
+  if (!bitnet) tensors.push(t('lm_head.weight', [vocab, hidden]));
+  const config: Record<string, unknown> = {
+    architectures: [bitnet ? 'BitNetForCausalLM' : 'LlamaForCausalLM'],
+    model_type: bitnet ? 'bitnet' : 'llama',
+    hidden_size: hidden,
+    intermediate_size: inter,
+    num_hidden_layers: 2,
+    num_attention_heads: heads,
+    num_key_value_heads: kvHeads,
+    vocab_size: vocab,
+    max_position_embeddings: 128,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    hidden_act: kind === 'bitnet-relu2' ? 'relu2' : 'silu',
+    tie_word_embeddings: bitnet,
+  };
+  return { tensors, config };
+}

@@ -16,7 +16,7 @@ import { quantizeHalves16 } from '../../../src/core/quant/histogram16.js';
 import { quantizeWeights } from '../../../src/core/quant/quantize.js';
 import { TensorSelector } from '../../../src/core/quant/selection.js';
 import type { QuantMethod, TernaryTensor } from '../../../src/core/quant/types.js';
-import { firstMismatch, tempDir, tinyLlama, TINY_LLAMA_CONFIG, writeFixture } from './helpers.js';
+import { firstMismatch, gaussian, tempDir, tinyLlama, TINY_LLAMA_CONFIG, writeFixture } from './helpers.js';
 
 async function collectRaw(src: CheckpointSource, name: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -139,7 +139,8 @@ describe('hf-bitnet round trip', () => {
     const summary = await quantizeCheckpoint(src, { out: outDir, format: 'hf-bitnet' });
     expect(summary.outputs.map((p) => p.slice(outDir.length + 1))).toEqual(['model.safetensors', 'config.json']);
     const config = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'));
-    expect(config.quantization_config).toMatchObject({ quant_method: 'bitnet', linear_class: 'bitlinear', quantization_mode: 'offline' });
+    // AutoBitLinear offline: the convention the released 2B4T ships (W = Q·weight_scale).
+    expect(config.quantization_config).toMatchObject({ quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'offline' });
     expect(config.hidden_size).toBe(256);
 
     const plain = await openSafetensors(join(outDir, 'model.safetensors'));
@@ -155,7 +156,7 @@ describe('hf-bitnet round trip', () => {
     expect(badByte).toBe(-1);
     expect(firstMismatch(codes, q.codes)).toBe(-1);
     const scaleBytes = await collectRaw(plain, `${name}_scale`);
-    expect(scaleBytes[0]! | (scaleBytes[1]! << 8)).toBe(f32ToBf16Bits(1 / q.scale));
+    expect(scaleBytes[0]! | (scaleBytes[1]! << 8)).toBe(f32ToBf16Bits(q.scale));
 
     const hf = await maybeHfBitnet(plain);
     expect(hf.format).toBe('hf-bitnet');
@@ -163,8 +164,8 @@ describe('hf-bitnet round trip', () => {
     expect(e.shape).toEqual([512, 256]);
     expect(e.params).toBe(512 * 256);
     const vals = await readTensorValues(hf, e);
-    // W = Q / weight_scale with weight_scale = bf16(1/γ): γ comes back within bf16 precision.
-    const g = Math.fround(1 / bf16ToF32(f32ToBf16Bits(1 / q.scale)));
+    // W = Q·weight_scale with weight_scale = bf16(γ): γ comes back within bf16 precision.
+    const g = bf16ToF32(f32ToBf16Bits(q.scale));
     expect(Math.abs(g / q.scale - 1)).toBeLessThan(2 ** -8);
     for (let i = 0; i < vals.length; i++) if (vals[i] !== q.codes[i]! * g) expect.fail(`value ${i}`);
     await hf.close();
@@ -174,8 +175,8 @@ describe('hf-bitnet round trip', () => {
   it('re-quantizing a packed checkpoint reproduces its codes', async () => {
     const { dir, input } = await setup('hf2');
     const src = await openSafetensors(input);
-    await quantizeCheckpoint(src, { out: join(dir, 'a.safetensors'), format: 'hf-bitnet' });
-    const a = await maybeHfBitnet(await openSafetensors(join(dir, 'a.safetensors')));
+    await quantizeCheckpoint(src, { out: join(dir, 'a'), format: 'hf-bitnet' });
+    const a = await maybeHfBitnet(await openSafetensors(join(dir, 'a', 'model.safetensors')));
     await quantizeCheckpoint(a, { out: join(dir, 'b.gguf'), format: 'gguf-tq2_0' });
     const b = await openGguf(join(dir, 'b.gguf'));
     const name = 'model.layers.1.self_attn.v_proj.weight';
@@ -208,17 +209,39 @@ describe('fake-quant round trip', () => {
 });
 
 describe('refusals and atomicity', () => {
-  it('refuses TQ rows that are not a multiple of 256 and leaves no file', async () => {
+  it('stores TQ weights whose rows are not a multiple of 256 as Q8_0 / F16 of the same ternary values, and lists them', async () => {
+    // Was refused outright; the issue asks for a per-tensor fallback instead of refusing the whole file.
     const dir = tempDir('tqrows');
     const input = join(dir, 'in.safetensors');
-    await writeFixture(input, [{ name: 'layer.weight', dtype: 'F32', shape: [8, 100], values: new Float32Array(800).fill(0.5) }]);
+    const w = gaussian(8 * 96, 5);
+    await writeFixture(input, [
+      { name: 'a.weight', dtype: 'F32', shape: [8, 96], values: w },
+      { name: 'b.weight', dtype: 'F32', shape: [8, 100], values: gaussian(800, 6) },
+    ]);
     const src = await openSafetensors(input);
-    await expect(quantizeCheckpoint(src, { out: join(dir, 'o.gguf'), format: 'gguf-tq2_0' })).rejects.toMatchObject({
-      code: 'usage',
-      place: { tensor: 'layer.weight' },
-      message: expect.stringMatching(/not a multiple of 256/),
-    });
-    expect(readdirSync(dir)).toEqual(['in.safetensors']);
+    const expected = await expectedCodes(src, 'absmean');
+    for (const fallback of ['q8_0', 'f16'] as const) {
+      const out = join(dir, `o-${fallback}.gguf`);
+      const s = await quantizeCheckpoint(src, { out, format: 'gguf-tq2_0', fallback });
+      // 96 = 3·32 fits Q8_0; 100 fits neither, so it is F16 whatever was asked.
+      expect(s.fallbacks.map((f) => [f.name, f.type])).toEqual([['a.weight', fallback === 'q8_0' ? 'Q8_0' : 'F16'], ['b.weight', 'F16']]);
+      expect(s.fallbacks[1]!.reason).toMatch(fallback === 'q8_0' ? /not a multiple of 256.*not a multiple of 32/ : /not a multiple of 256/);
+      const g = await openGguf(out);
+      for (const name of ['a.weight', 'b.weight']) {
+        const q = expected.get(name)!;
+        const e = g.tensors.find((t) => t.name === name)!;
+        const vals = await readTensorValues(g, e);
+        if (e.dtype === 'F16') {
+          expect(firstMismatch(vals, Float32Array.from(q.codes, (c) => f16ToF32(f32ToF16Bits(c * q.scale))))).toBe(-1);
+        } else {
+          // Q8_0 of ±γ/0: qs = ±127, d = fp16(γ/127) per block (ggml quantize_row_q8_0_ref).
+          expect(e.dtype).toBe('Q8_0');
+          const d = f16ToF32(f32ToF16Bits(Math.fround(Math.fround(q.scale) / 127)));
+          expect(firstMismatch(vals, Float32Array.from(q.codes, (c) => Math.fround(c * 127 * d)))).toBe(-1);
+        }
+      }
+      await g.close();
+    }
     await src.close();
   });
 

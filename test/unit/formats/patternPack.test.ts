@@ -5,7 +5,8 @@
 // code-based encoders are pinned by known-answer vectors in ternaryCodecs.test.ts.
 import { describe, expect, it } from 'vitest';
 import { packHfBitnet, packHfBitnetFromPatterns } from '../../../src/core/formats/ternary/hfBitnetPack.js';
-import { encodeI2s, encodeI2sFromPatterns, i2sDataBytes } from '../../../src/core/formats/ternary/i2s.js';
+import { encodeI2s, encodeI2sFromPatterns } from '../../../src/core/formats/ternary/i2s.js';
+import { i2sBytes } from '../../../src/core/formats/gguf/ggmlTypes.js';
 import { storedCodeTable } from '../../../src/core/formats/ternary/patternTrits.js';
 import { encodeTq1_0, encodeTq1_0FromPatterns } from '../../../src/core/formats/ternary/tq1_0.js';
 import { encodeTq2_0, encodeTq2_0FromPatterns } from '../../../src/core/formats/ternary/tq2_0.js';
@@ -97,7 +98,7 @@ describe.each(CASES)('pattern encoders = code encoders ($kind, $rule, t = $t)', 
     const halves = patterns(kind, n, 5 + n);
     const want = encodeI2s(codesOf(halves, codeOf), n, 0.0123);
     for (const h of [halves, misaligned(halves)]) {
-      const got = encodeI2sFromPatterns(h, n, stored, 0.0123, new Uint8Array(i2sDataBytes(n)).fill(0xff));
+      const got = encodeI2sFromPatterns(h, n, stored, 0.0123, new Uint8Array(i2sBytes(n)).fill(0xff));
       expect(firstDiff(got, want)).toBe(-1);
     }
   });

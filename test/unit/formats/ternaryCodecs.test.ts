@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { packHfBitnet, unpackHfBitnet } from '../../../src/core/formats/ternary/hfBitnetPack.js';
-import { decodeTq1_0, decodeTq1_0Codes, encodeTq1_0, tq1DecodeDigit, tq1EncodeByte, TQ1_0_BLOCK_BYTES } from '../../../src/core/formats/ternary/tq1_0.js';
-import { decodeTq2_0, decodeTq2_0Codes, encodeTq2_0, TQ2_0_BLOCK_BYTES } from '../../../src/core/formats/ternary/tq2_0.js';
-import { decodeI2s, decodeI2sCodes, encodeI2s, i2sDataBytes } from '../../../src/core/formats/ternary/i2s.js';
-import { decodeQ8_0 } from '../../../src/core/formats/ternary/q8_0.js';
+import { decodeTq1_0, decodeTq1_0Codes, encodeTq1_0, tq1DecodeDigit, tq1EncodeByte } from '../../../src/core/formats/ternary/tq1_0.js';
+import { GGML_TYPE, i2sBytes } from '../../../src/core/formats/gguf/ggmlTypes.js';
+import { decodeQ8_0, encodeQ8_0 } from '../../../src/core/formats/ternary/q8_0.js';
+import { decodeTq2_0, decodeTq2_0Codes, encodeTq2_0 } from '../../../src/core/formats/ternary/tq2_0.js';
+import { decodeI2s, decodeI2sCodes, encodeI2s } from '../../../src/core/formats/ternary/i2s.js';
 import { f16ToF32, f32ToF16Bits } from '../../../src/core/formats/dtypes.js';
 
 /** Deterministic pseudo-random trits (xorshift), so failures reproduce. */
@@ -91,7 +92,7 @@ describe('TQ1_0 base-3 packing (bitnet-reference §4b)', () => {
   });
 
   it('is 54 bytes per 256 weights with d (fp16) last, and decodes back exactly', () => {
-    expect(TQ1_0_BLOCK_BYTES).toBe(54);
+    expect(GGML_TYPE.TQ1_0.blockBytes).toBe(54);
     const codes = randomTrits(512, 3);
     const buf = new Uint8Array(2 * 54);
     const dBits = f32ToF16Bits(0.0123);
@@ -125,7 +126,7 @@ describe('TQ1_0 base-3 packing (bitnet-reference §4b)', () => {
 
 describe('TQ2_0 (bitnet-reference §4b)', () => {
   it('is 66 bytes per 256 with element 128c+32n+m in byte 32c+m bits 2n+1:2n', () => {
-    expect(TQ2_0_BLOCK_BYTES).toBe(66);
+    expect(GGML_TYPE.TQ2_0.blockBytes).toBe(66);
     const codes = randomTrits(256, 5);
     const buf = new Uint8Array(66);
     const dBits = f32ToF16Bits(-0.5);
@@ -158,7 +159,7 @@ describe('I2_S x86 layout (bitnet-reference §4c)', () => {
     const codes = randomTrits(n, 9);
     const bytes = encodeI2s(codes, n, 1.75);
     expect(bytes.length).toBe(n / 4 + 32);
-    expect(i2sDataBytes(n)).toBe(96);
+    expect(i2sBytes(n)).toBe(96);
     for (let i = 0; i < n; i++) {
       const b = Math.floor(i / 128), r = i % 128, gp = r % 32, k = Math.floor(r / 32);
       expect((bytes[32 * b + gp]! >> (6 - 2 * k)) & 3).toBe(codes[i]! + 1);
@@ -189,5 +190,22 @@ describe('Q8_0 decode', () => {
     const out = new Float32Array(32);
     decodeQ8_0(buf, 0, 1, out, 0, f16ToF32);
     for (let i = 0; i < 32; i++) expect(out[i]).toBe((i * 8 -128) * 0.25);
+  });
+});
+
+describe('Q8_0 encoder (ggml-quants.c quantize_row_q8_0_ref)', () => {
+  it('d = max|x|/127 in fp16 first, qs = roundf(x/d) with halves away from zero, and decodes back', () => {
+    const x = new Float32Array(32);
+    x.set([127, 0.5, -0.5, 2.5, -1.5, -127, 3.25]);
+    const buf = new Uint8Array(GGML_TYPE.Q8_0.blockBytes);
+    encodeQ8_0(x, 1, buf, 0, f32ToF16Bits);
+    expect(buf[0]! | (buf[1]! << 8)).toBe(f32ToF16Bits(1));
+    expect(Array.from(new Int8Array(buf.buffer, 2, 7))).toEqual([127, 1, -1, 3, -2, -127, 3]);
+    const back = new Float32Array(32);
+    decodeQ8_0(buf, 0, 1, back, 0, f16ToF32);
+    expect(Array.from(back.subarray(0, 7))).toEqual([127, 1, -1, 3, -2, -127, 3]);
+    // An all-zero block has d = 0 and zero codes (id = 0, no division by zero).
+    encodeQ8_0(new Float32Array(32), 1, buf, 0, f32ToF16Bits);
+    expect(Array.from(buf)).toEqual(new Array(34).fill(0));
   });
 });

@@ -1,14 +1,17 @@
 /**
- * ggml tensor types as they appear in GGUF tensor infos (ggml.h `enum
- * ggml_type`; gguf-py constants.py GGML_QUANT_SIZES). We size every upstream
- * type we know so bounds checks work even for tensors we cannot decode, and
- * decode the ones BitNet users meet: F32, F16, BF16, Q8_0, TQ1_0, TQ2_0, I2_S.
+ * The one registry of ggml tensor types: ids as they appear in GGUF tensor
+ * infos (ggml.h `enum ggml_type`), block sizes (gguf-py constants.py
+ * GGML_QUANT_SIZES), names, and the llama_ftype a file of that type declares.
+ * The GGUF reader, the GGUF writer, the memory model and the ternary codecs
+ * all size tensors from here.
  *
  * Ids 36..39 collide: upstream reserves 36–38 (removed IQ4_NL_x_x repacks) and
  * uses 39 for MXFP4, while the microsoft/BitNet llama.cpp fork uses 36 = I2_S,
- * 37 = I8_S, 38 = TL1, 39 = TL2 (bitnet-reference.md §4c). See `resolveTypeId`.
+ * 37 = I8_S, 38 = TL1, 39 = TL2 (bitnet-reference.md §4c). So I2_S is not in
+ * the id map; `resolveTypeId` decides what a 36 means in a given file.
  */
 export interface GgmlTypeInfo {
+  id: number;
   name: string;
   blockElems: number;
   blockBytes: number;
@@ -16,43 +19,99 @@ export interface GgmlTypeInfo {
   decodable: boolean;
 }
 
-const T = (name: string, blockElems: number, blockBytes: number, decodable = false): GgmlTypeInfo => ({ name, blockElems, blockBytes, decodable });
+const T = (id: number, name: string, blockElems: number, blockBytes: number, decodable = false): GgmlTypeInfo => ({ id, name, blockElems, blockBytes, decodable });
 
-export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map([
-  [0, T('F32', 1, 4, true)],
-  [1, T('F16', 1, 2, true)],
-  [2, T('Q4_0', 32, 18)],
-  [3, T('Q4_1', 32, 20)],
-  [6, T('Q5_0', 32, 22)],
-  [7, T('Q5_1', 32, 24)],
-  [8, T('Q8_0', 32, 34, true)],
-  [9, T('Q8_1', 32, 36)],
-  [10, T('Q2_K', 256, 84)],
-  [11, T('Q3_K', 256, 110)],
-  [12, T('Q4_K', 256, 144)],
-  [13, T('Q5_K', 256, 176)],
-  [14, T('Q6_K', 256, 210)],
-  [15, T('Q8_K', 256, 292)],
-  [16, T('IQ2_XXS', 256, 66)],
-  [17, T('IQ2_XS', 256, 74)],
-  [18, T('IQ3_XXS', 256, 98)],
-  [19, T('IQ1_S', 256, 50)],
-  [20, T('IQ4_NL', 32, 18)],
-  [21, T('IQ3_S', 256, 110)],
-  [22, T('IQ2_S', 256, 82)],
-  [23, T('IQ4_XS', 256, 136)],
-  [24, T('I8', 1, 1, true)],
-  [25, T('I16', 1, 2, true)],
-  [26, T('I32', 1, 4, true)],
-  [27, T('I64', 1, 8, true)],
-  [28, T('F64', 1, 8, true)],
-  [29, T('IQ1_M', 256, 56)],
-  [30, T('BF16', 1, 2, true)],
-  [34, T('TQ1_0', 256, 54, true)],
-  [35, T('TQ2_0', 256, 66, true)],
-]);
+const UPSTREAM: readonly GgmlTypeInfo[] = [
+  T(0, 'F32', 1, 4, true),
+  T(1, 'F16', 1, 2, true),
+  T(2, 'Q4_0', 32, 18),
+  T(3, 'Q4_1', 32, 20),
+  T(6, 'Q5_0', 32, 22),
+  T(7, 'Q5_1', 32, 24),
+  T(8, 'Q8_0', 32, 34, true),
+  T(9, 'Q8_1', 32, 36),
+  T(10, 'Q2_K', 256, 84),
+  T(11, 'Q3_K', 256, 110),
+  T(12, 'Q4_K', 256, 144),
+  T(13, 'Q5_K', 256, 176),
+  T(14, 'Q6_K', 256, 210),
+  T(15, 'Q8_K', 256, 292),
+  T(16, 'IQ2_XXS', 256, 66),
+  T(17, 'IQ2_XS', 256, 74),
+  T(18, 'IQ3_XXS', 256, 98),
+  T(19, 'IQ1_S', 256, 50),
+  T(20, 'IQ4_NL', 32, 18),
+  T(21, 'IQ3_S', 256, 110),
+  T(22, 'IQ2_S', 256, 82),
+  T(23, 'IQ4_XS', 256, 136),
+  T(24, 'I8', 1, 1, true),
+  T(25, 'I16', 1, 2, true),
+  T(26, 'I32', 1, 4, true),
+  T(27, 'I64', 1, 8, true),
+  T(28, 'F64', 1, 8, true),
+  T(29, 'IQ1_M', 256, 56),
+  T(30, 'BF16', 1, 2, true),
+  T(34, 'TQ1_0', 256, 54, true),
+  T(35, 'TQ2_0', 256, 66, true),
+];
 
-export const GGML_TYPE_ID = { F32: 0, F16: 1, Q8_0: 8, BF16: 30, TQ1_0: 34, TQ2_0: 35, I2_S: 36 } as const;
+/** Upstream ggml types by id. */
+export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map(UPSTREAM.map((t) => [t.id, t]));
+
+/**
+ * bitnet.cpp's I2_S (fork id 36): 2 bits per weight in 128-element blocks of
+ * 32 bytes, plus one float32 γ for the whole tensor after the packed bytes,
+ * padded to 32 bytes — so a tensor is n/4 + I2S_TRAILER_BYTES, not whole blocks.
+ */
+export const I2S_TYPE: GgmlTypeInfo = T(36, 'I2_S', 128, 32, true);
+export const I2S_TRAILER_BYTES = 32;
+
+const BY_NAME = new Map<string, GgmlTypeInfo>([...UPSTREAM, I2S_TYPE].map((t) => [t.name, t]));
+
+/** The types we write or decode by name; a missing name here is a typo caught at compile time. */
+export const GGML_TYPE = {
+  F32: BY_NAME.get('F32')!,
+  F16: BY_NAME.get('F16')!,
+  BF16: BY_NAME.get('BF16')!,
+  Q8_0: BY_NAME.get('Q8_0')!,
+  TQ1_0: BY_NAME.get('TQ1_0')!,
+  TQ2_0: BY_NAME.get('TQ2_0')!,
+  I2_S: I2S_TYPE,
+} as const;
+
+/** A ggml type by name (safetensors' F32/F16/BF16/I8…/F64 share ggml's names), I2_S included. */
+export function ggmlTypeByName(name: string): GgmlTypeInfo | undefined {
+  return BY_NAME.get(name);
+}
+
+export function i2sBytes(n: number): number {
+  return Math.ceil(n / 4) + I2S_TRAILER_BYTES;
+}
+
+/** Bytes of a tensor of n elements whose rows are `rowLength` long, or undefined when its rows do not split into whole blocks. */
+export function ggmlTensorBytes(t: GgmlTypeInfo, n: number, rowLength: number): number | undefined {
+  if (t === I2S_TYPE) return n % t.blockElems === 0 ? i2sBytes(n) : undefined;
+  if (rowLength % t.blockElems !== 0) return undefined;
+  return (n / t.blockElems) * t.blockBytes;
+}
+
+/**
+ * The type a weight with rows of `rowLength` values is stored as when
+ * `preferred` is asked for: ggml blocks never straddle rows and we never pad,
+ * so a type whose block does not divide the row gives way to `fallback`
+ * (Q8_0 unless asked otherwise), and that to F16, whose "block" is one value.
+ * The exporter writes this and the memory model counts it.
+ */
+export function rowFitType(preferred: GgmlTypeInfo, rowLength: number, fallback: GgmlTypeInfo = GGML_TYPE.Q8_0): GgmlTypeInfo {
+  if (rowLength % preferred.blockElems === 0) return preferred;
+  return rowLength % fallback.blockElems === 0 ? fallback : GGML_TYPE.F16;
+}
+
+/**
+ * llama_ftype (llama.h; 40 = MOSTLY_I2_S in the BitNet fork): what
+ * `general.file_type` says the bulk of a file is. Informational to llama.cpp.
+ */
+export const LLAMA_FILE_TYPE: Readonly<Record<string, number>> = { F32: 0, F16: 1, Q8_0: 7, BF16: 32, TQ1_0: 36, TQ2_0: 37, I2_S: 40 };
 
 /** What we make of one tensor's type id. `bytes` is undefined when the size rule is unknown. */
 export interface ResolvedType {
@@ -78,20 +137,16 @@ function isBitnetArch(arch: string | undefined): boolean {
   return arch !== undefined && arch.toLowerCase().startsWith('bitnet');
 }
 
-export function i2sBytes(n: number): number {
-  return Math.ceil(n / 4) + 32;
-}
-
 export function resolveTypeId(id: number, ctx: TypeContext): ResolvedType {
   const known = GGML_TYPES.get(id);
   if (known) {
-    const rowBlocks = ctx.rowLength / known.blockElems;
-    if (!Number.isInteger(rowBlocks)) {
+    const bytes = ggmlTensorBytes(known, ctx.n, ctx.rowLength);
+    if (bytes === undefined) {
       return { name: known.name, decodable: false, bytes: undefined, note: `row length ${ctx.rowLength} is not a multiple of the ${known.name} block size ${known.blockElems}` };
     }
-    return { name: known.name, decodable: known.decodable, bytes: (ctx.n / known.blockElems) * known.blockBytes, info: known };
+    return { name: known.name, decodable: known.decodable, bytes, info: known };
   }
-  if (id === 36) {
+  if (id === I2S_TYPE.id) {
     // Upstream never writes 36 (reserved), so the question is only whether the
     // file really is the fork's I2_S; architecture or the n/4 + 32 size decide.
     const size = i2sBytes(ctx.n);
@@ -102,8 +157,9 @@ export function resolveTypeId(id: number, ctx: TypeContext): ResolvedType {
         : `its data span (${ctx.span} B) matches I2_S's n/4 + 32 = ${size} B`;
       return {
         name: 'I2_S',
-        decodable: ctx.n % 128 === 0,
+        decodable: ctx.n % I2S_TYPE.blockElems === 0,
         bytes: size,
+        info: I2S_TYPE,
         note: `type 36 read as BitNet-fork I2_S (x86 layout, 128-element blocks, trailing float32 scale) because ${why}; upstream ggml reserves id 36`,
       };
     }

@@ -3,9 +3,8 @@
  * (gguf-py tensor_mapping.py for MODEL_ARCH.BITNET / LLAMA: token_embd,
  * blk.N.attn_q, …; the 2B-4T GGUF uses exactly these, bitnet-reference.md §5).
  * Names we do not recognise are kept as they are (GGUF allows any name up to
- * 63 bytes). No q/k row permutation is applied: llama.cpp's BitNet converter
- * does not permute, and our GGUF output is a tensor container, not a complete
- * llama.cpp model (it carries no tokenizer or hyper-parameters).
+ * 63 bytes). Names only: which tensors an architecture loads, and the Q/K row
+ * permutation of `llama`, are the exporter's (convert/ggufArch.ts).
  */
 const GLOBAL: Record<string, string> = {
   'model.embed_tokens.weight': 'token_embd.weight',

@@ -96,23 +96,17 @@ class GgufSource implements CheckpointSource {
     }
     const chunkElements = Math.max(1, options.chunkElements ?? DEFAULT_CHUNK);
     const name0 = t.type.name;
-    let blockElems: number;
-    let blockBytes: number;
+    // Element types are blocks of one; I2_S's trailing scale is read apart, so its 128-element blocks are plain.
+    const { blockElems, blockBytes } = t.type.info!;
     let decode: (src: Uint8Array, nBlocks: number, out: Float32Array) => void;
     if (name0 === 'I2_S') {
       const scaleBytes = await this.read(t, t.offset + t.n / 4, 4);
       const scale = new DataView(scaleBytes.buffer).getFloat32(0, true);
-      blockElems = 128;
-      blockBytes = 32;
       decode = (src, nb, out) => decodeI2s(src, 0, nb, scale, out, 0);
     } else if (name0 === 'TQ1_0' || name0 === 'TQ2_0' || name0 === 'Q8_0') {
-      blockElems = t.type.info!.blockElems;
-      blockBytes = t.type.info!.blockBytes;
       const fn = name0 === 'TQ1_0' ? decodeTq1_0 : name0 === 'TQ2_0' ? decodeTq2_0 : decodeQ8_0;
       decode = (src, nb, out) => fn(src, 0, nb, out, 0, f16ToF32);
     } else {
-      blockElems = 1;
-      blockBytes = t.type.info!.blockBytes;
       decode = (src, nb, out) => decodeToFloat32(name0, src, 0, nb, out, 0);
     }
     const blocksTotal = t.n / blockElems;

@@ -11,20 +11,15 @@
  * The ARM layout (QK = 64) is a different byte order; we read and write only
  * the x86 one and say so in tensor notes.
  */
+import { i2sBytes } from '../gguf/ggmlTypes.js';
 import { pack128Groups, pairsReadable } from './patternTrits.js';
-
-export const I2S_BLOCK_ELEMS = 128;
-
-export function i2sDataBytes(n: number): number {
-  return n / 4 + 32;
-}
 
 /** Fork's map2bit {−1, 0, +1, 0} for codes 0..3. */
 const MAP2BIT = new Int8Array([-1, 0, 1, 0]);
 
 export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint8Array): Uint8Array {
-  const bytes = out ?? new Uint8Array(i2sDataBytes(n));
-  bytes.fill(0, 0, i2sDataBytes(n));
+  const bytes = out ?? new Uint8Array(i2sBytes(n));
+  bytes.fill(0, 0, i2sBytes(n));
   for (let b = 0; b < n / 128; b++) {
     const x = 128 * b;
     const o = 32 * b;
@@ -47,10 +42,10 @@ export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint
  */
 export function encodeI2sFromPatterns(halves: Uint16Array, n: number, stored: Uint8Array, scale: number, out?: Uint8Array): Uint8Array {
   if (n % 128 !== 0 || halves.length < n) throw new RangeError('I2_S packs whole 128-element blocks of the patterns given');
-  const bytes = out ?? new Uint8Array(i2sDataBytes(n));
+  const bytes = out ?? new Uint8Array(i2sBytes(n));
   const pairs = pairsReadable(halves) ? new Uint32Array(halves.buffer, halves.byteOffset, n / 2) : undefined;
   pack128Groups(halves, pairs, 0, n / 128, stored, bytes, 0, 6, 4, 2, 0);
-  bytes.fill(0, n / 4, i2sDataBytes(n));
+  bytes.fill(0, n / 4, i2sBytes(n));
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setFloat32(n / 4, scale, true);
   return bytes;
 }

@@ -8,8 +8,10 @@
  *   qs[32..47]: byte 32+m holds elements 160 + 16n + m (n = 0..4) → 160..239
  *   qh[0..3]:   byte j holds elements 240 + 4n + j  (n = 0..3, then an implicit 0 trit)
  */
-export const TQ1_0_BLOCK_ELEMS = 256;
-export const TQ1_0_BLOCK_BYTES = 54;
+import { GGML_TYPE } from '../gguf/ggmlTypes.js';
+
+/** 54: qs[48] | qh[4] | d[2] (ggml-common.h block_tq1_0). */
+const B = GGML_TYPE.TQ1_0.blockBytes;
 
 const POW3 = [1, 3, 9, 27, 81, 243];
 
@@ -26,7 +28,7 @@ export function tq1DecodeDigit(byte: number, n: number): number {
 export function encodeTq1_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
     const x = codeOffset + b * 256;
-    const o = outOffset + b * 54;
+    const o = outOffset + b * B;
     for (let m = 0; m < 32; m++) {
       let q = 0;
       for (let n = 0; n < 5; n++) q = q * 3 + codes[x + 32 * n + m]! + 1;
@@ -61,7 +63,7 @@ export function encodeTq1_0FromPatterns(halves: Uint16Array, nBlocks: number, st
   const h = halves;
   for (let b = 0; b < nBlocks; b++) {
     const x = b * 256;
-    const o = outOffset + b * 54;
+    const o = outOffset + b * B;
     for (let m = 0; m < 32; m++) {
       const q = s[h[x + m]!]! * 81 + s[h[x + 32 + m]!]! * 27 + s[h[x + 64 + m]!]! * 9 + s[h[x + 96 + m]!]! * 3 + s[h[x + 128 + m]!]!;
       out[o + m] = ENCODED_Q[q]!;
@@ -96,7 +98,7 @@ function forEachBlockTrit(src: Uint8Array, s: number, put: (index: number, trit:
 
 export function decodeTq1_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + b * 54;
+    const s = srcOffset + b * B;
     const x = codeOffset + b * 256;
     forEachBlockTrit(src, s, (i, t) => {
       codes[x + i] = t;
@@ -107,7 +109,7 @@ export function decodeTq1_0Codes(src: Uint8Array, srcOffset: number, nBlocks: nu
 
 export function decodeTq1_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + b * 54;
+    const s = srcOffset + b * B;
     const x = outOffset + b * 256;
     const d = half(src[s + 52]! | (src[s + 53]! << 8));
     forEachBlockTrit(src, s, (i, t) => {

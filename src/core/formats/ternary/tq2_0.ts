@@ -4,10 +4,11 @@
  * 128-element half c, byte 32c+m holds elements 128c + 32n + m for n = 0..3 in
  * bits (2n+1:2n); stored code = trit + 1; value = (code − 1)·d.
  */
+import { GGML_TYPE } from '../gguf/ggmlTypes.js';
 import { pack128Groups, pairsReadable } from './patternTrits.js';
 
-export const TQ2_0_BLOCK_ELEMS = 256;
-export const TQ2_0_BLOCK_BYTES = 66;
+/** 66: qs[64] | d[2] (ggml-common.h block_tq2_0). */
+const B = GGML_TYPE.TQ2_0.blockBytes;
 
 /**
  * `encodeTq2_0` from 16-bit patterns: the first nBlocks·256 of `halves`,
@@ -20,7 +21,7 @@ export function encodeTq2_0FromPatterns(halves: Uint16Array, nBlocks: number, st
   const lo = dBits & 0xff;
   const hi = dBits >>> 8;
   for (let b = 0; b < nBlocks; b++) {
-    const o = outOffset + b * 66;
+    const o = outOffset + b * B;
     pack128Groups(halves, pairs, 2 * b, 2, stored, out, o, 0, 2, 4, 6);
     out[o + 64] = lo;
     out[o + 65] = hi;
@@ -31,7 +32,7 @@ export function encodeTq2_0FromPatterns(halves: Uint16Array, nBlocks: number, st
 export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
     const x = codeOffset + b * 256;
-    const o = outOffset + b * 66;
+    const o = outOffset + b * B;
     for (let c = 0; c < 2; c++) {
       const xc = x + 128 * c;
       const oc = o + 32 * c;
@@ -54,7 +55,7 @@ export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: numbe
  */
 export function decodeTq2_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + b * 66;
+    const s = srcOffset + b * B;
     const x = codeOffset + b * 256;
     for (let c = 0; c < 2; c++) {
       for (let n = 0; n < 4; n++) {
@@ -71,7 +72,7 @@ export function decodeTq2_0Codes(src: Uint8Array, srcOffset: number, nBlocks: nu
 /** Dequantizes into floats; `half` converts fp16 bits to a number. */
 export function decodeTq2_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + b * 66;
+    const s = srcOffset + b * B;
     const x = outOffset + b * 256;
     const d = half(src[s + 64]! | (src[s + 65]! << 8));
     for (let c = 0; c < 2; c++) {
