@@ -11,6 +11,7 @@ import { BitnetLabError } from '../../src/core/errors.js';
 import { openCheckpoint } from '../../src/core/formats/open.js';
 import type { CheckpointSource, ValueReadOptions } from '../../src/core/formats/types.js';
 import { analyzeCheckpoint, headerReport } from '../../src/core/analysis/analyze.js';
+import { GgufTokenizer } from '../../src/core/model/tokenizer/ggufTokenizer.js';
 
 export type Outcome = 'report' | 'typed' | 'finding';
 
@@ -70,7 +71,15 @@ export async function materialise(dir: string, files: ReadonlyArray<{ name: stri
   return join(dir, entry);
 }
 
-/** Opens and analyses `path`; classifies what happened. */
+/** A GGUF's tokenizer.ggml.* must also build, encode and decode, or end in a BitnetLabError. */
+function exerciseTokenizer(source: CheckpointSource): void {
+  const entries = source.ggufEntries;
+  if (!entries?.some((e) => e.key === 'tokenizer.ggml.model')) return;
+  const t = GgufTokenizer.fromEntries(entries, source.path);
+  t.decode(t.encode('Hello wörld <s> 12345 \u{1F999}\n'));
+}
+
+/** Opens and analyses `path` (and its tokenizer, if it carries one); classifies what happened. */
 export async function runCheckpoint(path: string): Promise<CaseResult> {
   let source: CheckpointSource;
   try {
@@ -84,6 +93,7 @@ export async function runCheckpoint(path: string): Promise<CaseResult> {
     const report = await analyzeCheckpoint(watched, { statsFor: 'all', chunkElements: 2048, cacheElements: 1 << 16 });
     // A report must be serialisable (the CLI prints it, the job process posts it).
     JSON.stringify(report);
+    exerciseTokenizer(source);
     if (watched.untyped.length > 0) return { outcome: 'finding', detail: `values: ${describeError(watched.untyped[0])}` };
     return { outcome: 'report', detail: report.tensors.some((t) => t.error) ? 'report with tensor errors' : 'report' };
   } catch (e) {

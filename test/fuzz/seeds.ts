@@ -10,6 +10,10 @@ import { writeSafetensors } from '../../src/core/formats/safetensors/writer.js';
 import { openCheckpoint } from '../../src/core/formats/open.js';
 import { quantizeCheckpoint } from '../../src/core/convert/quantize.js';
 import { buildGguf, kvF32Array, kvString, kvStringArray, kvU32 } from '../unit/formats/ggufBuilder.js';
+import { GgufWriter } from '../../src/core/formats/gguf/ggufWriter.js';
+import type { GgufEntry } from '../../src/core/formats/gguf/ggufValue.js';
+import { BYTE_TO_CHAR } from '../../src/core/model/tokenizer/byteLevel.js';
+import { byteVocabEntries } from '../../src/core/model/tokenizer/toGguf.js';
 import type { Field, FileStructure } from './harness.js';
 
 export const FUZZ_FORMATS = ['safetensors', 'sharded', 'gguf', 'hf-bitnet', 'tfjs'] as const;
@@ -299,6 +303,43 @@ function tfjsSeed(): Seed {
 }
 
 /** Builds every seed (writes scratch files under `work`). */
+/** Every GGUF value type once, so mutations reach each typed read. */
+const EVERY_TYPE: GgufEntry[] = [
+  { key: 'x.u8', type: 'u8', value: 7 }, { key: 'x.i16', type: 'i16', value: -3 }, { key: 'x.bool', type: 'bool', value: true },
+  { key: 'x.u64', type: 'u64', value: 2n ** 40n }, { key: 'x.i64', type: 'i64', value: -5n }, { key: 'x.f64', type: 'f64', value: 0.25 },
+  { key: 'x.a.i8', type: 'array', itemType: 'i8', value: [-1, 2] }, { key: 'x.a.bool', type: 'array', itemType: 'bool', value: [true, false] },
+  { key: 'x.a.u64', type: 'array', itemType: 'u64', value: [1n, 2n] }, { key: 'x.a.f64', type: 'array', itemType: 'f64', value: [1.5] },
+];
+
+/** GGUFs with a tokenizer our GgufTokenizer builds (SPM bytes + a few merges; byte-level BPE with merges), written by GgufWriter. */
+async function tokenizerSeeds(out: string): Promise<Seed[]> {
+  const spm = byteVocabEntries().map((e) => {
+    if (e.key === 'tokenizer.ggml.tokens' && e.type === 'array') return { ...e, value: [...(e.value as string[]), '<s>', '\u2581a', 'ab', '\u2581ab'] };
+    if (e.key === 'tokenizer.ggml.scores' && e.type === 'array') return { ...e, value: [...(e.value as number[]), 0, -1, -2, -3] };
+    if (e.key === 'tokenizer.ggml.token_type' && e.type === 'array') return { ...e, value: [...(e.value as number[]), 3, 1, 1, 1] };
+    return e;
+  }) as GgufEntry[];
+  const gpt2: GgufEntry[] = [
+    { key: 'tokenizer.ggml.model', type: 'string', value: 'gpt2' },
+    { key: 'tokenizer.ggml.pre', type: 'string', value: 'llama-bpe' },
+    { key: 'tokenizer.ggml.tokens', type: 'array', itemType: 'string', value: [...BYTE_TO_CHAR, 'Ġa', 'ab', '<|eot|>'] },
+    { key: 'tokenizer.ggml.token_type', type: 'array', itemType: 'i32', value: [...new Array<number>(258).fill(1), 3] },
+    { key: 'tokenizer.ggml.merges', type: 'array', itemType: 'string', value: ['Ġ a', 'a b'] },
+    { key: 'tokenizer.ggml.bos_token_id', type: 'u32', value: 258 },
+  ];
+  const seeds: Seed[] = [];
+  for (const [label, tok] of [['gguf-tokenizer-spm', spm], ['gguf-tokenizer-gpt2', gpt2]] as const) {
+    const path = join(out, `${label}.gguf`);
+    const w = await GgufWriter.create(path, [{ key: 'general.architecture', type: 'string', value: 'llama' }, ...EVERY_TYPE, ...tok], [{ name: 'token_embd.weight', dims: [4, 4], typeId: 0, bytes: 64 }]);
+    await w.write(new Uint8Array(new Float32Array(16).map((_, i) => i / 16).buffer));
+    await w.endTensor();
+    await w.commit();
+    const bytes = new Uint8Array(await readFile(path));
+    seeds.push({ label, entry: 'model.gguf', files: [{ name: 'model.gguf', bytes, structure: ggufStructure(bytes) }] });
+  }
+  return seeds;
+}
+
 export async function buildSeeds(work: string, repoRoot: string): Promise<SeedSet> {
   const FIXTURES = join(repoRoot, 'test', 'fixtures', 'torch');
   await mkdir(work, { recursive: true });
@@ -342,6 +383,7 @@ export async function buildSeeds(work: string, repoRoot: string): Promise<SeedSe
   }
   const built = builderGguf();
   ggufs.push({ label: 'gguf-builder', entry: 'model.gguf', files: [{ name: 'model.gguf', bytes: built, structure: ggufStructure(built) }] });
+  ggufs.push(...(await tokenizerSeeds(out)));
 
   const hfDir = join(work, 'hf');
   {

@@ -85,6 +85,8 @@ describe('loadTokenizer: where tokenizers are found', () => {
       message: expect.stringMatching(new RegExp(`no tokenizer.json in ${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, no tokenizer.ggml`)),
     });
     await expect(loadTokenizer(join(d, 'missing.safetensors'))).rejects.toMatchObject({ code: 'io' });
+    writeFileSync(join(d, 'tokenizer.model'), 'x');
+    await expect(loadTokenizer(d)).rejects.toMatchObject({ message: expect.stringMatching(/tokenizer\.model found: we read tokenizer\.json only/) });
   });
 });
 

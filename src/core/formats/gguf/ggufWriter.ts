@@ -16,6 +16,12 @@ import { GGUF_ITEM_BYTES, GGUF_TYPE_ID, type GgufEntry, type GgufItemType } from
 /** general.alignment when the entries do not set it (gguf.md's default). */
 export const GGUF_WRITE_ALIGNMENT = 32;
 
+/**
+ * The writer's former narrow entry type (string / u32 / f32), kept as a name
+ * for GgufEntry while branches written against it merge; new code uses GgufEntry.
+ */
+export type GgufKv = GgufEntry;
+
 export interface GgufTensorPlan {
   name: string;
   /** ggml order: fastest-varying first (i.e. the reverse of the logical shape). */

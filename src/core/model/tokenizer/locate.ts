@@ -77,9 +77,12 @@ export async function locateTokenizer(checkpointPath: string): Promise<Tokenizer
     const own = await fromCheckpoint(checkpointPath);
     if (own) return own;
   }
+  // Older checkpoints may ship only the slow tokenizers' files, which we do not read.
+  const slow = ['tokenizer.model', 'vocab.json'].filter((f) => existsSync(join(dir, f)));
+  const note = slow.length > 0 ? ` (${slow.join(' and ')} found: we read tokenizer.json only, which transformers writes with save_pretrained)` : '';
   throw new BitnetLabError(
     'unsupported',
-    `no tokenizer found: no tokenizer.json in ${dir}, no tokenizer.ggml.* metadata in the checkpoint, and no config.json marking our byte-level LM ("bitnet_lab": {"tokenizer": "bytes"})`,
+    `no tokenizer found: no tokenizer.json in ${dir}${note}, no tokenizer.ggml.* metadata in the checkpoint, and no config.json marking our byte-level LM ("bitnet_lab": {"tokenizer": "bytes"})`,
     { file: checkpointPath },
   );
 }
