@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { encodeFromFloat32, f32ToF16Bits } from '../../../src/core/formats/dtypes.js';
-import { GGML_TYPE_ID } from '../../../src/core/formats/gguf/ggmlTypes.js';
+import { GGML_TYPE } from '../../../src/core/formats/gguf/ggmlTypes.js';
 import { llamaCppName } from '../../../src/core/formats/gguf/llamaNames.js';
 import { GgufWriter, type GgufKv } from '../../../src/core/formats/gguf/ggufWriter.js';
 import { openCheckpoint } from '../../../src/core/formats/open.js';
@@ -52,11 +52,11 @@ export type GgufFixtureKind = 'f16-llama' | 'tq2_0-bitnet' | 'tq1_0-bitnet' | 'i
 /** Stored bytes and ggml type of ternary codes with one γ, per packing. */
 function packTernary(kind: GgufFixtureKind, codes: Int8Array, gamma: number): { typeId: number; data: Uint8Array } {
   const n = codes.length;
-  if (kind === 'i2_s-bitnet') return { typeId: GGML_TYPE_ID.I2_S, data: encodeI2s(codes, n, gamma) };
+  if (kind === 'i2_s-bitnet') return { typeId: GGML_TYPE.I2_S.id, data: encodeI2s(codes, n, gamma) };
   const tq1 = kind === 'tq1_0-bitnet';
   const data = new Uint8Array((n / 256) * (tq1 ? 54 : 66));
   (tq1 ? encodeTq1_0 : encodeTq2_0)(codes, 0, n / 256, f32ToF16Bits(gamma), data, 0);
-  return { typeId: tq1 ? GGML_TYPE_ID.TQ1_0 : GGML_TYPE_ID.TQ2_0, data };
+  return { typeId: tq1 ? GGML_TYPE.TQ1_0.id : GGML_TYPE.TQ2_0.id, data };
 }
 
 export async function ggufFromHf(folder: string, out: string, kind: GgufFixtureKind): Promise<string> {
@@ -87,13 +87,13 @@ export async function ggufFromHf(folder: string, out: string, kind: GgufFixtureK
       }
       const v = await values(source, t.name, t.params);
       if (t.shape.length === 1) {
-        tensors.push({ name, dims, typeId: GGML_TYPE_ID.F32, data: encodeFromFloat32('F32', v) });
+        tensors.push({ name, dims, typeId: GGML_TYPE.F32.id, data: encodeFromFloat32('F32', v) });
       } else {
         const [rows, cols] = t.shape as [number, number];
         let w = v;
         if (kind === 'f16-llama' && /q_proj\.weight$/.test(t.name)) w = permuteRows(v, rows, cols, config.num_attention_heads);
         if (kind === 'f16-llama' && /k_proj\.weight$/.test(t.name)) w = permuteRows(v, rows, cols, config.num_key_value_heads);
-        tensors.push({ name, dims, typeId: GGML_TYPE_ID.F16, data: encodeFromFloat32('F16', w) });
+        tensors.push({ name, dims, typeId: GGML_TYPE.F16.id, data: encodeFromFloat32('F16', w) });
       }
     }
     const writer = await GgufWriter.create(out, kvs, tensors.map((t) => ({ name: t.name, dims: t.dims, typeId: t.typeId, bytes: t.data.byteLength })));
