@@ -2,7 +2,7 @@
  * Our LM is Hugging Face's BitNetForCausalLM: RoPE and its gradient against
  * PyTorch running transformers' rotary code, and a trained checkpoint — names,
  * [out, in] layout, config.json beside it and in __metadata__ — run by an
- * independent PyTorch forward (hf_bitnet_forward.py) to the logits we compute,
+ * independent PyTorch forward (scripts/fixtures/hf_bitnet_lm.py) to the logits we compute,
  * in full precision and as W1.58A8 (transformers' AutoBitLinear, online).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,12 +22,12 @@ import { lmModel, type LmConfig } from '../../../src/core/nn/transformerLm.js';
 import { Prng } from '../../../src/core/random.js';
 
 const PY = '/usr/bin/python3';
-const SCRIPT = join(__dirname, 'hf_bitnet_forward.py');
+const SCRIPT = join(__dirname, '../../../scripts/fixtures/hf_bitnet_lm.py');
 const torchOk = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
 function torch(args: string[], input: unknown): Float32Array {
   const r = spawnSync(PY, [SCRIPT, ...args], { input: JSON.stringify(input), maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`hf_bitnet_forward.py failed: ${r.stderr.toString()}`);
+  if (r.status !== 0) throw new Error(`hf_bitnet_lm.py failed: ${r.stderr.toString()}`);
   const b = r.stdout as Buffer;
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
