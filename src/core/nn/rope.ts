@@ -14,10 +14,15 @@
  * is rounded to float32 as torch does it in float32; cos/sin of the float32
  * angle are then correctly rounded, within an ulp of torch's.
  */
-import type { CustomGradFn, Tensor, Tf } from './tf.js';
 
-/** cos and sin tables, each [positions, dh] row-major float32. */
-export function ropeTables(positions: number, dh: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+export interface RopeTables {
+  dh: number;
+  /** [positions, dh] row-major. */
+  cos: Float32Array;
+  sin: Float32Array;
+}
+
+export function ropeTables(positions: number, dh: number, theta: number): RopeTables {
   if (dh % 2 !== 0) throw new Error(`internal: RoPE needs an even head size, got ${dh}`);
   const half = dh / 2;
   const f = Math.fround;
@@ -28,34 +33,30 @@ export function ropeTables(positions: number, dh: number, theta: number): { cos:
   for (let p = 0; p < positions; p++) {
     for (let i = 0; i < half; i++) {
       const a = f(p * invFreq[i]!);
-      const c = Math.cos(a);
-      const s = Math.sin(a);
-      cos[p * dh + i] = cos[p * dh + i + half] = c;
-      sin[p * dh + i] = sin[p * dh + i + half] = s;
+      cos[p * dh + i] = cos[p * dh + i + half] = Math.cos(a);
+      sin[p * dh + i] = sin[p * dh + i + half] = Math.sin(a);
     }
   }
-  return { cos, sin };
+  return { dh, cos, sin };
 }
 
 /**
- * rope(x) for x [b, t, heads, dh] with tables [t, 1, dh] (broadcast over
- * batch and heads). The map is linear and orthogonal per position, so its
- * gradient is the inverse rotation of dy; written out rather than left to
- * tfjs' slice/concat gradients (fewer ops on the tape).
+ * out[o…o+dh) = rope(x[i…i+dh)) at position p, or with `inverse` its
+ * transpose (the rotation by −angle), which is also its gradient map:
+ * d(rope x)/dx applied to dy is ropeInto(dy, inverse = true).
  */
-export function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const half = x.shape[x.shape.length - 1]! / 2;
-  const rotateHalf = (v: Tensor, sign: 1 | -1): Tensor => {
-    // sign 1: rotate_half(v) = cat(−v2, v1); sign −1: its transpose, cat(v2, −v1).
-    const [v1, v2] = tf.split(v, [half, half], -1) as [Tensor, Tensor];
-    return sign === 1 ? tf.concat([tf.neg(v2), v1], -1) : tf.concat([v2, tf.neg(v1)], -1);
-  };
-  const f = tf.customGrad(((v: Tensor, save: (t: Tensor[]) => void) => {
-    save([]);
-    return {
-      value: tf.add(tf.mul(v, cos), tf.mul(rotateHalf(v, 1), sin)),
-      gradFunc: (dy: Tensor) => tf.add(tf.mul(dy, cos), rotateHalf(tf.mul(dy, sin), -1)),
-    };
-  }) as unknown as CustomGradFn);
-  return f(x);
+export function ropeInto(t: RopeTables, p: number, x: ArrayLike<number>, i: number, out: Float32Array, o: number, inverse = false): void {
+  const dh = t.dh;
+  const half = dh >> 1;
+  const c = t.cos;
+  const s = t.sin;
+  const r = p * dh;
+  const sg = inverse ? -1 : 1;
+  for (let k = 0; k < half; k++) {
+    const x1 = x[i + k]!;
+    const x2 = x[i + k + half]!;
+    // rotate_half pairs element k with k + dh/2: (x1, x2) → (x1·c − x2·s, x2·c + x1·s); the tables repeat per half.
+    out[o + k] = x1 * c[r + k]! - sg * x2 * s[r + k]!;
+    out[o + k + half] = x2 * c[r + k + half]! + sg * x1 * s[r + k + half]!;
+  }
 }

@@ -8,13 +8,13 @@
  * Shapes: b sequences of t ≤ context byte ids; d = dModel; H heads, KV
  * key/value heads (H % KV = 0), dh = d / H (even); f = ffnDim.
  *
- *   x = embed_tokens[ids]                                   [b, t, d]   (one-hot matmul, see below)
+ *   x = embed_tokens[ids]                                   [b·t, d]   (one-hot matmul, see below)
  *   for each layer l:
  *     n  = RMSNorm(x) · input_layernorm
  *     q  = BitLinear(n, q_proj) → [b, t, H, dh];  k, v = BitLinear(n, k_proj / v_proj) → [b, t, KV, dh]
  *     q, k = RoPE(q), RoPE(k)                               rope.ts: HF rotate_half, rope_theta, positions 0…t−1
- *     s  = q·kᵀ / √dh + causal mask (−1e9 above the diagonal); query head h reads kv head ⌊h / (H/KV)⌋ (HF repeat_kv)
- *     a  = softmax(s) · v → [b, t, H·dh]
+ *     s  = q·kᵀ / √dh, causal (key j ≤ query position p); query head h reads kv head ⌊h / (H/KV)⌋ (HF repeat_kv)
+ *     a  = softmax(s) · v → [b, t, H·dh]                    (attention.ts, one op with its own backward)
  *     x  = x + BitLinear(RMSNorm(a) · attn_sub_norm, o_proj)
  *     n2 = RMSNorm(x) · post_attention_layernorm
  *     m  = act(BitLinear(n2, gate_proj)) ⊙ BitLinear(n2, up_proj)      act = relu(·)² ("relu2") or silu
@@ -37,12 +37,13 @@
  * Token embedding is a one-hot matmul, not a gather: the wasm backend has no
  * UnsortedSegmentSum, so a gather has no gradient there.
  */
+import { causalSelfAttention } from './attention.js';
 import type { LinearOptions } from './bitLinear.js';
 import { linear, rmsNorm } from './bitLinear.js';
 import { fastMatMul, transposeLast } from './fastMatMul.js';
 import type { Batch, ModelDef } from './model.js';
 import type { ParamSpec, Params } from './params.js';
-import { applyRope, ropeTables } from './rope.js';
+import { ropeTables, type RopeTables } from './rope.js';
 import type { Tensor, Tf } from './tf.js';
 
 export type LmActivation = 'relu2' | 'silu';
@@ -99,39 +100,14 @@ export function lmSpecs(c: LmConfig): ParamSpec[] {
   return specs;
 }
 
-const NEG_INF = -1e9;
-
-/** Tensors that depend only on the sequence length, built once per length. */
-interface Constants {
-  tf: Tf;
-  t: number;
-  /** Causal mask [rep·t, t]: the GQA query rows of one kv head are rep copies of t positions. */
-  mask: Tensor;
-  /** RoPE tables [t, 1, dh]. */
-  cos: Tensor;
-  sin: Tensor;
-}
-
 export function lmModel(c: LmConfig): ModelDef {
   if (c.dModel % c.heads !== 0) throw new Error(`dModel ${c.dModel} is not a multiple of heads ${c.heads}`);
   if (c.heads % c.kvHeads !== 0) throw new Error(`heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}`);
   const dh = headDim(c);
-  const rep = c.heads / c.kvHeads;
-  let constants: Constants | undefined;
-  const constantsFor = (tf: Tf, t: number): Constants => {
-    if (!constants || constants.tf !== tf || constants.t !== t || constants.mask.isDisposed) {
-      if (constants && !constants.mask.isDisposed) tf.dispose([constants.mask, constants.cos, constants.sin]);
-      const m = new Float32Array(rep * t * t);
-      for (let r = 0; r < rep * t; r++) for (let j = (r % t) + 1; j < t; j++) m[r * t + j] = NEG_INF;
-      const { cos, sin } = ropeTables(t, dh, c.ropeTheta);
-      constants = {
-        tf, t,
-        mask: tf.keep(tf.tensor2d(m, [rep * t, t])),
-        cos: tf.keep(tf.tensor3d(cos, [t, 1, dh])),
-        sin: tf.keep(tf.tensor3d(sin, [t, 1, dh])),
-      };
-    }
-    return constants;
+  let rope: RopeTables | undefined;
+  const ropeFor = (t: number): RopeTables => {
+    if (!rope || rope.cos.length < t * dh) rope = ropeTables(c.context, dh, c.ropeTheta);
+    return rope;
   };
 
   return {
@@ -141,35 +117,27 @@ export function lmModel(c: LmConfig): ModelDef {
       return tf.tidy(() => {
         const [b, t] = batch.inputShape as [number, number];
         if (t > c.context) throw new Error(`sequence ${t} longer than context ${c.context}`);
-        const k0 = constantsFor(tf, t);
+        const shape = { batch: b, t, heads: c.heads, kvHeads: c.kvHeads, dh };
+        const tables = ropeFor(t);
         const eps = c.rmsNormEps;
         const ids = tf.tensor1d(batch.inputs as Int32Array, 'int32');
         const embed = P.get('model.embed_tokens.weight');
-        let x: Tensor = tf.reshape(fastMatMul(tf, tf.oneHot(ids, c.vocab).toFloat(), embed), [b, t, c.dModel]);
-        // [b, t, n·dh] → RoPE'd (optional) → [b, n, t, dh]
-        const heads = (y: Tensor, n: number, rope: boolean): Tensor => {
-          let h = tf.reshape(y, [b, t, n, dh]);
-          if (rope) h = applyRope(tf, h, k0.cos, k0.sin);
-          return tf.transpose(h, [0, 2, 1, 3]);
-        };
+        let x: Tensor = fastMatMul(tf, tf.oneHot(ids, c.vocab).toFloat(), embed);
         for (let l = 0; l < c.layers; l++) {
           const p = `model.layers.${l}`;
           const n1 = rmsNorm(tf, x, P.get(`${p}.input_layernorm.weight`), eps);
-          // GQA without copying k/v: the rep query heads of one kv head are stacked along the row axis.
-          const q = tf.reshape(heads(linear(tf, n1, P.get(`${p}.self_attn.q_proj.weight`), null, quant), c.heads, true), [b, c.kvHeads, rep * t, dh]);
-          const k = heads(linear(tf, n1, P.get(`${p}.self_attn.k_proj.weight`), null, quant), c.kvHeads, true);
-          const v = heads(linear(tf, n1, P.get(`${p}.self_attn.v_proj.weight`), null, quant), c.kvHeads, false);
-          const scores = tf.add(tf.mul(fastMatMul(tf, q, transposeLast(tf, k)), 1 / Math.sqrt(dh)), k0.mask);
-          const att = tf.reshape(fastMatMul(tf, tf.softmax(scores), v), [b, c.heads, t, dh]);
-          const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [b, t, c.dModel]);
-          x = tf.add(x, linear(tf, merged, P.get(`${p}.self_attn.o_proj.weight`), P.get(`${p}.self_attn.attn_sub_norm.weight`), quant, eps));
+          const q = linear(tf, n1, P.get(`${p}.self_attn.q_proj.weight`), null, quant);
+          const k = linear(tf, n1, P.get(`${p}.self_attn.k_proj.weight`), null, quant);
+          const v = linear(tf, n1, P.get(`${p}.self_attn.v_proj.weight`), null, quant);
+          const att = causalSelfAttention(tf, q, k, v, shape, tables);
+          x = tf.add(x, linear(tf, att, P.get(`${p}.self_attn.o_proj.weight`), P.get(`${p}.self_attn.attn_sub_norm.weight`), quant, eps));
           const n2 = rmsNorm(tf, x, P.get(`${p}.post_attention_layernorm.weight`), eps);
           const g = linear(tf, n2, P.get(`${p}.mlp.gate_proj.weight`), null, quant);
           const act = c.act === 'relu2' ? tf.square(tf.relu(g)) : tf.mul(g, tf.sigmoid(g));
           const up = linear(tf, n2, P.get(`${p}.mlp.up_proj.weight`), null, quant);
           x = tf.add(x, linear(tf, tf.mul(act, up), P.get(`${p}.mlp.down_proj.weight`), P.get(`${p}.mlp.ffn_sub_norm.weight`), quant, eps));
         }
-        const h = rmsNorm(tf, tf.reshape(x, [b * t, c.dModel]), P.get('model.norm.weight'), eps);
+        const h = rmsNorm(tf, x, P.get('model.norm.weight'), eps);
         return c.tieEmbeddings ? fastMatMul(tf, h, transposeLast(tf, embed)) : fastMatMul(tf, h, P.get('lm_head.weight'));
       });
     },

@@ -15,7 +15,8 @@ import { loadTensors, META, valuesForSpecs } from '../../../src/core/nn/checkpoi
 import { defaultTrainConfig } from '../../../src/core/nn/config.js';
 import { openSafetensors } from '../../../src/core/formats/safetensors/index.js';
 import { Params } from '../../../src/core/nn/params.js';
-import { applyRope, ropeTables } from '../../../src/core/nn/rope.js';
+import { causalSelfAttention } from '../../../src/core/nn/attention.js';
+import { ropeInto, ropeTables } from '../../../src/core/nn/rope.js';
 import type { Tf } from '../../../src/core/nn/tf.js';
 import { trainRun } from '../../../src/core/nn/trainer.js';
 import { lmModel, type LmConfig } from '../../../src/core/nn/transformerLm.js';
@@ -52,25 +53,55 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe.skipIf(!torchOk)('RoPE against transformers\' rotary code in PyTorch', () => {
   for (const [theta, dh, t] of [[10000, 32, 64], [500000, 8, 17]] as const) {
-    it(`θ ${theta}, head size ${dh}, ${t} positions: values and gradient`, () => {
+    it(`θ ${theta}, head size ${dh}, ${t} positions: values, and the gradient as the inverse rotation`, () => {
       const shape = [2, t, 3, dh];
       const n = shape.reduce((a, b) => a * b, 1);
       const x = randn(n, 1);
       const dy = randn(n, 2);
       const ref = torch(['rope'], { x: nest(x, shape), dy: nest(dy, shape), theta });
-      const { cos, sin } = ropeTables(t, dh, theta);
-      const [y, dx] = tf.tidy(() => {
-        const c = tf.tensor3d(cos, [t, 1, dh]);
-        const s = tf.tensor3d(sin, [t, 1, dh]);
-        const f = (v: ReturnType<typeof tf.tensor>) => tf.sum(tf.mul(applyRope(tf, v, c, s), tf.tensor(dy, shape)));
-        const xt = tf.tensor(x, shape);
-        return [applyRope(tf, xt, c, s).dataSync() as Float32Array, (tf.grad(f as never)(xt) as ReturnType<typeof tf.tensor>).dataSync() as Float32Array];
-      });
+      const tables = ropeTables(t, dh, theta);
+      const y = new Float32Array(n);
+      const dx = new Float32Array(n);
+      for (let r = 0; r < n / dh; r++) {
+        const p = Math.floor(r / 3) % t; // rows are (batch, position, head)
+        ropeInto(tables, p, x, r * dh, y, r * dh);
+        ropeInto(tables, p, dy, r * dh, dx, r * dh, true);
+      }
       let worst = 0;
       for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i]! - ref[i]!), Math.abs(dx[i]! - ref[n + i]!));
       expect(worst).toBeLessThan(2e-6);
       // Not trivially the identity: position 5 really is rotated.
       expect(Math.abs(y[5 * 3 * dh]! - x[5 * 3 * dh]!)).toBeGreaterThan(1e-3);
+    });
+  }
+});
+
+describe.skipIf(!torchOk)('causal GQA attention op against BitNetAttention with PyTorch autograd', () => {
+  // dh 6: the kernel's scalar tail after its 4-wide lanes.
+  for (const [H, KV, t, dh] of [[4, 2, 16, 8], [4, 4, 9, 8], [6, 1, 5, 8], [2, 1, 7, 6]] as const) {
+    it(`${H} heads on ${KV} kv heads, ${t} positions, head size ${dh}: output and ∂/∂q, ∂/∂k, ∂/∂v`, () => {
+      const b = 2;
+      const nq = b * t * H * dh;
+      const nk = b * t * KV * dh;
+      const [q, k, v, dy] = [randn(nq, 3), randn(nk, 4), randn(nk, 5), randn(nq, 6)];
+      const ref = torch(['attention'], { q: nest(q, [b, t, H, dh]), k: nest(k, [b, t, KV, dh]), v: nest(v, [b, t, KV, dh]), dy: nest(dy, [b, t, H, dh]), theta: 10000 });
+      const ours = tf.tidy(() => {
+        const qt = tf.tensor2d(q, [b * t, H * dh]);
+        const kt = tf.tensor2d(k, [b * t, KV * dh]);
+        const vt = tf.tensor2d(v, [b * t, KV * dh]);
+        const attend = (a: typeof qt, c: typeof kt, d: typeof vt) => causalSelfAttention(tf, a, c, d, { batch: b, t, heads: H, kvHeads: KV, dh }, ropeTables(t, dh, 10000));
+        const f = (a: typeof qt, c: typeof kt, d: typeof vt) => tf.sum(tf.mul(attend(a, c, d), tf.tensor2d(dy, [b * t, H * dh])));
+        const grads = tf.grads(f as never)([qt, kt, vt]) as Array<typeof qt>;
+        return [attend(qt, kt, vt), ...grads].map((g) => g.dataSync() as Float32Array);
+      });
+      const parts = [nq, nq, nk, nk];
+      let o = 0;
+      parts.forEach((len, i) => {
+        let worst = 0;
+        for (let j = 0; j < len; j++) worst = Math.max(worst, Math.abs(ours[i]![j]! - ref[o + j]!));
+        expect(worst, ['out', 'dq', 'dk', 'dv'][i]).toBeLessThan(2e-5);
+        o += len;
+      });
     });
   }
 });
