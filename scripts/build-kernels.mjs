@@ -12,6 +12,7 @@ const require = createRequire(import.meta.url);
 /** The kernels: WAT source → generated module and exported constant name. */
 export const KERNELS = [
   { wat: 'src/core/kernels/ternary.wat', out: 'src/core/kernels/generated/ternaryWasm.ts', name: 'TERNARY_WASM_BASE64' },
+  { wat: 'src/core/nn/attention.wat', out: 'src/core/nn/generated/attentionWasm.ts', name: 'ATTENTION_WASM_BASE64' },
 ];
 
 /** WAT text → wasm bytes, with SIMD enabled. */

@@ -2,8 +2,10 @@
  * Training checkpoints as safetensors (F32 latent weights):
  *   <run>.safetensors        model weights, PyTorch layout ([out, in] for linear
  *                            weights, as nn.Linear and transformers store them),
- *                            run config and step in __metadata__
+ *                            run config and step in __metadata__; for the LM also
+ *                            the HF config.json of that run (META.hfConfig)
  *   <run>.optim.safetensors  Adam moments ("m.<name>", "v.<name>") + step, for resume
+ *   config.json              (LM) the HF BitNetForCausalLM config both runs share
  * Both go through the formats layer's atomic writer: a cancel or crash never
  * leaves a partial file, and each file is complete or absent.
  */
@@ -21,7 +23,12 @@ export const META = {
   step: 'bitnet_lab.step',
   family: 'bitnet_lab.family',
   architecture: 'bitnet_lab.architecture',
+  /** The text of this checkpoint's HF config.json (hfLmConfig.ts), LM checkpoints only. */
+  hfConfig: 'config.json',
 } as const;
+
+/** The tensor of the LM family's learned absolute positions, before it moved to RoPE. */
+const LEGACY_POSITIONS = 'model.embed_positions.weight';
 
 /** [rows, cols] row-major → [cols, rows]. */
 export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -97,6 +104,13 @@ export async function loadTensors(path: string, signal?: AbortSignal): Promise<L
   }
 }
 
+/** Old LM checkpoints (learned positions) get one clear message instead of a shape mismatch further on. */
+export function rejectLegacyLm(loaded: LoadedTensors, file: string, prefix = ''): void {
+  if (loaded.tensors.has(prefix + LEGACY_POSITIONS)) {
+    throw new BitnetLabError('unsupported', 'this LM was trained by an older bitnet-lab with learned absolute positions; the LM family now uses RoPE (BitNetForCausalLM), so retrain it with `bitnet-lab train --model lm`', { file, tensor: prefix + LEGACY_POSITIONS });
+  }
+}
+
 /**
  * File tensors → in-memory values for `specs` (transposing linear weights
  * back to [in, out]). Names must match; shapes must match the file layout.
@@ -109,6 +123,7 @@ export function valuesForSpecs(
   prefix = '',
   optional: (s: ParamSpec) => boolean = () => false,
 ): Map<string, Float32Array> {
+  rejectLegacyLm(loaded, file, prefix);
   const out = new Map<string, Float32Array>();
   for (const s of specs) {
     const t = loaded.tensors.get(prefix + s.name);
