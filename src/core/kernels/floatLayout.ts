@@ -13,7 +13,7 @@ export const MAX_FLOAT_MATRIX_BYTES = 3 * 2 ** 30;
 export interface FloatLayout {
   /** Rows padded to a multiple of four. */
   rows: number;
-  /** Stored elements per row: `in` padded to one SIMD step (4 f32 or 8 halves). */
+  /** Stored elements per row: `in` padded to one kernel step of 8 inputs. */
   rowElems: number;
   rowBytes: number;
   /** SIMD steps per row. */
@@ -22,7 +22,7 @@ export interface FloatLayout {
 }
 
 export function floatLayout(out: number, inFeatures: number, dtype: FloatWeightType): FloatLayout {
-  const perStep = dtype === 'f32' ? 4 : 8;
+  const perStep = 8;
   const rowElems = Math.ceil(inFeatures / perStep) * perStep;
   const rowBytes = rowElems * (dtype === 'f32' ? 4 : 2);
   const rows = paddedRows(out);

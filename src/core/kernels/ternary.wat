@@ -28,9 +28,9 @@
 ;; block → ≤ 2032 per block; after 16 blocks (≤ 32512 < 32767) the lanes are
 ;; widened into the int32 outputs and cleared. Activations lie in [−127, 127].
 ;;
-;; Float layout: row-major [rowsPadded, inPadded] (f32: in padded to 4, f16 and
-;; bf16: to 8, with zeros), rows padded to a multiple of four; the kernel walks
-;; four rows at once, y_r = Σ_j W_rj · x_j in float32.
+;; Float layout: row-major [rowsPadded, inPadded] (in padded to a multiple of
+;; 8 with zeros), rows padded to a multiple of four; the kernel walks four rows
+;; at once, y_r = Σ_j W_rj · x_j in float32.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -245,87 +245,182 @@
 
   ;; ------------------------------------------------------------------ float
 
-  ;; f32 weights, one token: out[4g + i] = Σ_j W · x over `steps` steps of 4 inputs.
+  ;; Float weights, one token, four rows at once, `steps` steps of 8 inputs:
+  ;; out[4g + i] = Σ_j W · x. Two accumulators per row keep eight multiply-add
+  ;; chains in flight (one chain would wait on the previous add).
   (func $fgemv32 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
-    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32) (local $xv v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $zero v128)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $zero v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (if (i32.eqz (local.get $groups)) (then (return)))
     (loop $group
       (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
       (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
       (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
-      (local.set $a0 (local.get $zero)) (local.set $a1 (local.get $zero))
-      (local.set $a2 (local.get $zero)) (local.set $a3 (local.get $zero))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
       (local.set $xp (local.get $x))
       (local.set $s (local.get $steps))
       (loop $step
-        (local.set $xv (v128.load (local.get $xp)))
-        (local.set $a0 (f32x4.relaxed_madd (v128.load (local.get $w)) (local.get $xv) (local.get $a0)))
-        (local.set $a1 (f32x4.relaxed_madd (v128.load (local.get $w1)) (local.get $xv) (local.get $a1)))
-        (local.set $a2 (f32x4.relaxed_madd (v128.load (local.get $w2)) (local.get $xv) (local.get $a2)))
-        (local.set $a3 (f32x4.relaxed_madd (v128.load (local.get $w3)) (local.get $xv) (local.get $a3)))
-        (local.set $w (i32.add (local.get $w) (i32.const 16)))
-        (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
-        (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
-        (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $a00 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w)) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w)) (local.get $x1) (local.get $a01)))
+        (local.set $a10 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w1)) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w1)) (local.get $x1) (local.get $a11)))
+        (local.set $a20 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w2)) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w2)) (local.get $x1) (local.get $a21)))
+        (local.set $a30 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w3)) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w3)) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 32)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 32)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 32)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 32)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
         (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
-      (f32.store offset=0 (local.get $out) (call $hsumf (local.get $a0)))
-      (f32.store offset=4 (local.get $out) (call $hsumf (local.get $a1)))
-      (f32.store offset=8 (local.get $out) (call $hsumf (local.get $a2)))
-      (f32.store offset=12 (local.get $out) (call $hsumf (local.get $a3)))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
       (local.set $w (local.get $w3))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
 
-  ;; IEEE half → float32, exactly, for the four halves zero-extended in v
-  ;; (normals and subnormals; the caller refuses Inf/NaN weights): move the
-  ;; exponent and mantissa to float32 position, rescale by 2^112 (the bias
-  ;; difference 127 − 15), then put the sign back.
-  (func $half4 (param $v v128) (result v128)
-    (v128.or
-      (f32x4.mul
-        (v128.and (i32x4.shl (local.get $v) (i32.const 13)) (v128.const i32x4 0x0fffe000 0x0fffe000 0x0fffe000 0x0fffe000))
-        (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-      (v128.and (i32x4.shl (local.get $v) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-
-  ;; 16-bit weights (f16 when $f16 ≠ 0, else bf16 = the high half of a float32),
-  ;; one token, `steps` steps of 8 inputs. One row at a time: the conversion
-  ;; already keeps the vector unit busier than the loads.
-  (func $fgemv16 (param $w i32) (param $groups i32) (param $steps i32) (param $x i32) (param $out i32) (param $f16 i32)
-    (local $r i32) (local $rows i32) (local $s i32) (local $xp i32) (local $h v128) (local $lo v128) (local $hi v128)
-    (local $a0 v128) (local $a1 v128) (local $zero v128)
-    (local.set $rows (i32.shl (local.get $groups) (i32.const 2)))
-    (if (i32.eqz (local.get $rows)) (then (return)))
-    (loop $row
-      (local.set $a0 (local.get $zero)) (local.set $a1 (local.get $zero))
+  ;; The same for IEEE half weights, 8 per 16-byte load, converted exactly
+  ;; (normals and subnormals; the caller refuses Inf/NaN weights) without
+  ;; shuffles: viewed as four 32-bit lanes, the even halves sit in the low 16
+  ;; bits and the odd ones in the high 16, so shifts move each half's exponent
+  ;; and mantissa into float32 position, a multiply by 2^112 (the bias
+  ;; difference 127 − 15) rebiases, and the sign is or-ed back. The caller
+  ;; stages x de-interleaved to match: per 8 inputs, x0 x2 x4 x6 | x1 x3 x5 x7.
+  (func $fgemvF16 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $h v128) (local $zero v128)
+    (local $magMask v128) (local $signMask v128) (local $rebias v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $magMask (i32x4.splat (i32.const 0x0fffe000)))
+    (local.set $signMask (i32x4.splat (i32.const 0x80000000)))
+    (local.set $rebias (f32x4.splat (f32.const 0x1p112)))
+    (loop $group
+      (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
       (local.set $xp (local.get $x))
       (local.set $s (local.get $steps))
-      (if (local.get $f16)
-        (then
-          (loop $stepH
-            (local.set $h (v128.load (local.get $w)))
-            (local.set $lo (call $half4 (i32x4.extend_low_i16x8_u (local.get $h))))
-            (local.set $hi (call $half4 (i32x4.extend_high_i16x8_u (local.get $h))))
-            (local.set $a0 (f32x4.relaxed_madd (local.get $lo) (v128.load offset=0 (local.get $xp)) (local.get $a0)))
-            (local.set $a1 (f32x4.relaxed_madd (local.get $hi) (v128.load offset=16 (local.get $xp)) (local.get $a1)))
-            (local.set $w (i32.add (local.get $w) (i32.const 16)))
-            (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
-            (br_if $stepH (local.tee $s (i32.sub (local.get $s) (i32.const 1))))))
-        (else
-          (loop $stepB
-            (local.set $h (v128.load (local.get $w)))
-            ;; bf16 → f32: each half becomes the high half of a 32-bit lane
-            (local.set $lo (i8x16.shuffle 16 17 0 1 16 17 2 3 16 17 4 5 16 17 6 7 (local.get $h) (local.get $zero)))
-            (local.set $hi (i8x16.shuffle 16 17 8 9 16 17 10 11 16 17 12 13 16 17 14 15 (local.get $h) (local.get $zero)))
-            (local.set $a0 (f32x4.relaxed_madd (local.get $lo) (v128.load offset=0 (local.get $xp)) (local.get $a0)))
-            (local.set $a1 (f32x4.relaxed_madd (local.get $hi) (v128.load offset=16 (local.get $xp)) (local.get $a1)))
-            (local.set $w (i32.add (local.get $w) (i32.const 16)))
-            (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
-            (br_if $stepB (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))))
-      (f32.store (local.get $out) (call $hsumf (f32x4.add (local.get $a0) (local.get $a1))))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+      (loop $step
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $h (v128.load (local.get $w)))
+        (local.set $a00 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a01)))
+        (local.set $h (v128.load (local.get $w1)))
+        (local.set $a10 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a11)))
+        (local.set $h (v128.load (local.get $w2)))
+        (local.set $a20 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a21)))
+        (local.set $h (v128.load (local.get $w3)))
+        (local.set $a30 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+        (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
+      (local.set $w (local.get $w3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; The same for bfloat16 weights: a bf16 is the high half of a float32, so
+  ;; the even halves shifted up and the odd ones masked are float32 values
+  ;; (x de-interleaved as for f16).
+  (func $fgemvBf16 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $h v128) (local $zero v128) (local $hiMask v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $hiMask (i32x4.splat (i32.const 0xffff0000)))
+    (loop $group
+      (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
+      (local.set $xp (local.get $x))
+      (local.set $s (local.get $steps))
+      (loop $step
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $h (v128.load (local.get $w)))
+        (local.set $a00 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a01)))
+        (local.set $h (v128.load (local.get $w1)))
+        (local.set $a10 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a11)))
+        (local.set $h (v128.load (local.get $w2)))
+        (local.set $a20 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a21)))
+        (local.set $h (v128.load (local.get $w3)))
+        (local.set $a30 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+        (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
+      (local.set $w (local.get $w3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
 
   ;; ------------------------------------------------------------------ threads
   ;;
@@ -396,11 +491,14 @@
               (then (call $fgemv32 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
                       (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
                       (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
-            (if (i32.ge_u (local.get $op) (i32.const 3))
-              (then (call $fgemv16 (local.get $wt) (local.get $gn) (local.get $blocks)
+            (if (i32.eq (local.get $op) (i32.const 3))
+              (then (call $fgemvF16 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
                       (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
-                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os)))
-                      (i32.eq (local.get $op) (i32.const 3)))))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
+            (if (i32.eq (local.get $op) (i32.const 4))
+              (then (call $fgemvBf16 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
+                      (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
             (local.set $t (i32.add (local.get $t) (i32.const 1)))
             (br $token)))
         (local.set $gt (i32.add (local.get $gt) (local.get $gn)))

@@ -246,9 +246,12 @@ export class WasmTernaryKernel implements MatrixKernel {
       const buf = this.memory.buffer;
       const xv = new Float32Array(buf, xAt, (n * xs) / 4);
       for (let t = 0; t < n; t++) {
-        xv.set(x.subarray((t0 + t) * m.in, (t0 + t + 1) * m.in), (t * xs) / 4);
+        const src = x.subarray((t0 + t) * m.in, (t0 + t + 1) * m.in);
+        const at = (t * xs) / 4;
         // Zero weights meet the padding inputs: 0 · NaN would poison the sum.
-        xv.fill(0, (t * xs) / 4 + m.in, (t * xs) / 4 + layout.rowElems);
+        xv.fill(0, at + m.in, at + layout.rowElems);
+        if (m.dtype === 'f32') xv.set(src, at);
+        else stageDeinterleaved(xv, at, src);
       }
       this.call(op, r.at, layout.rows / ROW_GROUP, layout.steps, xAt, xs, 0, outAt, os, n, layout.rowBytes, layout.rowBytes * ROW_GROUP);
       const out = new Float32Array(buf, outAt, n * layout.rows);
@@ -403,6 +406,14 @@ export class WasmTernaryKernel implements MatrixKernel {
     this.scratch = { at: this.arena.alloc(size, 'kernel scratch'), bytes: size };
     return this.scratch.at;
   }
+}
+
+/**
+ * The 16-bit kernels see their weights as 32-bit lanes, even halves first
+ * (ternary.wat fgemvF16): per 8 inputs, x0 x2 x4 x6 then x1 x3 x5 x7.
+ */
+function stageDeinterleaved(dst: Float32Array, at: number, src: Float32Array): void {
+  for (let j = 0; j < src.length; j++) dst[at + (j & ~7) + ((j & 1) << 2) + ((j & 7) >> 1)] = src[j]!;
 }
 
 const poolCollector = new FinalizationRegistry<WorkerPool>((pool) => pool.close());
