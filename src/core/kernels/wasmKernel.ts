@@ -326,9 +326,14 @@ export class WasmTernaryKernel implements MatrixKernel {
     });
   }
 
-  /** Packed bytes of a resident ternary matrix's memory (the bytes a GEMV reads). */
-  residentBytes(m: TernaryMatrix): number {
-    return this.residentTernary(m).bytes;
+  /** Milliseconds to read the resident bytes of these matrices, one after another, with the kernel's threads. */
+  timeReadResident(ms: TernaryMatrix[]): number {
+    const regions = ms.map((m) => this.residentTernary(m));
+    const outAt = this.ensureScratch(4 * this.threads);
+    const t0 = performance.now();
+    // Resident sizes are multiples of 64 (rows in fours × 16-byte blocks), as the sweep needs.
+    for (const r of regions) this.call(OP.read, r.at, r.bytes / 64, 0, 0, 0, 0, outAt, 0, 1, 0, 0);
+    return performance.now() - t0;
   }
 
   // ------------------------------------------------------------------ internals
