@@ -3,25 +3,80 @@
 // bundles load the kernel from memory (no file or network access at run time).
 // Called by scripts/build.mjs before bundling; also importable by tests, which
 // recompile and compare so the committed bytes cannot go stale.
+//
+// The kernel is written with relaxed SIMD (Node 20's V8 has it behind a flag,
+// newer engines by default). For engines without it the same text is compiled
+// a second time with each relaxed instruction rewritten into plain SIMD
+// (PLAIN_SIMD_REWRITES): slower, same results.
 import { readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** The kernels: WAT source → generated module and exported constant name. */
+const splat = (n) => `(v128.const i8x16 ${Array(16).fill(n).join(' ')})`;
+
+/**
+ * Relaxed instruction → plain-SIMD expression of its operands (WAT text).
+ * The operands are duplicated, which is sound because the kernel only passes
+ * side-effect-free expressions (local.get, v128.and of locals).
+ */
+export const PLAIN_SIMD_REWRITES = {
+  // Σ over each lane pair of x·c. Exact only for c ∈ {0, 1, 2}, the only codes
+  // the ternary kernel feeds it: x·c = x·[c = 1] + 2·x·[c = 2].
+  'i16x8.relaxed_dot_i8x16_i7x16_s': ([x, c]) =>
+    `(i16x8.add (i16x8.extadd_pairwise_i8x16_s (v128.and ${x} (i8x16.eq ${c} ${splat(1)}))) ` +
+    `(i16x8.shl (i16x8.extadd_pairwise_i8x16_s (v128.and ${x} (i8x16.eq ${c} ${splat(2)}))) (i32.const 1)))`,
+  // a·b + c, rounded twice instead of (maybe) once: the float kernels' tests allow for either.
+  'f32x4.relaxed_madd': ([a, b, c]) => `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`,
+};
+
+/** Replace every folded `(op a b …)` whose op has a rewrite; operands are balanced S-expressions. */
+export function rewriteRelaxed(text) {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const at = text.slice(i).search(/\((i16x8\.relaxed_dot_i8x16_i7x16_s|f32x4\.relaxed_madd)\s/);
+    if (at < 0) return out + text.slice(i);
+    const start = i + at;
+    const op = /^\(([\w.]+)/.exec(text.slice(start))[1];
+    let j = start + 1 + op.length;
+    const args = [];
+    for (;;) {
+      while (/\s/.test(text[j])) j++;
+      if (text[j] === ')') break;
+      if (text[j] !== '(') throw new Error(`${op}: operands must be folded expressions`);
+      let depth = 0;
+      const a = j;
+      do {
+        if (text[j] === '(') depth++;
+        else if (text[j] === ')') depth--;
+        j++;
+      } while (depth > 0);
+      args.push(rewriteRelaxed(text.slice(a, j)));
+    }
+    out += text.slice(i, start) + PLAIN_SIMD_REWRITES[op](args);
+    i = j + 1;
+  }
+}
+
+/** The kernels: WAT source → generated module, exported constant name, and the text transform. */
 export const KERNELS = [
-  { wat: 'src/core/kernels/ternary.wat', out: 'src/core/kernels/generated/ternaryWasm.ts', name: 'TERNARY_WASM_BASE64' },
-  { wat: 'src/core/nn/attention.wat', out: 'src/core/nn/generated/attentionWasm.ts', name: 'ATTENTION_WASM_BASE64' },
+  { wat: 'src/core/kernels/ternary.wat', out: 'src/core/kernels/generated/kernelRelaxedWasm.ts', name: 'KERNEL_RELAXED_WASM_BASE64', relaxed: true },
+  { wat: 'src/core/kernels/ternary.wat', out: 'src/core/kernels/generated/kernelWasm.ts', name: 'KERNEL_WASM_BASE64', relaxed: false },
+  { wat: 'src/core/kernels/stats.wat', out: 'src/core/kernels/generated/statsWasm.ts', name: 'STATS_WASM_BASE64', relaxed: false },
+  { wat: 'src/core/nn/attention.wat', out: 'src/core/nn/generated/attentionWasm.ts', name: 'ATTENTION_WASM_BASE64', relaxed: false },
 ];
 
-/** WAT text → wasm bytes, with SIMD enabled. */
-export async function compileWat(filename, text) {
+/** WAT text → wasm bytes, with SIMD and threads (and relaxed SIMD when asked). */
+export async function compileWat(filename, text, relaxed = false) {
   const wabt = await require('wabt')();
+  const source = relaxed ? text : rewriteRelaxed(text);
   // Pass UTF-8 bytes: a JS string is measured in UTF-16 units and non-ASCII comments confuse the lexer.
-  const mod = wabt.parseWat(filename, Buffer.from(text, 'utf8'), { simd: true });
+  const features = { simd: true, threads: true, relaxed_simd: relaxed };
+  const mod = wabt.parseWat(filename, Buffer.from(source, 'utf8'), features);
   try {
-    mod.validate();
+    mod.validate(features);
     return Uint8Array.from(mod.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     mod.destroy();
@@ -29,13 +84,13 @@ export async function compileWat(filename, text) {
 }
 
 /** The exact text of the generated TypeScript module for these bytes. */
-export function generatedModule(watName, constName, bytes) {
+export function generatedModule(watName, constName, bytes, relaxed = false) {
   const b64 = Buffer.from(bytes).toString('base64');
   const lines = [];
   for (let i = 0; i < b64.length; i += 100) lines.push(`  '${b64.slice(i, i + 100)}'`);
   return (
     `// generated by scripts/build-kernels.mjs from ${watName} — do not edit\n` +
-    `// ${bytes.length} bytes of WebAssembly (SIMD), base64.\n` +
+    `// ${bytes.length} bytes of WebAssembly${relaxed ? ' using relaxed SIMD' : ''}, base64.\n` +
     `export const ${constName} =\n${lines.join(' +\n')};\n`
   );
 }
@@ -43,8 +98,9 @@ export function generatedModule(watName, constName, bytes) {
 export default async function buildKernels({ root, dist }) {
   for (const k of KERNELS) {
     const src = join(root, k.wat);
-    const bytes = await compileWat(k.wat.split('/').pop(), readFileSync(src, 'utf8'));
-    const text = generatedModule(k.wat.split('/').pop(), k.name, bytes);
+    const watName = k.wat.split('/').pop();
+    const bytes = await compileWat(watName, readFileSync(src, 'utf8'), k.relaxed);
+    const text = generatedModule(watName, k.name, bytes, k.relaxed);
     const dest = join(root, k.out);
     // Rewrite only on change, so builds do not touch the tree needlessly.
     if (existsSync(dest) && readFileSync(dest, 'utf8') === text) continue;

@@ -1,18 +1,23 @@
 /**
- * Kernel benchmark: float32 tfjs matMul vs the ternary wasm kernel on the same
- * shapes, measured in the same process, medians over repeats after warm-up.
- * Also measures a memcpy bandwidth so the ternary GEMV can be placed against
- * the memory-bandwidth bound (packed bytes read per second vs bytes copied per second).
+ * Kernel benchmark: the ternary wasm kernel and our float32 wasm GEMV against
+ * float32 tfjs matMul and PyTorch float32 F.linear (a child process of the
+ * same run, same thread count, naming its BLAS), on the same shapes, samples
+ * taken round-robin so machine load hits every side alike; medians after
+ * warm-up. Also a cache-cold pass over ≥ 512 MiB of packed weights against a
+ * read-only sweep over the same bytes (the memory-bandwidth bound).
  */
 import { readFileSync } from 'node:fs';
 import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, throwIfAborted } from '../errors.js';
 import type { RunOptions } from '../progress.js';
 import { describeMachine } from '../analysis/machine.js';
+import { quantizeActivations } from './activations.js';
 import { dequantizedInOut, prepareFloatLayer } from './floatBaseline.js';
-import { createWasmTernaryKernel } from './wasmKernel.js';
-import { median, timePairMedian } from './stats.js';
+import { createWasmTernaryKernel, type WasmTernaryKernel } from './wasmKernel.js';
+import { median } from './stats.js';
+import { TorchBaseline, type TorchInfo, type TorchPath } from './torchBaseline.js';
 import { gaussianArray, mulberry32, randomTernaryCodes } from '../random.js';
+import type { TernaryMatrix } from './types.js';
 
 export interface KernelShape {
   out: number;
@@ -21,14 +26,39 @@ export interface KernelShape {
 }
 
 export interface KernelShapeResult extends KernelShape {
+  /** tfjs float32 matMul on the active backend. */
   floatMs: number;
   ternaryMs: number;
   /** floatMs / ternaryMs. */
   speedup: number;
   /** Packed weight bytes read per second by the ternary kernel (GB/s, 1e9). */
   ternaryGBs: number;
-  /** Float weight bytes read per second by the float baseline (GB/s). */
+  /** Float weight bytes read per second by the tfjs baseline (GB/s). */
   floatGBs: number;
+  /** Our float32 wasm kernel (the runtime's fp mode) on W[out, in]. */
+  wasmF32Ms: number;
+  /** PyTorch float32 Linear through the BLAS torch links, or null without PyTorch. */
+  torchBlasMs: number | null;
+  /** PyTorch float32 Linear through oneDNN (torch.utils.mkldnn), or null where unavailable. */
+  torchOneDnnMs: number | null;
+  /** The faster of the two PyTorch paths: the baseline the speed-up is against. */
+  torchMs: number | null;
+  torchPath: TorchPath | null;
+  /** torchMs / ternaryMs. */
+  torchSpeedup: number | null;
+}
+
+export interface ColdResult {
+  /** Packed bytes swept per pass (all matrices). */
+  bytes: number;
+  matrices: number;
+  shape: { out: number; in: number };
+  /** Packed bytes per second of batch-1 GEMVs over every matrix in turn. */
+  ternaryGBs: number;
+  /** Bytes per second of a v128 read-only sweep over the same matrices' bytes, same threads. */
+  readGBs: number;
+  /** ternaryGBs / readGBs. */
+  fraction: number;
 }
 
 export interface KernelBenchResult {
@@ -36,24 +66,32 @@ export interface KernelBenchResult {
   backend: string;
   cpu: string;
   kernel: string;
-  threads: 1;
+  /** 'relaxed' or 'plain' SIMD. */
+  simd: string;
+  threads: number;
   repeats: number;
   warmup: number;
   shapes: KernelShapeResult[];
   bandwidth: {
-    /** Bytes copied per second by a wasm v128 copy of a buffer much larger than L2 (each byte counted once). */
+    /** Bytes copied per second by a wasm v128 copy of a buffer much larger than L2 (each byte counted once, one thread). */
     memcpyGBs: number;
     memcpyBytes: number;
-    /** Bytes read per second by a v128 read-only pass over the same buffer: the bound for a weight stream. */
+    /** Bytes read per second by a v128 read-only pass over the same buffer (kernel threads). */
     readGBs: number;
     /** ternaryGBs of the largest batch-1 shape. */
     ternaryGBs: number;
     /** ternaryGBs / memcpyGBs. */
     fraction: number;
-    /** ternaryGBs / readGBs: how close the GEMV is to the read-bandwidth bound. */
+    /** ternaryGBs / readGBs. */
     readFraction: number;
     shape: KernelShape | null;
   };
+  /** The cache-cold pass, or null when skipped (coldBytes 0). */
+  cold: ColdResult | null;
+  /** Extra microseconds a call pays to wake the workers and wait for them (threads > 1), else null. */
+  dispatchUs: number | null;
+  /** PyTorch's version, threads and BLAS, or why it is missing. */
+  torch: TorchInfo | { reason: string };
   notes: string[];
 }
 
@@ -62,8 +100,14 @@ export interface KernelBenchOptions extends RunOptions {
   warmup?: number;
   backend?: BackendPreference;
   seed?: number;
+  /** Threads for our kernels and PyTorch (default 1). */
+  threads?: number;
   /** Bytes for the memcpy probe (default: twice the last-level cache, 256 MiB to 1 GiB). */
   memcpyBytes?: number;
+  /** Packed bytes for the cache-cold pass (default 512 MiB; 0 skips it). */
+  coldBytes?: number;
+  /** The PyTorch baseline: interpreter and bench/kernels_torch.py; omitted → no PyTorch column. */
+  torch?: { python: string; script: string };
 }
 
 /** Size of the largest CPU cache (Linux sysfs), or undefined where it cannot be read. */
@@ -83,98 +127,210 @@ export function lastLevelCacheBytes(): number | undefined {
   return best;
 }
 
-/** The issue's shapes: 4096² at batch 1, 8, 32, and the BitNet b1.58 2B4T FFN shapes. */
-export const DEFAULT_KERNEL_SHAPES: KernelShape[] = [
-  { out: 4096, in: 4096, batch: 1 },
-  { out: 4096, in: 4096, batch: 8 },
-  { out: 4096, in: 4096, batch: 32 },
-  { out: 6912, in: 2560, batch: 1 },
-  { out: 2560, in: 6912, batch: 1 },
-  { out: 6912, in: 2560, batch: 8 },
-  { out: 2560, in: 6912, batch: 8 },
-];
+/** The issue's shapes: 4096² and the BitNet b1.58 2B4T FFN shapes, each at batch 1, 8, 32. */
+export const DEFAULT_KERNEL_SHAPES: KernelShape[] = [4096, 6912, 2560].flatMap((out) =>
+  [1, 8, 32].map((batch) => ({ out, in: out === 4096 ? 4096 : out === 6912 ? 2560 : 6912, batch })));
+
+export const DEFAULT_COLD_BYTES = 512 * 2 ** 20;
+
+/** Times one sample of fn: `inner` calls, milliseconds per call. */
+function sampler(fn: () => unknown): () => number {
+  let inner = 0;
+  return () => {
+    if (inner === 0) {
+      const t0 = performance.now();
+      fn();
+      inner = Math.max(1, Math.ceil(1 / Math.max(performance.now() - t0, 0.001)));
+    }
+    const t0 = performance.now();
+    for (let k = 0; k < inner; k++) fn();
+    return (performance.now() - t0) / inner;
+  };
+}
+
+/** Medians of each side's samples, taken round-robin (a, b, c, a, b, c …) after `warmup` rounds. */
+async function roundRobin(sides: Array<() => number | Promise<number>>, repeats: number, warmup: number): Promise<number[]> {
+  const samples = sides.map(() => [] as number[]);
+  for (let r = 0; r < warmup + repeats; r++) {
+    for (let i = 0; i < sides.length; i++) {
+      const ms = await sides[i]!();
+      if (r >= warmup) samples[i]!.push(ms);
+    }
+  }
+  return samples.map(median);
+}
 
 export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES, options: KernelBenchOptions = {}): Promise<KernelBenchResult> {
   const repeats = options.repeats ?? 15;
   const warmup = options.warmup ?? 3;
-  const { tf, name: backend, notes: backendNotes } = await initBackend(options.backend ?? 'auto');
-  const kernel = await createWasmTernaryKernel();
-  kernel.warmUp();
-  const next = mulberry32(options.seed ?? 1);
-  const notes = [...backendNotes.map((n) => `backend fallback: ${n}`)];
-  if (backend === 'wasm') notes.push('tfjs-wasm runs single-threaded in Node (tfjs hard-codes it), like the ternary kernel');
-
+  const threads = options.threads ?? 1;
   for (const s of shapes) {
     // The float baseline holds out·in float32 values in the tfjs-wasm heap (unreliable past ≈3.6 GiB).
     if (s.out * s.in * 4 > 2 ** 30 || s.batch * s.in * 4 > 2 ** 28) {
       throw new BitnetLabError('limit', `kernel benchmark: shape ${s.out}×${s.in} at batch ${s.batch} is larger than the float baseline can hold (1 GiB of weights)`);
     }
   }
-  const results: KernelShapeResult[] = [];
-  for (let i = 0; i < shapes.length; i++) {
-    throwIfAborted(options.signal);
-    const s = shapes[i]!;
-    options.onProgress?.({ label: `${s.out}×${s.in} batch ${s.batch}`, done: i, total: shapes.length, unit: 'runs' });
-    // About a third zeros, as absmean gives on Gaussian weights (§1.6).
-    const codes = randomTernaryCodes(s.out * s.in, next, 0.31);
-    const gamma = 0.02;
-    const x = gaussianArray(s.batch * s.in, next);
-    const m = kernel.prepareTernaryMatrix(codes, s.out, s.in, gamma);
-    const layer = prepareFloatLayer(tf, dequantizedInOut(codes, s.out, s.in, gamma), s.out, s.in, x, s.batch);
-    let floatMs: number;
-    let ternaryMs: number;
-    try {
-      [floatMs, ternaryMs] = timePairMedian(() => layer.run(), () => kernel.gemm(m, x, s.batch), repeats, warmup);
-    } finally {
-      layer.dispose();
+  const { tf, name: backend, notes: backendNotes } = await initBackend(options.backend ?? 'auto');
+  const kernel = await createWasmTernaryKernel({ threads });
+  const torch = options.torch ? await TorchBaseline.start(options.torch.python, options.torch.script, threads) : { reason: 'not requested' };
+  try {
+    kernel.warmUp();
+    const next = mulberry32(options.seed ?? 1);
+    const notes = [...backendNotes.map((n) => `backend fallback: ${n}`)];
+    if (backend === 'wasm') notes.push('tfjs-wasm runs single-threaded in Node (tfjs hard-codes it)');
+    if (!(torch instanceof TorchBaseline)) notes.push(`no PyTorch baseline: ${torch.reason}`);
+    else if (torch.info.blas.some((p) => /\/blas\/libblas\.so/.test(p)) && !torch.info.blas.some((p) => /openblas|mkl_|blis/i.test(p))) {
+      // Debian's libblas.so.3 alternative without OpenBLAS installed is the netlib reference BLAS.
+      notes.push('PyTorch\'s BLAS path runs Debian\'s reference (netlib) libblas here, not OpenBLAS: unoptimised loops; its oneDNN path is PyTorch\'s strong float32 kernel on this machine');
     }
-    results.push({
+
+    const results: KernelShapeResult[] = [];
+    for (let i = 0; i < shapes.length; i++) {
+      throwIfAborted(options.signal);
+      const s = shapes[i]!;
+      options.onProgress?.({ label: `${s.out}×${s.in} batch ${s.batch}`, done: i, total: shapes.length + 2, unit: 'runs' });
+      results.push(await benchShape(s, tf, kernel, torch instanceof TorchBaseline ? torch : undefined, next, repeats, warmup));
+    }
+
+    options.onProgress?.({ label: 'bandwidth', done: shapes.length, total: shapes.length + 2, unit: 'runs' });
+    const llc = lastLevelCacheBytes();
+    // A probe buffer that fits the last-level cache measures the cache, not DRAM.
+    const memcpyBytes = options.memcpyBytes ?? Math.min(2 ** 30, Math.max(2 ** 28, 2 * (llc ?? 0)));
+    const probes = Math.max(5, Math.min(repeats, 9));
+    kernel.timeCopy(memcpyBytes);
+    const memcpyGBs = memcpyBytes / (median(Array.from({ length: probes }, () => kernel.timeCopy(memcpyBytes))) * 1e6);
+    const readGBs = memcpyBytes / (median(Array.from({ length: probes }, () => kernel.timeRead(memcpyBytes))) * 1e6);
+
+    throwIfAborted(options.signal);
+    options.onProgress?.({ label: 'cache-cold pass', done: shapes.length + 1, total: shapes.length + 2, unit: 'runs' });
+    const coldBytes = options.coldBytes ?? DEFAULT_COLD_BYTES;
+    const cold = coldBytes > 0 ? benchCold(kernel, coldBytes, next, probes) : null;
+    const dispatchUs = threads > 1 ? await measureDispatch(kernel, threads) : null;
+
+    // The issue's headline layer when present, else the largest GEMV.
+    const gemvs = results.filter((r) => r.batch === 1).sort((a, b) => b.out * b.in - a.out * a.in);
+    const top = gemvs.find((r) => r.out === 4096 && r.in === 4096) ?? gemvs[0];
+    const ternaryGBs = top?.ternaryGBs ?? NaN;
+    if (llc !== undefined) notes.push(`last-level cache ${(llc / 2 ** 20).toFixed(0)} MiB; bandwidth probe buffer ${(memcpyBytes / 2 ** 20).toFixed(0)} MiB`);
+    if (top && (llc === undefined || top.out * top.in / 4 < llc)) {
+      notes.push('the packed weights of one GEMV fit in cache and are read from there on repeated runs; the cache-cold pass is the bandwidth-bound figure');
+    }
+    if (cold && llc !== undefined && cold.bytes < 2 * llc) {
+      notes.push(`the cache-cold pass sweeps ${(cold.bytes / 2 ** 20).toFixed(0)} MiB, under twice the reported last-level cache: part of it may still be served from cache`);
+    }
+    return {
+      backend,
+      cpu: describeMachine(),
+      kernel: kernel.name,
+      simd: kernel.simd,
+      threads: kernel.threads,
+      repeats,
+      warmup,
+      shapes: results,
+      bandwidth: {
+        memcpyGBs, memcpyBytes, readGBs, ternaryGBs,
+        fraction: ternaryGBs / memcpyGBs,
+        readFraction: ternaryGBs / readGBs,
+        shape: top ? { out: top.out, in: top.in, batch: top.batch } : null,
+      },
+      cold,
+      dispatchUs,
+      torch: torch instanceof TorchBaseline ? torch.info : torch,
+      notes,
+    };
+  } finally {
+    if (torch instanceof TorchBaseline) torch.close();
+    kernel.close();
+  }
+}
+
+async function benchShape(s: KernelShape, tf: Parameters<typeof prepareFloatLayer>[0], kernel: WasmTernaryKernel,
+  torch: TorchBaseline | undefined, next: () => number, repeats: number, warmup: number): Promise<KernelShapeResult> {
+  // About a third zeros, as absmean gives on Gaussian weights (§1.6).
+  const codes = randomTernaryCodes(s.out * s.in, next, 0.31);
+  const gamma = 0.02;
+  const x = gaussianArray(s.batch * s.in, next);
+  const m = kernel.prepareTernaryMatrix(codes, s.out, s.in, gamma);
+  const wf = new Float32Array(s.out * s.in);
+  for (let i = 0; i < wf.length; i++) wf[i] = codes[i]! * gamma;
+  const f = kernel.prepareFloatMatrix(wf, s.out, s.in, 'f32');
+  const layer = prepareFloatLayer(tf, dequantizedInOut(codes, s.out, s.in, gamma), s.out, s.in, x, s.batch);
+  await torch?.prepare(s);
+  try {
+    const sides: Array<() => number | Promise<number>> = [
+      sampler(() => layer.run()),
+      sampler(() => kernel.gemm(m, x, s.batch)),
+      sampler(() => kernel.gemmFloat(f, x, s.batch)),
+    ];
+    if (torch) sides.push(() => torch.time('blas', 1, 0));
+    if (torch?.info.onednn) sides.push(() => torch.time('onednn', 1, 0));
+    const [floatMs, ternaryMs, wasmF32Ms, blasMs, oneDnnMs] = (await roundRobin(sides, repeats, warmup)) as [number, number, number, number?, number?];
+    const torchPath: TorchPath | null = blasMs === undefined ? null : oneDnnMs !== undefined && oneDnnMs < blasMs ? 'onednn' : 'blas';
+    const torchMs = torchPath === null ? undefined : torchPath === 'onednn' ? oneDnnMs : blasMs;
+    return {
       ...s,
       floatMs,
       ternaryMs,
       speedup: floatMs / ternaryMs,
       ternaryGBs: m.packed.length / (ternaryMs * 1e6),
       floatGBs: (s.out * s.in * 4) / (floatMs * 1e6),
-    });
+      wasmF32Ms,
+      torchBlasMs: blasMs ?? null,
+      torchOneDnnMs: oneDnnMs ?? null,
+      torchMs: torchMs ?? null,
+      torchPath,
+      torchSpeedup: torchMs !== undefined ? torchMs / ternaryMs : null,
+    };
+  } finally {
+    layer.dispose();
+    kernel.release(m);
+    kernel.release(f);
   }
-  options.onProgress?.({ label: 'memcpy', done: shapes.length, total: shapes.length, unit: 'runs' });
+}
 
-  const llc = lastLevelCacheBytes();
-  // A probe buffer that fits the last-level cache measures the cache, not DRAM.
-  const memcpyBytes = options.memcpyBytes ?? Math.min(2 ** 30, Math.max(2 ** 28, 2 * (llc ?? 0)));
-  const copies: number[] = [];
-  kernel.timeCopy(memcpyBytes);
-  for (let i = 0; i < Math.max(5, Math.min(repeats, 9)); i++) copies.push(kernel.timeCopy(memcpyBytes));
-  const memcpyGBs = memcpyBytes / (median(copies) * 1e6);
-  const reads: number[] = [];
-  for (let i = 0; i < Math.max(5, Math.min(repeats, 9)); i++) reads.push(kernel.timeRead(memcpyBytes));
-  const readGBs = memcpyBytes / (median(reads) * 1e6);
-
-  // The issue's headline layer when present, else the largest GEMV.
-  const gemvs = results.filter((r) => r.batch === 1).sort((a, b) => b.out * b.in - a.out * a.in);
-  const top = gemvs.find((r) => r.out === 4096 && r.in === 4096) ?? gemvs[0];
-  const ternaryGBs = top?.ternaryGBs ?? NaN;
-  if (llc !== undefined) notes.push(`last-level cache ${(llc / 2 ** 20).toFixed(0)} MiB; bandwidth probe buffer ${(memcpyBytes / 2 ** 20).toFixed(0)} MiB`);
-  if (top && (llc === undefined || top.out * top.in / 4 < llc)) {
-    notes.push('the packed weights of the GEMV fit in cache and are read from there on repeated runs, so its GB/s compares cache-resident reads with the probe');
+/**
+ * Batch-1 GEMVs over 4096×4096 matrices totalling `bytes` packed, one after
+ * another (as a model's layers on each token), alternated with read sweeps
+ * over the same matrices' bytes.
+ */
+function benchCold(kernel: WasmTernaryKernel, bytes: number, next: () => number, probes: number): ColdResult {
+  const shape = { out: 4096, in: 4096 };
+  const base = kernel.prepareTernaryMatrix(randomTernaryCodes(shape.out * shape.in, next, 0.31), shape.out, shape.in, 0.02);
+  const count = Math.max(1, Math.ceil(bytes / base.packed.length));
+  // Distinct matrix objects sharing one packing: each is copied into its own resident region on first use.
+  const mats: TernaryMatrix[] = [base, ...Array.from({ length: count - 1 }, () => ({ ...base }))];
+  const x = quantizeActivations(gaussianArray(shape.in, next), 1, shape.in);
+  try {
+    for (const m of mats) kernel.gemv(m, x);
+    const gemvMs: number[] = [];
+    const readMs: number[] = [];
+    for (let p = 0; p < probes; p++) {
+      const t0 = performance.now();
+      for (const m of mats) kernel.gemv(m, x);
+      gemvMs.push(performance.now() - t0);
+      readMs.push(kernel.timeReadResident(mats));
+    }
+    const total = mats.reduce((a, m) => a + m.packed.length, 0);
+    const ternaryGBs = total / (median(gemvMs) * 1e6);
+    const readGBs = total / (median(readMs) * 1e6);
+    return { bytes: total, matrices: mats.length, shape, ternaryGBs, readGBs, fraction: ternaryGBs / readGBs };
+  } finally {
+    for (const m of mats) kernel.release(m);
   }
-  return {
-    backend,
-    cpu: describeMachine(),
-    kernel: kernel.name,
-    threads: 1,
-    repeats,
-    warmup,
-    shapes: results,
-    bandwidth: {
-      memcpyGBs,
-      memcpyBytes,
-      readGBs,
-      ternaryGBs,
-      fraction: ternaryGBs / memcpyGBs,
-      readFraction: ternaryGBs / readGBs,
-      shape: top ? { out: top.out, in: top.in, batch: top.batch } : null,
-    },
-    notes,
-  };
+}
+
+/** Per-call cost of waking the workers: a tiny GEMV split over every thread vs the same on the calling thread alone. */
+async function measureDispatch(kernel: WasmTernaryKernel, threads: number): Promise<number> {
+  const split = await createWasmTernaryKernel({ threads, minParallelWork: 0 });
+  try {
+    const codes = randomTernaryCodes(16 * 64, mulberry32(3), 0.31);
+    const x = quantizeActivations(new Float32Array(64).fill(0.5), 1, 64);
+    const a = kernel.prepareTernaryMatrix(codes, 16, 64, 1);
+    const b = split.prepareTernaryMatrix(codes, 16, 64, 1);
+    const [alone, shared] = await roundRobin([sampler(() => kernel.gemv(a, x)), sampler(() => split.gemv(b, x))], 15, 3);
+    kernel.release(a);
+    return (shared! - alone!) * 1e3;
+  } finally {
+    split.close();
+  }
 }

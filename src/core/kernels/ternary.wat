@@ -1,160 +1,548 @@
-;; Ternary GEMV / GEMM on packed 2-bit weights with int8 activations.
-;; Hand-written WebAssembly text with 128-bit SIMD; compiled to bytes by
-;; scripts/build-kernels.mjs into src/core/kernels/generated/ternaryWasm.ts.
+;; The matrix kernels: ternary GEMV / GEMM on packed 2-bit codes with int8
+;; activations, float GEMV on f32 / f16 / bf16 weights, and the loop that lets
+;; worker threads share one call. Hand-written WebAssembly text with 128-bit
+;; SIMD, threads (one shared memory for every thread) and relaxed SIMD;
+;; scripts/build-kernels.mjs compiles it twice into src/core/kernels/generated/:
+;; as written (relaxed SIMD) and with each relaxed instruction rewritten into
+;; plain SIMD for engines without it (the build script names the rewrites).
 ;;
 ;; BitNet b1.58 inference (bitnet-reference.md §1.4, FAQ Fig. 4):
-;;   acc_i = Σ_j Xq_j · Q_ij     (Q ∈ {−1, 0, +1}: additions and subtractions only)
+;;   acc_i = Σ_j Xq_j · Q_ij     (Q ∈ {−1, 0, +1})
 ;;   y_i   = acc_i · γ / sx      (done by the caller, one float multiply per output)
-;; This module computes only the int32 accumulators; nothing in it multiplies.
 ;;
-;; Packed weight layout ("bitplanes", 2 bits per weight):
-;;   A row of `in` weights is split into blocks of 128 inputs (the last block is
-;;   zero-padded). Each block is 32 bytes: 16 bytes of the NONZERO plane, then
-;;   16 bytes of the SIGN plane (1 = −1). Weight k of the block (0 ≤ k < 128)
-;;   lives in byte lane i = k mod 16, bit 7 − ⌊k/16⌋ of both planes.
-;;   So bit 7 of the 16 lanes covers inputs 0..15, bit 6 inputs 16..31, and so
-;;   on: the most significant bit first, because testing the sign of a byte
-;;   (i8x16.lt_s against 0) turns it into a lane mask in one instruction, and
-;;   adding the plane to itself shifts the next bit up.
-;;   Rows follow one another: row r starts at byte r · blocks · 32.
+;; Packed ternary layout (packing.ts says the same): codes c = Q + 1 ∈ {0, 1, 2},
+;; 2 bits each, in blocks of 64 inputs = 16 bytes. Weight k of a block sits in
+;; byte lane k mod 16, bits 2·⌊k/16⌋ and up (lowest first), so `(p >> 2g) & 3`
+;; yields the codes of inputs 16g … 16g+15 as 16 bytes. Rows go in groups of
+;; four, interleaved block by block ([r0 b0][r1 b0][r2 b0][r3 b0][r0 b1] …), so
+;; a group is one sequential stream; rows are padded to a multiple of four and
+;; inputs to a multiple of 64 with code 1 (weight 0).
 ;;
-;; Activations: one token is `blocks · 128` int8 values (the padding is ignored:
-;; its weights are zero), tokens `stride` bytes apart. Values must lie in
-;; [−127, 127]: the conditional negation below would wrap −128 (absmax
-;; quantization never produces it, bitnet-reference.md §1.2).
+;; The dot product is bitnet.cpp's I2_S trick (bitnet-reference.md §4c): the
+;; codes are unsigned, so `i16x8.relaxed_dot_i8x16_i7x16_s(x, c)` (x86
+;; pmaddubsw, deterministic because c ≤ 127) gives Σ c·x, and
+;; Σ Q·x = Σ c·x − Σ x. The caller passes −Σx as the accumulator's start
+;; ("bias"); the activation padding must be zero.
 ;;
-;; Overflow: each i16 lane receives the sum of two int8 products per 16-input
-;; step, |·| ≤ 254, eight steps per block → ≤ 2032 per block. After 16 blocks
-;; (≤ 32512 < 32767) the i16 lanes are widened into i32 and cleared.
+;; Overflow: an i16 lane adds two products |c·x| ≤ 254 per dot, four dots per
+;; block → ≤ 2032 per block; after 16 blocks (≤ 32512 < 32767) the lanes are
+;; widened into the int32 outputs and cleared. Activations lie in [−127, 127].
+;;
+;; Float layout: row-major [rowsPadded, inPadded] (in padded to a multiple of
+;; 8 with zeros), rows padded to a multiple of four; the kernel walks four rows
+;; at once, y_r = Σ_j W_rj · x_j in float32.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Horizontal sum of an i32x4.
+  ;; ------------------------------------------------------------------ helpers
+
   (func $hsum (param $v v128) (result i32)
     (i32.add
       (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
       (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
 
-  ;; One token: out[r] = Σ_j x[j] · Q[r, j] for r < rows (int32, little endian).
-  (func (export "gemv") (param $w i32) (param $rows i32) (param $blocks i32) (param $x i32) (param $out i32)
-    (local $r i32) (local $b i32) (local $chunkEnd i32) (local $xp i32) (local $j i32)
-    (local $nz v128) (local $sg v128) (local $mn v128) (local $ms v128) (local $v v128)
-    (local $acc16 v128) (local $acc32 v128)
-    (local $zero v128)
-    (if (i32.eqz (local.get $rows)) (then (return)))
-    (local.set $zero (v128.const i32x4 0 0 0 0))
-    (loop $rowLoop
-      (local.set $acc32 (local.get $zero))
-      (local.set $b (i32.const 0))
-      (local.set $xp (local.get $x))
-      (block $chunksDone
-        (loop $chunkLoop
-          (br_if $chunksDone (i32.ge_u (local.get $b) (local.get $blocks)))
-          (local.set $chunkEnd (i32.add (local.get $b) (i32.const 16)))
-          (if (i32.gt_u (local.get $chunkEnd) (local.get $blocks))
-            (then (local.set $chunkEnd (local.get $blocks))))
-          (local.set $acc16 (local.get $zero))
-          (loop $blockLoop
-            (local.set $nz (v128.load (local.get $w)))
-            (local.set $sg (v128.load offset=16 (local.get $w)))
-            (local.set $j (i32.const 8))
-            (loop $bitLoop
-              ;; masks for this group of 16 inputs from the top bit of each plane
-              (local.set $mn (i8x16.lt_s (local.get $nz) (local.get $zero)))
-              (local.set $ms (i8x16.lt_s (local.get $sg) (local.get $zero)))
-              (local.set $nz (i8x16.add (local.get $nz) (local.get $nz)))
-              (local.set $sg (i8x16.add (local.get $sg) (local.get $sg)))
-              ;; keep x where the weight is nonzero, negate it where the weight is −1:
-              ;; (v xor m) − m is v for m = 0 and −v for m = −1
-              (local.set $v (v128.and (v128.load (local.get $xp)) (local.get $mn)))
-              (local.set $v (i8x16.sub (v128.xor (local.get $v) (local.get $ms)) (local.get $ms)))
-              (local.set $acc16 (i16x8.add (local.get $acc16) (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
-              (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-              (br_if $bitLoop (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
-            (local.set $w (i32.add (local.get $w) (i32.const 32)))
-            (br_if $blockLoop (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $chunkEnd))))
-          (local.set $acc32 (i32x4.add (local.get $acc32) (i32x4.extadd_pairwise_i16x8_s (local.get $acc16))))
-          (br $chunkLoop)))
-      (i32.store (local.get $out) (call $hsum (local.get $acc32)))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (br_if $rowLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+  (func $hsumf (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; Four tokens at once, `stride` bytes apart (≥ blocks · 128; the caller pads
-  ;; it off multiples of 4096 so the four loads do not alias in the L1 cache):
-  ;; the masks of each weight group are decoded once and applied to all four.
-  ;; out[t · rows + r] for t < 4.
-  (func (export "gemm4") (param $w i32) (param $rows i32) (param $blocks i32) (param $x i32) (param $stride i32) (param $out i32)
-    (local $r i32) (local $b i32) (local $chunkEnd i32) (local $xp i32) (local $j i32)
-    (local $nz v128) (local $sg v128) (local $mn v128) (local $ms v128) (local $v v128)
+  ;; out[i] += Σ of the widened i16 lanes of a (one int32 output).
+  (func $flush (param $out i32) (param $a v128)
+    (i32.store (local.get $out)
+      (i32.add (i32.load (local.get $out)) (call $hsum (i32x4.extadd_pairwise_i16x8_s (local.get $a))))))
+
+  ;; ------------------------------------------------------------------ ternary
+
+  ;; One token against `groups` row groups: out[4g + i] = bias + Σ c·x.
+  (func $tgemv (param $w i32) (param $groups i32) (param $blocks i32) (param $x i32) (param $bias i32) (param $out i32)
+    (local $g i32) (local $b i32) (local $end i32) (local $xp i32)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
-    (local $zero v128) (local $rowBytes i32) (local $stride2 i32) (local $stride3 i32)
-    (if (i32.eqz (local.get $rows)) (then (return)))
-    (local.set $zero (v128.const i32x4 0 0 0 0))
-    (local.set $rowBytes (i32.shl (local.get $rows) (i32.const 2)))
-    ;; address offsets of tokens 2 and 3, computed once outside the loops
-    (local.set $stride2 (i32.add (local.get $stride) (local.get $stride)))
-    (local.set $stride3 (i32.add (local.get $stride2) (local.get $stride)))
-    (loop $rowLoop
-      (local.set $o0 (local.get $out))
-      (local.set $o1 (i32.add (local.get $o0) (local.get $rowBytes)))
-      (local.set $o2 (i32.add (local.get $o1) (local.get $rowBytes)))
-      (local.set $o3 (i32.add (local.get $o2) (local.get $rowBytes)))
-      (i32.store (local.get $o0) (i32.const 0)) (i32.store (local.get $o1) (i32.const 0))
-      (i32.store (local.get $o2) (i32.const 0)) (i32.store (local.get $o3) (i32.const 0))
+    (local $xv v128) (local $m v128) (local $zero v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $m (i8x16.splat (i32.const 3)))
+    (loop $group
+      (i32.store offset=0 (local.get $out) (local.get $bias))
+      (i32.store offset=4 (local.get $out) (local.get $bias))
+      (i32.store offset=8 (local.get $out) (local.get $bias))
+      (i32.store offset=12 (local.get $out) (local.get $bias))
       (local.set $b (i32.const 0))
       (local.set $xp (local.get $x))
       (block $chunksDone
-        (loop $chunkLoop
+        (loop $chunk
           (br_if $chunksDone (i32.ge_u (local.get $b) (local.get $blocks)))
-          (local.set $chunkEnd (i32.add (local.get $b) (i32.const 16)))
-          (if (i32.gt_u (local.get $chunkEnd) (local.get $blocks))
-            (then (local.set $chunkEnd (local.get $blocks))))
+          (local.set $end (i32.add (local.get $b) (i32.const 16)))
+          (if (i32.gt_u (local.get $end) (local.get $blocks)) (then (local.set $end (local.get $blocks))))
           (local.set $a0 (local.get $zero)) (local.set $a1 (local.get $zero))
           (local.set $a2 (local.get $zero)) (local.set $a3 (local.get $zero))
-          (loop $blockLoop
-            (local.set $nz (v128.load (local.get $w)))
-            (local.set $sg (v128.load offset=16 (local.get $w)))
-            (local.set $j (i32.const 8))
-            (loop $bitLoop
-              (local.set $mn (i8x16.lt_s (local.get $nz) (local.get $zero)))
-              (local.set $ms (i8x16.lt_s (local.get $sg) (local.get $zero)))
-              (local.set $nz (i8x16.add (local.get $nz) (local.get $nz)))
-              (local.set $sg (i8x16.add (local.get $sg) (local.get $sg)))
-              ;; token 0
-              (local.set $v (v128.and (v128.load (local.get $xp)) (local.get $mn)))
-              (local.set $v (i8x16.sub (v128.xor (local.get $v) (local.get $ms)) (local.get $ms)))
-              (local.set $a0 (i16x8.add (local.get $a0) (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
-              ;; token 1
-              (local.set $v (v128.and (v128.load (i32.add (local.get $xp) (local.get $stride))) (local.get $mn)))
-              (local.set $v (i8x16.sub (v128.xor (local.get $v) (local.get $ms)) (local.get $ms)))
-              (local.set $a1 (i16x8.add (local.get $a1) (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
-              ;; token 2
-              (local.set $v (v128.and (v128.load (i32.add (local.get $xp) (local.get $stride2))) (local.get $mn)))
-              (local.set $v (i8x16.sub (v128.xor (local.get $v) (local.get $ms)) (local.get $ms)))
-              (local.set $a2 (i16x8.add (local.get $a2) (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
-              ;; token 3
-              (local.set $v (v128.and (v128.load (i32.add (local.get $xp) (local.get $stride3))) (local.get $mn)))
-              (local.set $v (i8x16.sub (v128.xor (local.get $v) (local.get $ms)) (local.get $ms)))
-              (local.set $a3 (i16x8.add (local.get $a3) (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
-              (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-              (br_if $bitLoop (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
-            (local.set $w (i32.add (local.get $w) (i32.const 32)))
-            (br_if $blockLoop (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $chunkEnd))))
-          ;; Widen into the int32 outputs in memory rather than in four more
-          ;; v128 locals: x64 has 16 vector registers and the loop above already
-          ;; keeps about twelve live.
-          (i32.store (local.get $o0) (i32.add (i32.load (local.get $o0))
-            (call $hsum (i32x4.extadd_pairwise_i16x8_s (local.get $a0)))))
-          (i32.store (local.get $o1) (i32.add (i32.load (local.get $o1))
-            (call $hsum (i32x4.extadd_pairwise_i16x8_s (local.get $a1)))))
-          (i32.store (local.get $o2) (i32.add (i32.load (local.get $o2))
-            (call $hsum (i32x4.extadd_pairwise_i16x8_s (local.get $a2)))))
-          (i32.store (local.get $o3) (i32.add (i32.load (local.get $o3))
-            (call $hsum (i32x4.extadd_pairwise_i16x8_s (local.get $a3)))))
-          (br $chunkLoop)))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (br_if $rowLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+          (loop $block
+            (local.set $p0 (v128.load offset=0 (local.get $w)))
+            (local.set $p1 (v128.load offset=16 (local.get $w)))
+            (local.set $p2 (v128.load offset=32 (local.get $w)))
+            (local.set $p3 (v128.load offset=48 (local.get $w)))
+            ;; inputs 0..15 of the block
+            (local.set $xv (v128.load offset=0 (local.get $xp)))
+            (local.set $a0 (i16x8.add (local.get $a0) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p0) (local.get $m)))))
+            (local.set $a1 (i16x8.add (local.get $a1) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p1) (local.get $m)))))
+            (local.set $a2 (i16x8.add (local.get $a2) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p2) (local.get $m)))))
+            (local.set $a3 (i16x8.add (local.get $a3) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p3) (local.get $m)))))
+            ;; a 16-bit shift moves every byte's next code down; the mask drops what crossed a byte edge
+            (local.set $p0 (i16x8.shr_u (local.get $p0) (i32.const 2)))
+            (local.set $p1 (i16x8.shr_u (local.get $p1) (i32.const 2)))
+            (local.set $p2 (i16x8.shr_u (local.get $p2) (i32.const 2)))
+            (local.set $p3 (i16x8.shr_u (local.get $p3) (i32.const 2)))
+            ;; inputs 16..31
+            (local.set $xv (v128.load offset=16 (local.get $xp)))
+            (local.set $a0 (i16x8.add (local.get $a0) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p0) (local.get $m)))))
+            (local.set $a1 (i16x8.add (local.get $a1) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p1) (local.get $m)))))
+            (local.set $a2 (i16x8.add (local.get $a2) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p2) (local.get $m)))))
+            (local.set $a3 (i16x8.add (local.get $a3) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p3) (local.get $m)))))
+            (local.set $p0 (i16x8.shr_u (local.get $p0) (i32.const 2)))
+            (local.set $p1 (i16x8.shr_u (local.get $p1) (i32.const 2)))
+            (local.set $p2 (i16x8.shr_u (local.get $p2) (i32.const 2)))
+            (local.set $p3 (i16x8.shr_u (local.get $p3) (i32.const 2)))
+            ;; inputs 32..47
+            (local.set $xv (v128.load offset=32 (local.get $xp)))
+            (local.set $a0 (i16x8.add (local.get $a0) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p0) (local.get $m)))))
+            (local.set $a1 (i16x8.add (local.get $a1) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p1) (local.get $m)))))
+            (local.set $a2 (i16x8.add (local.get $a2) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p2) (local.get $m)))))
+            (local.set $a3 (i16x8.add (local.get $a3) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p3) (local.get $m)))))
+            (local.set $p0 (i16x8.shr_u (local.get $p0) (i32.const 2)))
+            (local.set $p1 (i16x8.shr_u (local.get $p1) (i32.const 2)))
+            (local.set $p2 (i16x8.shr_u (local.get $p2) (i32.const 2)))
+            (local.set $p3 (i16x8.shr_u (local.get $p3) (i32.const 2)))
+            ;; inputs 48..63
+            (local.set $xv (v128.load offset=48 (local.get $xp)))
+            (local.set $a0 (i16x8.add (local.get $a0) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p0) (local.get $m)))))
+            (local.set $a1 (i16x8.add (local.get $a1) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p1) (local.get $m)))))
+            (local.set $a2 (i16x8.add (local.get $a2) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p2) (local.get $m)))))
+            (local.set $a3 (i16x8.add (local.get $a3) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (v128.and (local.get $p3) (local.get $m)))))
+            (local.set $w (i32.add (local.get $w) (i32.const 64)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+            (br_if $block (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $end))))
+          (call $flush (i32.add (local.get $out) (i32.const 0)) (local.get $a0))
+          (call $flush (i32.add (local.get $out) (i32.const 4)) (local.get $a1))
+          (call $flush (i32.add (local.get $out) (i32.const 8)) (local.get $a2))
+          (call $flush (i32.add (local.get $out) (i32.const 12)) (local.get $a3))
+          (br $chunk)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; Four tokens (`xs` bytes apart, biases bias[0..3], outputs `os` bytes apart)
+  ;; against `groups` row groups, two rows at a time: each code vector is
+  ;; decoded once and used for four tokens.
+  (func $tgemm4 (param $w i32) (param $groups i32) (param $blocks i32) (param $x i32) (param $xs i32)
+                (param $bias i32) (param $out i32) (param $os i32)
+    (local $g i32) (local $half i32) (local $b i32) (local $end i32) (local $xp i32) (local $wp i32)
+    (local $o i32) (local $xs2 i32) (local $xs3 i32)
+    (local $p0 v128) (local $p1 v128) (local $c0 v128) (local $c1 v128) (local $xv v128) (local $m v128) (local $zero v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $m (i8x16.splat (i32.const 3)))
+    (local.set $xs2 (i32.add (local.get $xs) (local.get $xs)))
+    (local.set $xs3 (i32.add (local.get $xs2) (local.get $xs)))
+    (loop $group
+      (local.set $half (i32.const 0))
+      (loop $halves
+        ;; rows 2·half and 2·half + 1 of the group
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $half) (i32.const 3))))
+        (call $initPair (local.get $o) (i32.load offset=0 (local.get $bias)))
+        (call $initPair (i32.add (local.get $o) (local.get $os)) (i32.load offset=4 (local.get $bias)))
+        (call $initPair (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.load offset=8 (local.get $bias)))
+        (call $initPair (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.load offset=12 (local.get $bias)))
+        (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $half) (i32.const 5))))
+        (local.set $b (i32.const 0))
+        (local.set $xp (local.get $x))
+        (block $chunksDone
+          (loop $chunk
+            (br_if $chunksDone (i32.ge_u (local.get $b) (local.get $blocks)))
+            (local.set $end (i32.add (local.get $b) (i32.const 16)))
+            (if (i32.gt_u (local.get $end) (local.get $blocks)) (then (local.set $end (local.get $blocks))))
+            (local.set $a00 (local.get $zero)) (local.set $a01 (local.get $zero))
+            (local.set $a10 (local.get $zero)) (local.set $a11 (local.get $zero))
+            (local.set $a20 (local.get $zero)) (local.set $a21 (local.get $zero))
+            (local.set $a30 (local.get $zero)) (local.set $a31 (local.get $zero))
+            (loop $block
+              (local.set $p0 (v128.load offset=0 (local.get $wp)))
+              (local.set $p1 (v128.load offset=16 (local.get $wp)))
+              (local.set $c0 (v128.and (local.get $p0) (local.get $m)))
+              (local.set $c1 (v128.and (local.get $p1) (local.get $m)))
+              (local.set $xv (v128.load offset=0 (local.get $xp)))
+              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs))))
+              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs2))))
+              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs3))))
+              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 2)) (local.get $m)))
+              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 2)) (local.get $m)))
+              (local.set $xv (v128.load offset=16 (local.get $xp)))
+              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs))))
+              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs2))))
+              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs3))))
+              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 4)) (local.get $m)))
+              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 4)) (local.get $m)))
+              (local.set $xv (v128.load offset=32 (local.get $xp)))
+              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs))))
+              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs2))))
+              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs3))))
+              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 6)) (local.get $m)))
+              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 6)) (local.get $m)))
+              (local.set $xv (v128.load offset=48 (local.get $xp)))
+              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs))))
+              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs2))))
+              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs3))))
+              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
+              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
+              (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+              (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+              (br_if $block (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $end))))
+            (call $flush (local.get $o) (local.get $a00))
+            (call $flush (i32.add (local.get $o) (i32.const 4)) (local.get $a01))
+            (call $flush (i32.add (local.get $o) (local.get $os)) (local.get $a10))
+            (call $flush (i32.add (i32.add (local.get $o) (local.get $os)) (i32.const 4)) (local.get $a11))
+            (call $flush (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (local.get $a20))
+            (call $flush (i32.add (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.const 4)) (local.get $a21))
+            (call $flush (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (local.get $a30))
+            (call $flush (i32.add (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.const 4)) (local.get $a31))
+            (br $chunk)))
+        (br_if $halves (i32.lt_u (local.tee $half (i32.add (local.get $half) (i32.const 1))) (i32.const 2))))
+      (local.set $w (i32.add (local.get $w) (i32.shl (local.get $blocks) (i32.const 6))))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  (func $initPair (param $o i32) (param $v i32)
+    (i32.store offset=0 (local.get $o) (local.get $v))
+    (i32.store offset=4 (local.get $o) (local.get $v)))
+
+  ;; ------------------------------------------------------------------ float
+
+  ;; Float weights, one token, four rows at once, `steps` steps of 8 inputs:
+  ;; out[4g + i] = Σ_j W · x. Two accumulators per row keep eight multiply-add
+  ;; chains in flight (one chain would wait on the previous add).
+  (func $fgemv32 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $zero v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (loop $group
+      (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
+      (local.set $xp (local.get $x))
+      (local.set $s (local.get $steps))
+      (loop $step
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $a00 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w)) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w)) (local.get $x1) (local.get $a01)))
+        (local.set $a10 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w1)) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w1)) (local.get $x1) (local.get $a11)))
+        (local.set $a20 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w2)) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w2)) (local.get $x1) (local.get $a21)))
+        (local.set $a30 (f32x4.relaxed_madd (v128.load offset=0 (local.get $w3)) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.load offset=16 (local.get $w3)) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 32)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 32)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 32)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 32)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+        (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
+      (local.set $w (local.get $w3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; The same for IEEE half weights, 8 per 16-byte load, converted exactly
+  ;; (normals and subnormals; the caller refuses Inf/NaN weights) without
+  ;; shuffles: viewed as four 32-bit lanes, the even halves sit in the low 16
+  ;; bits and the odd ones in the high 16, so shifts move each half's exponent
+  ;; and mantissa into float32 position, a multiply by 2^112 (the bias
+  ;; difference 127 − 15) rebiases, and the sign is or-ed back. The caller
+  ;; stages x de-interleaved to match: per 8 inputs, x0 x2 x4 x6 | x1 x3 x5 x7.
+  (func $fgemvF16 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $h v128) (local $zero v128)
+    (local $magMask v128) (local $signMask v128) (local $rebias v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $magMask (i32x4.splat (i32.const 0x0fffe000)))
+    (local.set $signMask (i32x4.splat (i32.const 0x80000000)))
+    (local.set $rebias (f32x4.splat (f32.const 0x1p112)))
+    (loop $group
+      (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
+      (local.set $xp (local.get $x))
+      (local.set $s (local.get $steps))
+      (loop $step
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $h (v128.load (local.get $w)))
+        (local.set $a00 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a01)))
+        (local.set $h (v128.load (local.get $w1)))
+        (local.set $a10 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a11)))
+        (local.set $h (v128.load (local.get $w2)))
+        (local.set $a20 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a21)))
+        (local.set $h (v128.load (local.get $w3)))
+        (local.set $a30 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shl (local.get $h) (i32.const 13)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (local.get $signMask))) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.or
+          (f32x4.mul (v128.and (i32x4.shr_u (local.get $h) (i32.const 3)) (local.get $magMask)) (local.get $rebias))
+          (v128.and (local.get $h) (local.get $signMask))) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+        (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
+      (local.set $w (local.get $w3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; The same for bfloat16 weights: a bf16 is the high half of a float32, so
+  ;; the even halves shifted up and the odd ones masked are float32 values
+  ;; (x de-interleaved as for f16).
+  (func $fgemvBf16 (param $w i32) (param $groups i32) (param $steps i32) (param $rowBytes i32) (param $x i32) (param $out i32)
+    (local $g i32) (local $s i32) (local $xp i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $x0 v128) (local $x1 v128) (local $h v128) (local $zero v128) (local $hiMask v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $hiMask (i32x4.splat (i32.const 0xffff0000)))
+    (loop $group
+      (local.set $w1 (i32.add (local.get $w) (local.get $rowBytes)))
+      (local.set $w2 (i32.add (local.get $w1) (local.get $rowBytes)))
+      (local.set $w3 (i32.add (local.get $w2) (local.get $rowBytes)))
+      (local.set $a00 (local.get $zero))
+      (local.set $a01 (local.get $zero))
+      (local.set $a10 (local.get $zero))
+      (local.set $a11 (local.get $zero))
+      (local.set $a20 (local.get $zero))
+      (local.set $a21 (local.get $zero))
+      (local.set $a30 (local.get $zero))
+      (local.set $a31 (local.get $zero))
+      (local.set $xp (local.get $x))
+      (local.set $s (local.get $steps))
+      (loop $step
+        (local.set $x0 (v128.load offset=0 (local.get $xp)))
+        (local.set $x1 (v128.load offset=16 (local.get $xp)))
+        (local.set $h (v128.load (local.get $w)))
+        (local.set $a00 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a01)))
+        (local.set $h (v128.load (local.get $w1)))
+        (local.set $a10 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a11)))
+        (local.set $h (v128.load (local.get $w2)))
+        (local.set $a20 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a21)))
+        (local.set $h (v128.load (local.get $w3)))
+        (local.set $a30 (f32x4.relaxed_madd (i32x4.shl (local.get $h) (i32.const 16)) (local.get $x0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (v128.and (local.get $h) (local.get $hiMask)) (local.get $x1) (local.get $a31)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
+        (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+        (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
+        (br_if $step (local.tee $s (i32.sub (local.get $s) (i32.const 1)))))
+      (f32.store offset=0 (local.get $out) (call $hsumf (f32x4.add (local.get $a00) (local.get $a01))))
+      (f32.store offset=4 (local.get $out) (call $hsumf (f32x4.add (local.get $a10) (local.get $a11))))
+      (f32.store offset=8 (local.get $out) (call $hsumf (f32x4.add (local.get $a20) (local.get $a21))))
+      (f32.store offset=12 (local.get $out) (call $hsumf (f32x4.add (local.get $a30) (local.get $a31))))
+      (local.set $w (local.get $w3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; ------------------------------------------------------------------ threads
+  ;;
+  ;; A call is described in a control block of i32 words at $ctl (written by
+  ;; the caller, wasmKernel.ts ControlBlock names the same offsets):
+  ;;   0 generation  1 done  2 op  3 w  4 groups  5 blocks/steps  6 x  7 xs
+  ;;   8 bias  9 out  10 os  11 tokens  12 threads  13 rowBytes  14 groupBytes
+  ;; op: 1 ternary, 2 f32, 3 f16, 4 bf16, 5 read sweep, −1 stop.
+  ;; Thread `id` of `threads` takes the row groups [groups·id/threads,
+  ;; groups·(id+1)/threads) for every token, walking them in tiles of 16 groups
+  ;; (64 rows) so a batch reuses each tile's weights from cache.
+
+  (func $run (export "run") (param $ctl i32) (param $id i32)
+    (local $op i32) (local $w i32) (local $groups i32) (local $blocks i32) (local $x i32) (local $xs i32)
+    (local $bias i32) (local $out i32) (local $os i32) (local $tokens i32) (local $n i32) (local $rowBytes i32) (local $gb i32)
+    (local $g0 i32) (local $g1 i32) (local $gt i32) (local $gn i32) (local $wt i32) (local $ot i32) (local $t i32)
+    (local.set $op (i32.load offset=8 (local.get $ctl)))
+    (local.set $w (i32.load offset=12 (local.get $ctl)))
+    (local.set $groups (i32.load offset=16 (local.get $ctl)))
+    (local.set $blocks (i32.load offset=20 (local.get $ctl)))
+    (local.set $x (i32.load offset=24 (local.get $ctl)))
+    (local.set $xs (i32.load offset=28 (local.get $ctl)))
+    (local.set $bias (i32.load offset=32 (local.get $ctl)))
+    (local.set $out (i32.load offset=36 (local.get $ctl)))
+    (local.set $os (i32.load offset=40 (local.get $ctl)))
+    (local.set $tokens (i32.load offset=44 (local.get $ctl)))
+    (local.set $n (i32.load offset=48 (local.get $ctl)))
+    (local.set $rowBytes (i32.load offset=52 (local.get $ctl)))
+    (local.set $gb (i32.load offset=56 (local.get $ctl)))
+    (local.set $g0 (i32.div_u (i32.mul (local.get $groups) (local.get $id)) (local.get $n)))
+    (local.set $g1 (i32.div_u (i32.mul (local.get $groups) (i32.add (local.get $id) (i32.const 1))) (local.get $n)))
+    (if (i32.eq (local.get $op) (i32.const 5))
+      (then
+        ;; read sweep: `groups` = bytes / 64 split like rows; the xor lands in out[id]
+        (i32.store (i32.add (local.get $out) (i32.shl (local.get $id) (i32.const 2)))
+          (call $read (i32.add (local.get $w) (i32.shl (local.get $g0) (i32.const 6)))
+                      (i32.shl (i32.sub (local.get $g1) (local.get $g0)) (i32.const 6))))
+        (return)))
+    (local.set $gt (local.get $g0))
+    (block $done
+      (loop $tile
+        (br_if $done (i32.ge_u (local.get $gt) (local.get $g1)))
+        (local.set $gn (i32.sub (local.get $g1) (local.get $gt)))
+        (if (i32.gt_u (local.get $gn) (i32.const 16)) (then (local.set $gn (i32.const 16))))
+        (local.set $wt (i32.add (local.get $w) (i32.mul (local.get $gt) (local.get $gb))))
+        (local.set $ot (i32.add (local.get $out) (i32.shl (local.get $gt) (i32.const 4))))
+        (local.set $t (i32.const 0))
+        (if (i32.eq (local.get $op) (i32.const 1))
+          (then
+            (block $fours
+              (loop $four
+                (br_if $fours (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $tokens)))
+                (call $tgemm4 (local.get $wt) (local.get $gn) (local.get $blocks)
+                  (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs))) (local.get $xs)
+                  (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 2)))
+                  (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))) (local.get $os))
+                (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                (br $four)))))
+        (block $tokensDone
+          (loop $token
+            (br_if $tokensDone (i32.ge_u (local.get $t) (local.get $tokens)))
+            (if (i32.eq (local.get $op) (i32.const 1))
+              (then (call $tgemv (local.get $wt) (local.get $gn) (local.get $blocks)
+                      (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
+                      (i32.load (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 2))))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
+            (if (i32.eq (local.get $op) (i32.const 2))
+              (then (call $fgemv32 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
+                      (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
+            (if (i32.eq (local.get $op) (i32.const 3))
+              (then (call $fgemvF16 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
+                      (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
+            (if (i32.eq (local.get $op) (i32.const 4))
+              (then (call $fgemvBf16 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $rowBytes)
+                      (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs)))
+                      (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $token)))
+        (local.set $gt (i32.add (local.get $gt) (local.get $gn)))
+        (br $tile))))
+
+  ;; A worker thread's life: wait for the generation word to move, run its
+  ;; share, count itself done, repeat until op −1. It spins `spin` times before
+  ;; sleeping in the futex, because decode issues calls microseconds apart and
+  ;; a futex wake-up costs tens of microseconds.
+  (func (export "worker") (param $ctl i32) (param $id i32) (param $spin i32)
+    (local $seen i32) (local $k i32)
+    (local.set $seen (i32.atomic.load (local.get $ctl)))
+    ;; tell the caller this thread is listening
+    (drop (i32.atomic.rmw.add offset=4 (local.get $ctl) (i32.const 1)))
+    (drop (memory.atomic.notify offset=4 (local.get $ctl) (i32.const 1)))
+    (loop $next
+      (local.set $k (local.get $spin))
+      (block $moved
+        (loop $wait
+          (br_if $moved (i32.ne (i32.atomic.load (local.get $ctl)) (local.get $seen)))
+          (if (local.get $k)
+            (then (local.set $k (i32.sub (local.get $k) (i32.const 1))))
+            (else (drop (memory.atomic.wait32 (local.get $ctl) (local.get $seen) (i64.const -1)))))
+          (br $wait)))
+      (local.set $seen (i32.atomic.load (local.get $ctl)))
+      (if (i32.eq (i32.atomic.load offset=8 (local.get $ctl)) (i32.const -1)) (then (return)))
+      (call $run (local.get $ctl) (local.get $id))
+      (drop (i32.atomic.rmw.add offset=4 (local.get $ctl) (i32.const 1)))
+      (drop (memory.atomic.notify offset=4 (local.get $ctl) (i32.const 1)))
+      (br $next)))
+
+  ;; Bandwidth probe: read n bytes (multiple of 64) with v128 loads; the xor of
+  ;; everything is returned so the loads cannot be optimized away.
+  (func $read (export "read") (param $src i32) (param $n i32) (result i32)
+    (local $end i32) (local $a v128) (local $b v128)
+    (local.set $end (i32.add (local.get $src) (local.get $n)))
+    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
+    (loop $l
+      (local.set $a (v128.xor (local.get $a) (v128.load (local.get $src))))
+      (local.set $b (v128.xor (local.get $b) (v128.load offset=16 (local.get $src))))
+      (local.set $a (v128.xor (local.get $a) (v128.load offset=32 (local.get $src))))
+      (local.set $b (v128.xor (local.get $b) (v128.load offset=48 (local.get $src))))
+      (br_if $l (i32.lt_u (local.tee $src (i32.add (local.get $src) (i32.const 64))) (local.get $end))))
+    (i32x4.extract_lane 0 (v128.xor (local.get $a) (local.get $b))))
 
   ;; Bandwidth probe: copy n bytes (multiple of 64) from src to dst with v128 loads/stores.
   (func (export "copy") (param $dst i32) (param $src i32) (param $n i32)
@@ -168,17 +556,4 @@
       (v128.store offset=48 (local.get $dst) (v128.load offset=48 (local.get $src)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
       (br_if $l (i32.lt_u (local.tee $src (i32.add (local.get $src) (i32.const 64))) (local.get $end)))))
-;; Bandwidth probe: read n bytes (multiple of 64) with v128 loads; the xor of
-  ;; everything is returned so the loads cannot be optimized away.
-  (func (export "read") (param $src i32) (param $n i32) (result i32)
-    (local $end i32) (local $a v128) (local $b v128)
-    (local.set $end (i32.add (local.get $src) (local.get $n)))
-    (if (i32.eqz (local.get $n)) (then (return (i32.const 0))))
-    (loop $l
-      (local.set $a (v128.xor (local.get $a) (v128.load (local.get $src))))
-      (local.set $b (v128.xor (local.get $b) (v128.load offset=16 (local.get $src))))
-      (local.set $a (v128.xor (local.get $a) (v128.load offset=32 (local.get $src))))
-      (local.set $b (v128.xor (local.get $b) (v128.load offset=48 (local.get $src))))
-      (br_if $l (i32.lt_u (local.tee $src (i32.add (local.get $src) (i32.const 64))) (local.get $end))))
-    (i32x4.extract_lane 0 (v128.xor (local.get $a) (local.get $b))))
 )

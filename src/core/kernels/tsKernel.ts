@@ -1,29 +1,31 @@
 /**
- * Plain TypeScript ternary kernel over the same packed layout as the wasm
- * kernel: slow, but obviously correct, for cross-checks and for hosts
- * without WebAssembly SIMD.
+ * Plain TypeScript kernel over the same packed layout as the wasm kernel:
+ * slow, but obviously correct, for cross-checks and for hosts without
+ * WebAssembly SIMD. One thread; float sums in float64, rounded once.
  */
-import { BLOCK_BYTES, blocksPerRow, packTernary } from './packing.js';
+import { BitnetLabError } from '../errors.js';
+import { blockOffset, blocksPerRow, packTernary } from './packing.js';
 import { checkGamma, rescale, toQuantized } from './rescale.js';
-import type { Activations, TernaryKernel, TernaryMatrix } from './types.js';
+import { bf16ToFloat, checkFloatMatrix, halfToFloat } from './floatLayout.js';
+import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMatrix } from './types.js';
 
-export function createTsTernaryKernel(): TernaryKernel {
+interface TsFloatMatrix extends FloatMatrix {
+  values: Float32Array;
+}
+
+export function createTsTernaryKernel(): MatrixKernel {
   const accumulate = (m: TernaryMatrix, xq: Int8Array, batch: number): Int32Array => {
+    if (xq.length !== batch * m.in) throw new BitnetLabError('usage', `activations: ${xq.length} values for [${batch}, ${m.in}]`);
     const acc = new Int32Array(batch * m.out);
     for (let t = 0; t < batch; t++) {
       const xBase = t * m.in;
       for (let r = 0; r < m.out; r++) {
         let s = 0;
-        for (let b = 0; b < m.blocks; b++) {
-          const at = (r * m.blocks + b) * BLOCK_BYTES;
-          for (let k = 0; k < 128; k++) {
-            const j = b * 128 + k;
-            if (j >= m.in) break;
-            const bit = 0x80 >> (k >> 4);
-            if (!(m.packed[at + (k & 15)]! & bit)) continue;
-            const v = xq[xBase + j]!;
-            s = m.packed[at + 16 + (k & 15)]! & bit ? s - v : s + v;
-          }
+        for (let j = 0; j < m.in; j++) {
+          const b = j >> 6;
+          const k = j & 63;
+          const c = (m.packed[blockOffset(r, b, m.blocks) + (k & 15)]! >> ((k >> 4) << 1)) & 3;
+          s += (c - 1) * xq[xBase + j]!;
         }
         acc[t * m.out + r] = s;
       }
@@ -34,8 +36,23 @@ export function createTsTernaryKernel(): TernaryKernel {
     const a = toQuantized(m, x, batch);
     return rescale(m, accumulate(m, a.q, batch), a.scales);
   };
+  const gemmFloat = (m: FloatMatrix, x: Float32Array, batch: number): Float32Array => {
+    if (x.length !== batch * m.in) throw new BitnetLabError('usage', `activations: ${x.length} values for [${batch}, ${m.in}]`);
+    const w = (m as TsFloatMatrix).values;
+    const y = new Float32Array(batch * m.out);
+    for (let t = 0; t < batch; t++) {
+      for (let r = 0; r < m.out; r++) {
+        let s = 0;
+        for (let j = 0; j < m.in; j++) s += w[r * m.in + j]! * x[t * m.in + j]!;
+        y[t * m.out + r] = s;
+      }
+    }
+    return y;
+  };
   return {
     name: 'typescript',
+    threads: 1,
+    simd: 'none',
     prepareTernaryMatrix(codes, out, inFeatures, gamma) {
       checkGamma(gamma);
       return { out, in: inFeatures, gamma, blocks: blocksPerRow(inFeatures), packed: packTernary(codes, out, inFeatures) };
@@ -43,5 +60,16 @@ export function createTsTernaryKernel(): TernaryKernel {
     gemv: (m, x) => gemm(m, x, 1),
     gemm,
     accumulate,
+    prepareFloatMatrix(weights: Float32Array | Uint16Array, out: number, inFeatures: number, dtype: FloatWeightType): FloatMatrix {
+      checkFloatMatrix(weights, out, inFeatures, dtype);
+      const decode = dtype === 'f16' ? halfToFloat : bf16ToFloat;
+      const values = dtype === 'f32' ? Float32Array.from(weights) : Float32Array.from(weights, decode);
+      const m: TsFloatMatrix = { out, in: inFeatures, dtype, values };
+      return m;
+    },
+    gemvFloat: (m, x) => gemmFloat(m, x, 1),
+    gemmFloat,
+    release: () => {},
+    close: () => {},
   };
 }

@@ -1,32 +1,40 @@
 /**
- * The WebAssembly SIMD ternary kernel (source: ternary.wat, bytes committed in
- * generated/ternaryWasm.ts, instantiated from memory — no file or network access).
+ * The WebAssembly SIMD kernel (source: ternary.wat, bytes committed in
+ * generated/, instantiated from memory — no file or network access).
  *
- * Memory: one wasm memory, grown on demand to fit the largest layer seen.
- * It holds [packed weights of the resident matrix | int8 activations | int32 out].
- * A matrix is copied in when first used and stays resident until another
- * matrix is used, so repeated calls on one layer pay no copy.
+ * Memory: one shared wasm memory holding [control block | matrices … |
+ * scratch]. Every matrix is copied in once, when prepared, and stays resident
+ * until released (see arena.ts); a call stages only its activations and
+ * outputs. With threads > 1, worker threads instantiate the same module on
+ * the same memory and take a share of the output rows of every call
+ * (workerPool.ts); results do not depend on the thread count — each output
+ * is computed by one thread, in the same order.
  */
 import { BitnetLabError } from '../errors.js';
-import { TERNARY_WASM_BASE64 } from './generated/ternaryWasm.js';
-import { BLOCK_INPUTS, blocksPerRow, packTernary } from './packing.js';
+import { KERNEL_RELAXED_WASM_BASE64 } from './generated/kernelRelaxedWasm.js';
+import { KERNEL_WASM_BASE64 } from './generated/kernelWasm.js';
+import { Arena, MAX_MEMORY_PAGES } from './arena.js';
+import { BLOCK_BYTES, BLOCK_INPUTS, blocksPerRow, packedBytes, packTernary, paddedRows, ROW_GROUP } from './packing.js';
 import { checkGamma, rescale, toQuantized } from './rescale.js';
-import type { Activations, TernaryKernel, TernaryMatrix } from './types.js';
+import { checkFloatMatrix, floatLayout, type FloatLayout } from './floatLayout.js';
+import { CTL, CTL_WORDS, WorkerPool } from './workerPool.js';
+import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMatrix } from './types.js';
 
 interface KernelExports {
-  memory: WebAssembly.Memory;
-  gemv(w: number, rows: number, blocks: number, x: number, out: number): void;
-  gemm4(w: number, rows: number, blocks: number, x: number, stride: number, out: number): void;
-  copy(dst: number, src: number, n: number): void;
+  run(ctl: number, id: number): void;
   read(src: number, n: number): number;
+  copy(dst: number, src: number, n: number): void;
 }
 
-const PAGE = 65536;
-/** wasm32 addresses are 32-bit; stay below 4 GiB with a margin. */
-const MAX_MEMORY_BYTES = 4 * 1024 ** 3 - PAGE;
-/** Tokens per kernel call, and the activation bytes one call may stage: bound the buffers. */
-const TOKEN_CHUNK = 64;
-const STAGED_ACTIVATION_BYTES = 64 * 1024 * 1024;
+const OP = { ternary: 1, f32: 2, f16: 3, bf16: 4, read: 5 } as const;
+const CTL_ADDRESS = 0;
+const HEAP_BASE = 256;
+/** Activation bytes one call may stage: bounds the scratch area. */
+const STAGED_BYTES = 64 * 1024 * 1024;
+/** Below this many 256-weight units of work a call runs on the calling thread alone: waking workers would cost more. */
+const MIN_PARALLEL_WORK = 2048;
+/** Atomic loads a worker spins through (≈ 100 µs) before sleeping until the next call. */
+const WORKER_SPIN = 100_000;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
@@ -36,37 +44,122 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function ternaryWasmBytes(): Uint8Array<ArrayBuffer> {
-  return decodeBase64(TERNARY_WASM_BASE64);
+export function kernelWasmBytes(simd: 'relaxed' | 'plain'): Uint8Array<ArrayBuffer> {
+  return decodeBase64(simd === 'relaxed' ? KERNEL_RELAXED_WASM_BASE64 : KERNEL_WASM_BASE64);
 }
 
-/** False on engines without fixed-width SIMD (the kernel then cannot load). */
+/** False on engines without fixed-width SIMD or shared memory (the kernel then cannot load). */
 export function wasmSimdSupported(): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(ternaryWasmBytes());
+    return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && WebAssembly.validate(kernelWasmBytes('plain'));
   } catch {
     return false;
   }
 }
 
-const align = (n: number, a: number): number => Math.ceil(n / a) * a;
-
-export class WasmTernaryKernel implements TernaryKernel {
-  readonly name = 'wasm-simd' as const;
-  private resident: TernaryMatrix | undefined;
-
-  private constructor(private readonly k: KernelExports) {}
-
-  static async create(): Promise<WasmTernaryKernel> {
-    if (!wasmSimdSupported()) throw new BitnetLabError('unsupported', 'this JavaScript engine has no WebAssembly SIMD');
-    const module = await WebAssembly.compile(ternaryWasmBytes());
-    const instance = await WebAssembly.instantiate(module);
-    return new WasmTernaryKernel(instance.exports as unknown as KernelExports);
+/**
+ * Whether relaxed SIMD is usable, turning it on where it only sits behind a
+ * flag: Node 20's V8 (11.3) has it as --experimental-wasm-relaxed-simd;
+ * V8 11.4+ (Node 22, current Electron) ships it on. The flag only widens what
+ * the engine accepts.
+ */
+export async function relaxedSimdAvailable(): Promise<boolean> {
+  const bytes = kernelWasmBytes('relaxed');
+  if (WebAssembly.validate(bytes)) return true;
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  try {
+    const v8 = await import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
   }
+  return WebAssembly.validate(bytes);
+}
+
+export interface WasmKernelOptions {
+  /** Threads per call, the calling one included (default 1). */
+  threads?: number;
+  /** 'auto' (default): relaxed SIMD when available, else plain SIMD. */
+  simd?: 'auto' | 'relaxed' | 'plain';
+  /** Work (in 256-weight units) below which a call stays on one thread; tests set 0 to exercise the split on tiny shapes. */
+  minParallelWork?: number;
+}
+
+interface Resident {
+  at: number;
+  bytes: number;
+}
+
+interface FloatResident extends Resident {
+  layout: FloatLayout;
+}
+
+export class WasmTernaryKernel implements MatrixKernel {
+  readonly name = 'wasm-simd' as const;
+  private readonly ternary = new WeakMap<TernaryMatrix, Resident>();
+  private readonly floats = new WeakMap<FloatMatrix, FloatResident>();
+  /** Frees the memory of matrices the caller dropped without release(). */
+  private readonly collector: FinalizationRegistry<Resident>;
+  private readonly arena: Arena;
+  private readonly ctl: Int32Array;
+  private scratch: Resident = { at: 0, bytes: 0 };
+  private closed = false;
+
+  private constructor(
+    private readonly k: KernelExports,
+    private readonly memory: WebAssembly.Memory,
+    private readonly pool: WorkerPool | undefined,
+    readonly simd: 'relaxed' | 'plain',
+    private readonly minParallelWork: number,
+  ) {
+    this.arena = new Arena(memory, HEAP_BASE);
+    this.ctl = new Int32Array(memory.buffer, CTL_ADDRESS, CTL_WORDS);
+    this.collector = new FinalizationRegistry((r) => {
+      if (!this.closed) this.arena.release(r.at, r.bytes);
+    });
+  }
+
+  static async create(options: WasmKernelOptions = {}): Promise<WasmTernaryKernel> {
+    if (!wasmSimdSupported()) throw new BitnetLabError('unsupported', 'this JavaScript engine has no WebAssembly SIMD with shared memory');
+    const threads = options.threads ?? 1;
+    if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) {
+      throw new BitnetLabError('usage', `kernel: threads must be an integer from 1 to 256, got ${threads}`);
+    }
+    const want = options.simd ?? 'auto';
+    let simd: 'relaxed' | 'plain' = 'plain';
+    if (want !== 'plain') {
+      if (await relaxedSimdAvailable()) simd = 'relaxed';
+      else if (want === 'relaxed') throw new BitnetLabError('unsupported', 'this JavaScript engine has no relaxed WebAssembly SIMD');
+    }
+    const module = await WebAssembly.compile(kernelWasmBytes(simd));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_MEMORY_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN) : undefined;
+    const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK);
+    // Workers hold the memory, not the kernel: a kernel dropped without close() still stops its workers.
+    if (pool) poolCollector.register(kernel, pool, pool);
+    return kernel;
+  }
+
+  get threads(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  // ------------------------------------------------------------------ ternary
 
   prepareTernaryMatrix(codes: Int8Array, out: number, inFeatures: number, gamma: number): TernaryMatrix {
     checkGamma(gamma);
-    return { out, in: inFeatures, gamma, blocks: blocksPerRow(inFeatures), packed: packTernary(codes, out, inFeatures) };
+    const bytes = packedBytes(out, inFeatures);
+    const r = this.allocResident(bytes, `ternary matrix [${out}, ${inFeatures}]`);
+    try {
+      const packed = packTernary(codes, out, inFeatures, new Uint8Array(this.memory.buffer, r.at, bytes));
+      const m: TernaryMatrix = { out, in: inFeatures, gamma, blocks: blocksPerRow(inFeatures), packed };
+      this.track(this.ternary, m, r);
+      return m;
+    } catch (e) {
+      this.arena.release(r.at, r.bytes);
+      throw e;
+    }
   }
 
   gemv(m: TernaryMatrix, x: Activations): Float32Array {
@@ -82,29 +175,109 @@ export class WasmTernaryKernel implements TernaryKernel {
     if (xq.length !== batch * m.in) {
       throw new BitnetLabError('usage', `activations: ${xq.length} values for [${batch}, ${m.in}]`);
     }
+    const w = this.residentTernary(m);
     const result = new Int32Array(batch * m.out);
-    // One cache line of slack per token keeps the four token rows of gemm4
-    // off 4 KiB multiples (same L1 set: 4K aliasing made batch 8 slower than 8 GEMVs).
-    const stride = m.blocks * BLOCK_INPUTS + 64;
-    let chunk = Math.max(1, Math.min(batch, TOKEN_CHUNK, Math.floor(STAGED_ACTIVATION_BYTES / stride)));
-    if (chunk > 4) chunk -= chunk % 4;
-    const xAt = align(m.packed.length, 64);
-    const outAt = align(xAt + chunk * stride, 64);
-    this.ensureMemory(outAt + chunk * m.out * 4);
-    this.makeResident(m);
-    const mem = this.k.memory.buffer;
-    const xView = new Int8Array(mem, xAt, chunk * stride);
+    const inPadded = m.blocks * BLOCK_INPUTS;
+    // One cache line of slack per token keeps the four token rows of the
+    // 4-token kernel off 4 KiB multiples (same L1 set: 4K aliasing).
+    const xs = inPadded + 64;
+    const rows = paddedRows(m.out);
+    const os = rows * 4;
+    const chunk = Math.max(1, Math.min(batch, Math.floor(STAGED_BYTES / (xs + os + 4))));
+    const xAt = this.ensureScratch(chunk * (xs + os + 4));
+    const biasAt = xAt + chunk * xs;
+    const outAt = biasAt + chunk * 4;
     for (let t0 = 0; t0 < batch; t0 += chunk) {
       const n = Math.min(chunk, batch - t0);
-      // Padding columns need no clearing: their weights have the nonzero bit
-      // clear, so the kernel masks whatever bytes sit there.
-      for (let t = 0; t < n; t++) xView.set(xq.subarray((t0 + t) * m.in, (t0 + t + 1) * m.in), t * stride);
-      let t = 0;
-      for (; t + 4 <= n; t += 4) this.k.gemm4(0, m.out, m.blocks, xAt + t * stride, stride, outAt + t * m.out * 4);
-      for (; t < n; t++) this.k.gemv(0, m.out, m.blocks, xAt + t * stride, outAt + t * m.out * 4);
-      result.set(new Int32Array(mem, outAt, n * m.out), t0 * m.out);
+      const buf = this.memory.buffer;
+      const xv = new Int8Array(buf, xAt, n * xs);
+      const bias = new Int32Array(buf, biasAt, n);
+      for (let t = 0; t < n; t++) {
+        const src = xq.subarray((t0 + t) * m.in, (t0 + t + 1) * m.in);
+        xv.set(src, t * xs);
+        // The padding inputs meet code 1 (c·x ≠ 0), so they must be zero.
+        xv.fill(0, t * xs + m.in, t * xs + inPadded);
+        let s = 0;
+        for (let j = 0; j < src.length; j++) s += src[j]!;
+        bias[t] = -s;
+      }
+      this.call(OP.ternary, w.at, rows / ROW_GROUP, m.blocks, xAt, xs, biasAt, outAt, os, n, 0, m.blocks * BLOCK_BYTES * ROW_GROUP);
+      const out = new Int32Array(buf, outAt, n * rows);
+      for (let t = 0; t < n; t++) result.set(out.subarray(t * rows, t * rows + m.out), (t0 + t) * m.out);
     }
     return result;
+  }
+
+  // ------------------------------------------------------------------ float
+
+  prepareFloatMatrix(weights: Float32Array | Uint16Array, out: number, inFeatures: number, dtype: FloatWeightType): FloatMatrix {
+    checkFloatMatrix(weights, out, inFeatures, dtype);
+    const layout = floatLayout(out, inFeatures, dtype);
+    const r = this.allocResident(layout.bytes, `${dtype} matrix [${out}, ${inFeatures}]`);
+    const buf = this.memory.buffer;
+    const dst = dtype === 'f32' ? new Float32Array(buf, r.at, layout.bytes / 4) : new Uint16Array(buf, r.at, layout.bytes / 2);
+    dst.fill(0);
+    for (let row = 0; row < out; row++) {
+      dst.set(weights.subarray(row * inFeatures, (row + 1) * inFeatures), row * layout.rowElems);
+    }
+    const m: FloatMatrix = { out, in: inFeatures, dtype };
+    this.track(this.floats, m, { ...r, layout });
+    return m;
+  }
+
+  gemvFloat(m: FloatMatrix, x: Float32Array): Float32Array {
+    return this.gemmFloat(m, x, 1);
+  }
+
+  gemmFloat(m: FloatMatrix, x: Float32Array, batch: number): Float32Array {
+    if (x.length !== batch * m.in) throw new BitnetLabError('usage', `activations: ${x.length} values for [${batch}, ${m.in}]`);
+    const r = this.floats.get(m);
+    if (!r) throw new BitnetLabError('usage', 'float matrix: not prepared by this kernel (or released)');
+    const { layout } = r;
+    const result = new Float32Array(batch * m.out);
+    const xs = layout.rowElems * 4 + 64;
+    const os = layout.rows * 4;
+    const chunk = Math.max(1, Math.min(batch, Math.floor(STAGED_BYTES / (xs + os))));
+    const xAt = this.ensureScratch(chunk * (xs + os));
+    const outAt = xAt + chunk * xs;
+    const op = m.dtype === 'f32' ? OP.f32 : m.dtype === 'f16' ? OP.f16 : OP.bf16;
+    for (let t0 = 0; t0 < batch; t0 += chunk) {
+      const n = Math.min(chunk, batch - t0);
+      const buf = this.memory.buffer;
+      const xv = new Float32Array(buf, xAt, (n * xs) / 4);
+      for (let t = 0; t < n; t++) {
+        const src = x.subarray((t0 + t) * m.in, (t0 + t + 1) * m.in);
+        const at = (t * xs) / 4;
+        // Zero weights meet the padding inputs: 0 · NaN would poison the sum.
+        xv.fill(0, at + m.in, at + layout.rowElems);
+        if (m.dtype === 'f32') xv.set(src, at);
+        else stageDeinterleaved(xv, at, src);
+      }
+      this.call(op, r.at, layout.rows / ROW_GROUP, layout.steps, xAt, xs, 0, outAt, os, n, layout.rowBytes, layout.rowBytes * ROW_GROUP);
+      const out = new Float32Array(buf, outAt, n * layout.rows);
+      for (let t = 0; t < n; t++) result.set(out.subarray(t * layout.rows, t * layout.rows + m.out), (t0 + t) * m.out);
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------ lifetime
+
+  release(m: TernaryMatrix | FloatMatrix): void {
+    const r = 'gamma' in m ? this.ternary.get(m) : this.floats.get(m as FloatMatrix);
+    if (!r) return;
+    if ('gamma' in m) this.ternary.delete(m);
+    else this.floats.delete(m as FloatMatrix);
+    this.collector.unregister(r);
+    this.arena.release(r.at, r.bytes);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pool) {
+      poolCollector.unregister(this.pool);
+      this.pool.close();
+    }
   }
 
   /**
@@ -119,58 +292,137 @@ export class WasmTernaryKernel implements TernaryKernel {
     const codes = new Int8Array(out * inF);
     for (let i = 0; i < codes.length; i++) codes[i] = (i % 3) - 1;
     const m = this.prepareTernaryMatrix(codes, out, inF, 1);
+    const f = this.prepareFloatMatrix(new Float32Array(out * inF).fill(0.5), out, inF, 'f32');
+    const h = this.prepareFloatMatrix(new Uint16Array(out * inF).fill(0x3c00), out, inF, 'f16');
     const xq = new Int8Array(5 * inF).fill(3);
-    for (let i = 0; i < 40; i++) this.accumulate(m, xq, 5);
-  }
-
-  /**
-   * Milliseconds to copy `bytes` inside wasm memory with v128 loads/stores
-   * (one run; the caller takes medians). Evicts the resident matrix.
-   */
-  timeCopy(bytes: number): number {
-    const n = align(bytes, 64);
-    this.touch(2 * n);
-    const t0 = performance.now();
-    this.k.copy(n, 0, n);
-    return performance.now() - t0;
-  }
-
-  /** Milliseconds to read `bytes` of wasm memory with v128 loads (one run). */
-  timeRead(bytes: number): number {
-    const n = align(bytes, 64);
-    this.touch(n);
-    const t0 = performance.now();
-    this.k.read(0, n);
-    return performance.now() - t0;
-  }
-
-  /**
-   * Grow to `bytes` and write nonzero data there once: never-written pages all
-   * map to the kernel's shared zero page, which reads at cache speed.
-   */
-  private touch(bytes: number): void {
-    this.ensureMemory(bytes);
-    const view = new Uint8Array(this.k.memory.buffer, 0, bytes);
-    if (view[bytes - 1] !== 0x5a) view.fill(0x5a);
-    this.resident = undefined;
-  }
-
-  private makeResident(m: TernaryMatrix): void {
-    if (this.resident === m) return;
-    new Uint8Array(this.k.memory.buffer, 0, m.packed.length).set(m.packed);
-    this.resident = m;
-  }
-
-  private ensureMemory(bytes: number): void {
-    if (bytes > MAX_MEMORY_BYTES) {
-      throw new BitnetLabError('limit', `ternary kernel needs ${bytes} bytes of wasm memory (limit ${MAX_MEMORY_BYTES})`);
+    const x = new Float32Array(inF).fill(1);
+    for (let i = 0; i < 40; i++) {
+      this.accumulate(m, xq, 5);
+      this.gemvFloat(f, x);
+      this.gemvFloat(h, x);
     }
-    const have = this.k.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.release(m);
+    this.release(f);
+    this.release(h);
+  }
+
+  // ------------------------------------------------------------------ probes
+
+  /** Milliseconds to read `bytes` (one run) with v128 loads, split over the kernel's threads. */
+  timeRead(bytes: number): number {
+    return this.withProbe(bytes, (at, n) => {
+      const t0 = performance.now();
+      this.call(OP.read, at, n / 64, 0, 0, 0, 0, this.ensureScratch(4 * this.threads), 0, 1, 0, 0);
+      return performance.now() - t0;
+    });
+  }
+
+  /** Milliseconds to copy `bytes` inside wasm memory with v128 loads/stores (one run, one thread). */
+  timeCopy(bytes: number): number {
+    return this.withProbe(2 * bytes, (at, n) => {
+      const t0 = performance.now();
+      this.k.copy(at + n / 2, at, n / 2);
+      return performance.now() - t0;
+    });
+  }
+
+  /** Milliseconds to read the resident bytes of these matrices, one after another, with the kernel's threads. */
+  timeReadResident(ms: TernaryMatrix[]): number {
+    const regions = ms.map((m) => this.residentTernary(m));
+    const outAt = this.ensureScratch(4 * this.threads);
+    const t0 = performance.now();
+    // Resident sizes are multiples of 64 (rows in fours × 16-byte blocks), as the sweep needs.
+    for (const r of regions) this.call(OP.read, r.at, r.bytes / 64, 0, 0, 0, 0, outAt, 0, 1, 0, 0);
+    return performance.now() - t0;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /**
+   * Run one call. Never-written pages all map to the zero page and would read
+   * at cache speed, so probes fill their buffer once before timing.
+   */
+  private withProbe(bytes: number, fn: (at: number, n: number) => number): number {
+    const n = Math.ceil(bytes / 128) * 128;
+    const at = this.arena.alloc(n, 'bandwidth probe');
+    try {
+      new Uint8Array(this.memory.buffer, at, n).fill(0x5a);
+      return fn(at, n);
+    } finally {
+      this.arena.release(at, n);
+    }
+  }
+
+  private call(op: number, w: number, groups: number, blocks: number, x: number, xs: number, bias: number,
+    out: number, os: number, tokens: number, rowBytes: number, groupBytes: number): void {
+    if (this.closed) throw new BitnetLabError('usage', 'kernel: used after close()');
+    const c = this.ctl;
+    c[CTL.op] = op;
+    c[CTL.w] = w;
+    c[CTL.groups] = groups;
+    c[CTL.blocks] = blocks;
+    c[CTL.x] = x;
+    c[CTL.xs] = xs;
+    c[CTL.bias] = bias;
+    c[CTL.out] = out;
+    c[CTL.os] = os;
+    c[CTL.tokens] = tokens;
+    c[CTL.rowBytes] = rowBytes;
+    c[CTL.groupBytes] = groupBytes;
+    const work = op === OP.read ? groups : groups * blocks * tokens;
+    if (!this.pool || work < this.minParallelWork) {
+      c[CTL.threads] = 1;
+      this.k.run(CTL_ADDRESS, 0);
+      return;
+    }
+    c[CTL.threads] = this.pool.size;
+    // The generation bump in dispatch() is a sequentially consistent store: it publishes the words above.
+    this.pool.dispatch(() => this.k.run(CTL_ADDRESS, 0));
+  }
+
+  private allocResident(bytes: number, what: string): Resident {
+    if (this.closed) throw new BitnetLabError('usage', 'kernel: used after close()');
+    return { at: this.arena.alloc(bytes, what), bytes };
+  }
+
+  private track<M extends object, R extends Resident>(map: WeakMap<M, R>, m: M, r: R): void {
+    map.set(m, r);
+    this.collector.register(m, r, r);
+  }
+
+  /** The resident copy of m; a matrix packed elsewhere (TypeScript kernel, by hand) is copied in on first use. */
+  private residentTernary(m: TernaryMatrix): Resident {
+    const have = this.ternary.get(m);
+    if (have) return have;
+    if (m.blocks !== blocksPerRow(m.in) || m.packed.length !== packedBytes(m.out, m.in)) {
+      throw new BitnetLabError('layout', `ternary matrix [${m.out}, ${m.in}]: ${m.packed.length} packed bytes, ${m.blocks} blocks do not fit the layout`);
+    }
+    const r = this.allocResident(m.packed.length, `ternary matrix [${m.out}, ${m.in}]`);
+    new Uint8Array(this.memory.buffer, r.at, r.bytes).set(m.packed);
+    this.track(this.ternary, m, r);
+    return r;
+  }
+
+  /** Address of a scratch area of at least `bytes` (reused across calls, grown on demand). */
+  private ensureScratch(bytes: number): number {
+    if (this.scratch.bytes >= bytes) return this.scratch.at;
+    if (this.scratch.bytes > 0) this.arena.release(this.scratch.at, this.scratch.bytes);
+    const size = Math.max(bytes, 2 * this.scratch.bytes);
+    this.scratch = { at: this.arena.alloc(size, 'kernel scratch'), bytes: size };
+    return this.scratch.at;
   }
 }
 
-export function createWasmTernaryKernel(): Promise<WasmTernaryKernel> {
-  return WasmTernaryKernel.create();
+/**
+ * The 16-bit kernels see their weights as 32-bit lanes, even halves first
+ * (ternary.wat fgemvF16): per 8 inputs, x0 x2 x4 x6 then x1 x3 x5 x7.
+ */
+function stageDeinterleaved(dst: Float32Array, at: number, src: Float32Array): void {
+  for (let j = 0; j < src.length; j++) dst[at + (j & ~7) + ((j & 1) << 2) + ((j & 7) >> 1)] = src[j]!;
+}
+
+const poolCollector = new FinalizationRegistry<WorkerPool>((pool) => pool.close());
+
+export function createWasmTernaryKernel(options: WasmKernelOptions = {}): Promise<WasmTernaryKernel> {
+  return WasmTernaryKernel.create(options);
 }

@@ -1,30 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BYTES, blocksPerRow, packTernary, unpackTernary } from '../../../src/core/kernels/packing.js';
+import { BLOCK_BYTES, blocksPerRow, packTernary, paddedRows, unpackTernary } from '../../../src/core/kernels/packing.js';
 import { BitnetLabError } from '../../../src/core/errors.js';
 import { randomCodes, rng } from './rng.js';
 
-describe('bitplane packing', () => {
+describe('2-bit code packing', () => {
   it('round-trips random codes for awkward shapes', () => {
     const next = rng(3);
     for (const [out, inF] of [[1, 1], [5, 3], [33, 127], [2, 129], [3, 1000]] as const) {
       const codes = randomCodes(out * inF, next);
       const packed = packTernary(codes, out, inF);
-      expect(packed.length).toBe(out * blocksPerRow(inF) * BLOCK_BYTES);
+      expect(packed.length).toBe(paddedRows(out) * blocksPerRow(inF) * BLOCK_BYTES);
       expect(Array.from(unpackTernary(packed, out, inF))).toEqual(Array.from(codes));
     }
   });
 
-  it('puts weight k of a block in lane k mod 16, bit 7 − ⌊k/16⌋ (documented layout)', () => {
-    const codes = new Int8Array(130);
-    codes[0] = 1; // lane 0, bit 7 of the nonzero plane
-    codes[17] = -1; // lane 1, bit 6 of both planes
-    codes[129] = 1; // second block, lane 1, bit 7
-    const p = packTernary(codes, 1, 130);
-    const expected = new Uint8Array(64);
-    expected[0] = 0x80;
-    expected[1] = 0x40;
-    expected[16 + 1] = 0x40;
-    expected[32 + 1] = 0x80;
+  it('stores c = Q + 1 of weight k in lane k mod 16, bits 2·⌊k/16⌋, rows interleaved in fours (documented layout)', () => {
+    // 2 rows × 130 inputs: 3 blocks of 64 per row, rows padded to 4, one group.
+    const codes = new Int8Array(2 * 130);
+    codes[0] = 1; // row 0, block 0, lane 0, bits 0–1 → code 2
+    codes[17] = -1; // row 0, block 0, lane 1, bits 2–3 → code 0
+    codes[130 + 64 + 50] = 1; // row 1, block 1, k = 50: lane 2, bits 6–7 → code 2
+    const p = packTernary(codes, 2, 130);
+    const expected = new Uint8Array(4 * 3 * 16).fill(0x55); // every field code 1 = weight 0, padding included
+    expected[0] = 0x56;
+    expected[1] = 0x51;
+    // group 0, block 1 starts at 4 · 16 = 64 bytes; row 1 of the group 16 bytes further
+    expected[64 + 16 + 2] = 0x95;
     expect(Array.from(p)).toEqual(Array.from(expected));
   });
 

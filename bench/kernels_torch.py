@@ -1,0 +1,98 @@
+"""PyTorch float32 baseline for the kernel benchmark (src/core/kernels/bench.ts).
+
+Run as a child of the benchmark, in the same run, so its times and ours are
+measured under the same machine load. Line protocol on stdin/stdout, one JSON
+object per line:
+  first line out: {"torch": version, "threads": n, "blas": ..., "blas_info": ...}
+  in:  {"op": "prepare", "out": O, "in": I, "batch": B}            out: {"ok": true}
+  in:  {"op": "time", "path": P, "repeats": R, "warmup": W}        out: {"ms": median}
+A benchmark alternates single "time" requests with its own samples.
+Two float32 paths, so the benchmark can hold us against the faster one:
+  "blas":   nn.Linear(in, out, bias=False) on W [out, in] — aten addmv/addmm,
+            i.e. the BLAS torch links (sgemv at batch 1, sgemm above);
+  "onednn": torch.utils.mkldnn.to_mkldnn of the same module — oneDNN's
+            inner-product primitive (PyTorch's MKLDNN backend), when built in.
+
+    /usr/bin/python3 bench/kernels_torch.py THREADS
+"""
+import json
+import os
+import re
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+import torch.utils.mkldnn
+
+
+def loaded_blas():
+    """The BLAS / LAPACK shared objects this process really mapped (after a matmul), resolved through symlinks."""
+    names = set()
+    try:
+        with open('/proc/self/maps') as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ''
+                base = os.path.basename(path).lower()
+                if any(k in base for k in ('blas', 'mkl', 'blis', 'lapack', 'dnnl')):
+                    names.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(names)
+
+
+def blas_info():
+    show = torch.__config__.show()
+    m = re.search(r'BLAS_INFO=[^,\s]*', show)
+    return m.group(0) if m else 'BLAS_INFO unknown'
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    F.linear(torch.randn(2, 8), torch.randn(8, 8))  # map the BLAS before naming it
+    F.linear(torch.randn(1, 8), torch.randn(8, 8))
+    print(json.dumps({
+        'torch': torch.__version__,
+        'threads': torch.get_num_threads(),
+        'blas': loaded_blas(),
+        'blas_info': blas_info(),
+        'onednn': torch.backends.mkldnn.is_available(),
+    }), flush=True)
+    paths = {}
+    x = None
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        if req['op'] == 'prepare':
+            paths = {}
+            linear = torch.nn.Linear(req['in'], req['out'], bias=False)
+            linear.weight.requires_grad_(False)
+            paths['blas'] = linear
+            if torch.backends.mkldnn.is_available():
+                paths['onednn'] = torch.utils.mkldnn.to_mkldnn(linear)
+            x = torch.randn(req['batch'], req['in'])
+            print(json.dumps({'ok': True}), flush=True)
+            continue
+        f = paths[req['path']]
+        with torch.no_grad():
+            for _ in range(req['warmup']):
+                f(x)
+            samples = []
+            for _ in range(req['repeats']):
+                t0 = time.perf_counter()
+                f(x)
+                samples.append((time.perf_counter() - t0) * 1e3)
+        print(json.dumps({'ms': median(samples)}), flush=True)
+
+
+if __name__ == '__main__':
+    main()

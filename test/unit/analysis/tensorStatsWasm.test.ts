@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { TensorStatsBuilder } from '../../../src/core/analysis/tensorStats.js';
+import { statsKernel } from '../../../src/core/kernels/statsKernel.js';
+import { QUANT_METHODS, type QuantMethod } from '../../../src/core/quant/types.js';
+import { gaussian, mulberry32 } from '../quant/random.js';
+
+function stats(data: Float32Array, method: QuantMethod, chunk: number, loops: 'auto' | 'typescript', storedTernary = false) {
+  const b = new TensorStatsBuilder({ method, loops, storedTernary });
+  while (b.beginPass()) for (let i = 0; i < data.length; i += chunk) b.add(data.subarray(i, i + chunk));
+  return b.finish();
+}
+
+/** Gaussian values with the awkward ones mixed in: ±0, NaN, ±Inf, repeats, the extremes. */
+function awkward(n: number, seed: number): Float32Array {
+  const data = gaussian(n, seed, 0.02);
+  const u = mulberry32(seed + 1);
+  const specials = [0, -0, NaN, Infinity, -Infinity, 0.02, -0.02, 1e-30, -1e-30];
+  for (let i = 0; i < n / 50; i++) data[Math.floor(u() * n)] = specials[Math.floor(u() * specials.length)]!;
+  return data;
+}
+
+describe('the WebAssembly statistics loops give exactly the TypeScript loops\' figures', () => {
+  it('is available here (else the comparisons below would compare TypeScript with itself)', () => {
+    expect(statsKernel()).toBeDefined();
+  });
+
+  for (const method of QUANT_METHODS) {
+    it(`${method}: every field bit for bit, chunks smaller and larger than the kernel's 1 Mi-element slice`, () => {
+      for (const [n, chunk] of [[30001, 4096], [1 << 20 | 12345, 1 << 21], [5000, 1]] as const) {
+        const data = awkward(n, n);
+        expect(stats(data, method, chunk, 'auto')).toEqual(stats(data, method, chunk, 'typescript'));
+      }
+    });
+  }
+
+  it('stored ternary values (threshold 0, +0 and −0 both code 0)', () => {
+    const u = mulberry32(5);
+    const data = Float32Array.from({ length: 20000 }, () => [0.03, -0.03, 0, -0][Math.floor(u() * 4)]!);
+    expect(stats(data, 'absmean', 3000, 'auto', true)).toEqual(stats(data, 'absmean', 3000, 'typescript', true));
+  });
+});
