@@ -10,6 +10,9 @@
 import { BitnetLabError } from '../errors.js';
 import { openCheckpoint } from '../formats/open.js';
 import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
+import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
+import type { RunName } from '../../protocol/training.js';
+import type { TrainConfig } from './config.js';
 import { isMatrixWeight, type ParamSpec } from './params.js';
 
 export const CHECKPOINT_FORMAT = 'bitnet-lab-train/1';
@@ -22,6 +25,28 @@ export const META = {
   family: 'bitnet_lab.family',
   architecture: 'bitnet_lab.architecture',
 } as const;
+
+/**
+ * __metadata__ of a run's model and optimizer files, whichever engine wrote
+ * them (the torchrun script gets it from its job file), so every checkpoint
+ * resumes and inspects alike.
+ */
+export function runMetadata(run: RunName, config: TrainConfig, data: Record<string, string | number>, specs: readonly ParamSpec[], step: number): Record<string, string> {
+  return {
+    [META.format]: CHECKPOINT_FORMAT,
+    [META.family]: config.model,
+    [META.run]: run,
+    [META.step]: String(step),
+    [META.config]: JSON.stringify(config),
+    [META.architecture]: JSON.stringify(config.model === 'mlp' ? config.mlp : config.lm),
+    'bitnet_lab.data': JSON.stringify(data),
+    'bitnet_lab.quantized': run === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
+    'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
+    // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
+    // inspect and quantize leave them as the model uses them.
+    [FULL_PRECISION_METADATA_KEY]: JSON.stringify(specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
+  };
+}
 
 /** [rows, cols] row-major → [cols, rows]. */
 export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {

@@ -11,11 +11,10 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, cancelled } from '../errors.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import type { RunOptions } from '../progress.js';
-import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
 import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from '../../protocol/training.js';
 import { AdamW } from './adamw.js';
 import type { LinearOptions } from './bitLinear.js';
-import { CHECKPOINT_FORMAT, META, loadTensors, saveTensors, valuesForSpecs } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, META, loadTensors, runMetadata, saveTensors, valuesForSpecs } from './checkpoint.js';
 import { scheduleOf, type TrainConfig } from './config.js';
 import { evaluate } from './evaluate.js';
 import { FlipTracker } from './layerStats.js';
@@ -236,20 +235,7 @@ function trainStep(tf: Tf, model: ModelDef, run: Run, batch: Batch, step: number
 /** Model + optimizer files of one run; each written atomically. */
 async function saveRun(out: string, run: Run, config: TrainConfig, data: Record<string, string | number>, step: number, signal?: AbortSignal): Promise<void> {
   const files = runFiles(out, run.name);
-  const meta: Record<string, string> = {
-    [META.format]: CHECKPOINT_FORMAT,
-    [META.family]: config.model,
-    [META.run]: run.name,
-    [META.step]: String(step),
-    [META.config]: JSON.stringify(config),
-    [META.architecture]: JSON.stringify(config.model === 'mlp' ? config.mlp : config.lm),
-    'bitnet_lab.data': JSON.stringify(data),
-    'bitnet_lab.quantized': run.name === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
-    'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
-    // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
-    // inspect and quantize leave them as the model uses them.
-    [FULL_PRECISION_METADATA_KEY]: JSON.stringify(run.params.specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
-  };
+  const meta = runMetadata(run.name, config, data, run.params.specs, step);
   const specs = run.params.specs;
   await saveTensors(files.optim, specs, run.opt.state(), { ...meta, 'bitnet_lab.adam_step': String(run.opt.step) }, signal, ['m.', 'v.']);
   await saveTensors(files.model, specs, run.params.snapshot(), meta, signal);
