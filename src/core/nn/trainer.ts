@@ -39,6 +39,8 @@ export interface RunSummary {
 }
 
 export interface TrainResult {
+  /** Which engine trained (run.json): this loop, or PyTorch under torchrun (nn/torchrun/engine.ts). */
+  engine?: 'tfjs' | 'torchrun';
   config: TrainConfig;
   backend: string;
   dataset: Record<string, string | number>;
@@ -200,6 +202,7 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
       checkpoint: out && end === config.steps ? runFiles(out, run.name).model : null,
     });
     const result: TrainResult = {
+      engine: 'tfjs',
       config,
       backend,
       dataset: dataset.describe,

@@ -334,13 +334,14 @@ class Run:
 
 
 def load_weights(model, tensors):
-    state = model.state_dict()
-    for name, t in state.items():
-        if name not in tensors:
-            raise SystemExit(f'error: the weights file has no tensor {name} (shape {list(t.shape)})')
-        if list(tensors[name].shape) != list(t.shape):
-            raise SystemExit(f'error: tensor {name} has shape {list(tensors[name].shape)}, the model needs {list(t.shape)}')
-    model.load_state_dict({n: tensors[n] for n in state}, strict=True)
+    """Copies every parameter from `tensors` (a tied head is the embedding, so it is named once)."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name not in tensors:
+                raise SystemExit(f'error: the weights file has no tensor {name} (shape {list(p.shape)})')
+            if list(tensors[name].shape) != list(p.shape):
+                raise SystemExit(f'error: tensor {name} has shape {list(tensors[name].shape)}, the model needs {list(p.shape)}')
+            p.copy_(tensors[name])
 
 
 def load_optimizer(run, tensors, adam_step):
@@ -520,9 +521,12 @@ def torch_version_ok(version):
     return tuple(int(''.join(ch for ch in p if ch.isdigit()) or 0) for p in parts[:2]) >= MIN_TORCH
 
 
-def on_sigterm(signum, frame):
+def on_stop_signal(signum, frame):
     # torchrun forwards Ctrl-C as SIGINT and SLURM cancels with SIGTERM: both unwind through the
-    # finally blocks above, which remove any temporary file.
+    # finally blocks above, which remove any temporary file. A terminal's Ctrl-C reaches a rank twice
+    # (directly, and forwarded by torchrun): later signals are ignored so they cannot cut that cleanup short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -531,7 +535,8 @@ if __name__ == '__main__':
         raise SystemExit('usage: torchrun [torchrun options] train_bitnet.py job.json')
     if not torch_version_ok(torch.__version__):
         raise SystemExit(f'error: torch {torch.__version__} is older than {".".join(map(str, MIN_TORCH))}')
-    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_stop_signal)
+    signal.signal(signal.SIGTERM, on_stop_signal)
     try:
         main(sys.argv[1])
     except KeyboardInterrupt:
