@@ -66,7 +66,12 @@ export class TfRecordStream {
         throw new BitnetLabError('header', 'corrupt event file: record data checksum does not match', { file: this.file, offset: where + HEADER_BYTES });
       }
       if (this.first) {
-        const version = decodeEvent(data, this.file, where).file_version;
+        let version: unknown;
+        try {
+          version = decodeEvent(data, this.file, where).file_version;
+        } catch {
+          version = undefined;
+        }
         if (typeof version !== 'string' || !version.startsWith('brain.Event:')) {
           throw new BitnetLabError('header', 'not a TensorBoard event file (a TFRecord file whose first record is not an Event with a "brain.Event:" file version)', { file: this.file, offset: 0 });
         }
