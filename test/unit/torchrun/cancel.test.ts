@@ -6,7 +6,7 @@
  * interpreter without torch gets one line that names it.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBitnetLabError } from '../../../src/core/errors.js';
@@ -71,6 +71,14 @@ describe.skipIf(!torchAvailable())('stopping a torchrun run', () => {
     await expectOnlyCompleteFiles(out);
     expect(readdirSync(out)).not.toContain('run.json');
   }, 180_000);
+
+  it('a cancel before the first checkpoint leaves no folder behind', async () => {
+    const out = join(tempDir(), 'never');
+    const ac = new AbortController();
+    const err = await trainTorchrun(busyRun(), { out, python: TORCH_PYTHON, signal: ac.signal, onLaunch: () => ac.abort() }).catch((e: unknown) => e);
+    expect(isBitnetLabError(err) && err.code === 'cancelled').toBe(true);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('Ctrl-C in a terminal (SIGINT to torchrun and every rank) stops them all cleanly', async () => {
     const out = tempDir();

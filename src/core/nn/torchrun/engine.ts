@@ -4,9 +4,9 @@
  * PyTorch DDP under torchrun. Probe the interpreter, write the run folder,
  * launch, follow metrics.jsonl into onMetrics / onProgress, read run.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BitnetLabError, cancelled } from '../../errors.js';
+import { BitnetLabError, cancelled, isBitnetLabError } from '../../errors.js';
 import { openSafetensors } from '../../formats/safetensors/index.js';
 import type { RunOptions } from '../../progress.js';
 import { followRun } from '../../runs/follow.js';
@@ -52,6 +52,21 @@ export async function trainTorchrun(inputConfig: TrainConfig, options: TorchrunO
   await probeTorch(python, signal);
 
   const { config, resumeStep } = options.resume ? await resumePoint(out) : { config: inputConfig, resumeStep: 0 };
+  const existed = existsSync(out);
+  try {
+    return await prepareAndRun(config, resumeStep, python, topology, options);
+  } catch (e) {
+    // Stopped before any checkpoint: nothing worth keeping, so the folder goes (as trainRun does).
+    if (isBitnetLabError(e) && e.code === 'cancelled' && !options.resume && !existsSync(runFiles(out, 'bitnet').model)) {
+      if (!existed) rmSync(out, { recursive: true, force: true });
+      else for (const f of Object.values(TORCHRUN_FILES)) rmSync(join(out, f), { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+async function prepareAndRun(config: TrainConfig, resumeStep: number, python: string, topology: Topology, options: TorchrunOptions): Promise<TorchrunResult> {
+  const { out, signal } = options;
   const prepared = await prepareTorchrunRun(config, out, { worldSize: worldSize(topology), resumeStep, signal });
   const endpoint = topology.rdzvEndpoint ?? `127.0.0.1:${await freePort()}`;
   const argv = torchrunArgv(python, topology, endpoint);

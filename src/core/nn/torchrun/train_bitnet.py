@@ -32,6 +32,7 @@ import math
 import os
 import secrets
 import signal
+import statistics
 import struct
 import sys
 import time
@@ -44,7 +45,6 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 JOB_FORMAT = 'bitnet-lab-torchrun/1'
 MIN_TORCH = (1, 13)
-RMS_EPS = 1e-5
 GAMMA_EPS = 1e-5       # γ = max(mean|W|, 1e-5), as every public BitNet code path clamps it
 ACTIVATION_EPS = 1e-5  # sx = 127 / max(max|x|, 1e-5)
 
@@ -108,12 +108,13 @@ class BitLinear(nn.Linear):
 # ----------------------------------------------------------------------------- model
 
 class RMSNorm(nn.Module):
-    def __init__(self, dim):
+    def __init__(self, dim, eps):
         super().__init__()
+        self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + RMS_EPS) * self.weight
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
 def rotate_half(x):
@@ -138,7 +139,7 @@ class Attention(nn.Module):
         self.q_proj = BitLinear(d, self.heads * self.head_dim, quantize, aq)
         self.k_proj = BitLinear(d, self.kv_heads * self.head_dim, quantize, aq)
         self.v_proj = BitLinear(d, self.kv_heads * self.head_dim, quantize, aq)
-        self.attn_sub_norm = RMSNorm(d)
+        self.attn_sub_norm = RMSNorm(d, c['rms_norm_eps'])
         self.o_proj = BitLinear(self.heads * self.head_dim, d, quantize, aq)
 
     def forward(self, x, cos, sin):
@@ -165,7 +166,7 @@ class MLP(nn.Module):
         d, f = c['hidden_size'], c['intermediate_size']
         self.gate_proj = BitLinear(d, f, quantize, aq)
         self.up_proj = BitLinear(d, f, quantize, aq)
-        self.ffn_sub_norm = RMSNorm(f)
+        self.ffn_sub_norm = RMSNorm(f, c['rms_norm_eps'])
         self.down_proj = BitLinear(f, d, quantize, aq)
         # relu2 is BitNet b1.58 2B4T's gated squared ReLU; silu gives SwiGLU (1bitLLM, Llama).
         self.act = {'relu2': lambda g: F.relu(g).square(), 'silu': F.silu}[c['hidden_act']]
@@ -177,9 +178,9 @@ class MLP(nn.Module):
 class Block(nn.Module):
     def __init__(self, c, quantize, aq):
         super().__init__()
-        self.input_layernorm = RMSNorm(c['hidden_size'])
+        self.input_layernorm = RMSNorm(c['hidden_size'], c['rms_norm_eps'])
         self.self_attn = Attention(c, quantize, aq)
-        self.post_attention_layernorm = RMSNorm(c['hidden_size'])
+        self.post_attention_layernorm = RMSNorm(c['hidden_size'], c['rms_norm_eps'])
         self.mlp = MLP(c, quantize, aq)
 
     def forward(self, x, cos, sin):
@@ -192,7 +193,7 @@ class Decoder(nn.Module):
         super().__init__()
         self.embed_tokens = nn.Embedding(c['vocab_size'], c['hidden_size'])
         self.layers = nn.ModuleList([Block(c, quantize, aq) for _ in range(c['num_hidden_layers'])])
-        self.norm = RMSNorm(c['hidden_size'])
+        self.norm = RMSNorm(c['hidden_size'], c['rms_norm_eps'])
 
 
 class BitNetForCausalLM(nn.Module):
@@ -314,6 +315,7 @@ class Run:
         self.ddp = DDP(self.model) if ddp else self.model
         self.previous_codes = {}
         self.seconds = 0.0
+        self.step_ms = []
         self.loss_since_log, self.loss_since_eval = [], []
         self.last_eval = None
         self.last_train_loss = None
@@ -473,6 +475,7 @@ def main(job_path):
                 dist.all_reduce(global_loss)
                 global_loss /= world
             run.seconds += time.perf_counter() - t0
+            run.step_ms.append(1000 * (time.perf_counter() - t0))
             run.last_train_loss = global_loss.item()
             run.loss_since_log.append(run.last_train_loss)
             run.loss_since_eval.append(run.last_train_loss)
@@ -504,6 +507,7 @@ def write_run_json(folder, job, runs, world, backend, device, resume):
         return {'steps': job['steps'], 'seconds': run.seconds,
                 'finalTrainLoss': ev['trainLoss'] if ev['trainLoss'] is not None else run.last_train_loss,
                 'finalValLoss': ev['valLoss'], 'finalValMetric': ev['valMetric'], 'metricName': 'perplexity',
+                'msPerStep': statistics.median(run.step_ms) if run.step_ms else None,
                 'checkpoint': os.path.join(folder, f'{run.name}.safetensors')}
     result = {
         'config': job['record']['config'], 'backend': f'torch {torch.__version__} {device.type} {backend}',
