@@ -1,7 +1,8 @@
 // Benchmark: training BitNet vs full precision (issue 5), three figures.
 //
-//   node bench/training.mjs [--only mnist,lm,speed] [--mnist-steps 1500] [--lm-steps 600]
-//                           [--speed-steps 300] [--lm-corpus FILE] [--backend auto|wasm|cpu]
+//   node bench/training.mjs [--only mnist,lm,speed,lm-speed] [--mnist-steps 1500] [--lm-steps 600]
+//                           [--speed-steps 40] [--speed-rounds 3] [--lm-corpus FILE]
+//                           [--backend auto|wasm|cpu]
 //                           [--fp-lr X]   (FP baseline peak lr; default the config's 1e-3)
 //
 // 1. MNIST MLP 784-256-256-10: BitNet and FP baseline, same init / data order /
@@ -10,12 +11,21 @@
 //    text: the README.md files of the installed node_modules packages, sorted by
 //    path and concatenated (cut at 1 MiB; cached in $TMPDIR/bitnet-lab-bench).
 //    BitNet and FP validation loss vs the add-one unigram baseline.
-// 3. Throughput of the BitNet MLP (batch 128, training step only) against the
-//    same model in PyTorch (/usr/bin/python3 bench/training_torch.py) in this run.
+// 3. speed: training-step time of the BitNet MLP (batch 128) against the same
+//    model in PyTorch (/usr/bin/python3 bench/training_torch.py, one thread).
+// 4. lm-speed: the same for the BitNet LM (d 128, 2 layers, 4 heads, FFN 384,
+//    context 64, batch 16, W1.58A8 STE, AdamW).
+//    Both engines run in this process's run, alternating rounds of
+//    --speed-steps steps (ours, PyTorch, ours, …), so a busy machine slows
+//    both alike; each round's median step time gives one ratio, and the
+//    median of the rounds' ratios is reported. PyTorch names the BLAS it
+//    loaded; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from its
+//    environment only (they tune OpenBLAS for a CPU other than this one).
 //
 // src/core is bundled with esbuild's API into a temp file (no build needed).
-import { bundleForNode, root } from './lib.mjs';
-import { execFileSync } from 'node:child_process';
+import { bundleForNode, median, root } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -108,21 +118,70 @@ if (only.includes('lm')) {
   console.log(`    unigram baseline ${uni.toFixed(4)} nats;  BitNet/FP = ${(b.finalValLoss / f.finalValLoss).toFixed(3)} (target ≤ 1.10)`);
 }
 
-if (only.includes('speed')) {
-  const steps = Number(arg('speed-steps', '300'));
-  const c = defaultTrainConfig('mlp', 'mnist');
-  c.steps = steps;
-  c.evalEvery = steps;
-  c.baseline = false;
-  const r = await trainRun(c, { backend });
-  const ours = steps / r.runs.bitnet.seconds;
-  let torch = null;
+/** PyTorch in a child process that runs N more steps per request (see training_torch.py --serve). */
+function torchServer(args) {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const child = spawn('/usr/bin/python3', [join(root, 'bench/training_torch.py'), ...args, '--serve'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (l) => waiting.shift()?.resolve(JSON.parse(l)));
+  child.on('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`training_torch.py exited with ${code}`)); });
+  const next = () => new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  const info = next();
+  return {
+    info,
+    steps: (n) => { const r = next(); child.stdin.write(`${n}\n`); return r.then((x) => x.ms); },
+    close: () => child.stdin.end('quit\n'),
+  };
+}
+
+async function speed(label, config, torchArgs) {
+  const steps = Number(arg('speed-steps', '40'));
+  const rounds = Number(arg('speed-rounds', '3'));
+  config.steps = steps;
+  config.evalEvery = steps;
+  config.baseline = false;
+  let torch;
   try {
-    torch = JSON.parse(execFileSync('/usr/bin/python3', [join(root, 'bench/training_torch.py'), '--steps', String(steps), '--batch', String(c.batchSize)], { encoding: 'utf8' }).trim().split('\n').pop());
+    torch = torchServer(torchArgs);
+    await torch.info;
   } catch (e) {
     console.log(`    (PyTorch baseline unavailable: ${String(e.message).split('\n')[0]})`);
+    torch = undefined;
   }
-  console.log(`\n[3] BitNet MLP ${c.mlp.sizes.join('-')} training throughput, batch ${c.batchSize}, ${steps} steps`);
-  console.log(`    bitnet-lab tfjs-${r.backend}: ${ours.toFixed(2)} steps/s`);
-  if (torch) console.log(`    PyTorch ${torch.torch} CPU (${torch.threads} thread(s)): ${torch.steps_per_s.toFixed(2)} steps/s  → ratio ours/torch ${(ours / torch.steps_per_s).toFixed(2)}`);
+  const ours = [], theirs = [], ratios = [];
+  let backendName = '';
+  for (let r = 0; r < rounds; r++) {
+    const res = await trainRun(config, { backend });
+    backendName = res.backend;
+    ours.push(res.runs.bitnet.msPerStep);
+    if (torch) {
+      theirs.push(median(await torch.steps(steps)));
+      ratios.push(theirs[r] / ours[r]);
+    }
+  }
+  const info = torch ? await torch.info : undefined;
+  torch?.close();
+  console.log(`\n${label}, ${rounds} alternating rounds of ${steps} steps, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`    bitnet-lab tfjs-${backendName}: median step ${ours.map((x) => x.toFixed(1)).join(' / ')} ms`);
+  if (info) {
+    console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
+    console.log(`    speed ours/PyTorch (PyTorch ms ÷ our ms) per round ${ratios.map((x) => x.toFixed(2)).join(' / ')}  → median ${median(ratios).toFixed(2)}× (≥ 1 means we are faster)`);
+  }
+}
+
+if (only.includes('speed')) {
+  const c = defaultTrainConfig('mlp', 'mnist');
+  await speed(`[3] BitNet MLP ${c.mlp.sizes.join('-')} training step, batch ${c.batchSize}`, c, ['--model', 'mlp', '--batch', String(c.batchSize)]);
+}
+
+if (only.includes('lm-speed')) {
+  const c = defaultTrainConfig('lm', arg('lm-corpus', '') || readmeCorpus());
+  c.text = { ...c.text, valTokens: 1024 };
+  const l = c.lm;
+  await speed(`[4] BitNet LM d ${l.dModel}, ${l.layers} layers, ${l.heads} heads (${l.kvHeads} kv), FFN ${l.ffnDim}, context ${l.context}, ${l.act}, batch ${c.batchSize} — training step`, c,
+    ['--model', 'lm', '--batch', String(c.batchSize), '--d-model', String(l.dModel), '--layers', String(l.layers), '--heads', String(l.heads),
+      '--kv-heads', String(l.kvHeads), '--ffn', String(l.ffnDim), '--context', String(l.context), '--act', l.act, ...(l.tieEmbeddings ? ['--tie-embeddings'] : [])]);
 }

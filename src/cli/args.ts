@@ -9,10 +9,31 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export function parseCommandArgs<T extends OptionSpec>(command: string, argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new BitnetLabError('usage', `${command}: ${(e as Error).message} (see bitnet-lab ${command} --help)`);
+    // Node's messages span several lines; ours is one.
+    const first = (e as Error).message.split('\n')[0];
+    throw new BitnetLabError('usage', `${command}: ${first} (see bitnet-lab ${command} --help)`);
   }
+}
+
+/**
+ * `--steps -3` → `--steps=-3`: node's parseArgs refuses a value that starts
+ * with a dash as "ambiguous", so a negative number would never reach the
+ * option's own check and its message ("must be a whole number ≥ 1").
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|NaN)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** A comma-separated or repeated option as a flat list of non-empty strings. */

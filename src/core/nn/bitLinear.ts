@@ -25,11 +25,11 @@ export interface LinearOptions {
   activationQuant: boolean;
 }
 
-/** RMSNorm over the last axis with a learnable gain (no bias), eps 1e-5 as in 2B4T. */
-export function rmsNorm(tf: Tf, x: Tensor, gain: Tensor | undefined): Tensor {
+/** RMSNorm over the last axis with a learnable gain (no bias); eps 1e-5 as in 2B4T unless the model says otherwise. */
+export function rmsNorm(tf: Tf, x: Tensor, gain: Tensor | undefined, eps = RMS_EPS): Tensor {
   return tf.tidy(() => {
     const ms = tf.mean(tf.square(x), -1, true);
-    const y = tf.mul(x, tf.rsqrt(tf.add(ms, RMS_EPS)));
+    const y = tf.mul(x, tf.rsqrt(tf.add(ms, eps)));
     return gain ? tf.mul(y, gain) : y;
   });
 }
@@ -39,18 +39,17 @@ export function rmsNorm(tf: Tf, x: Tensor, gain: Tensor | undefined): Tensor {
  * flattened to 2-D for the matmul and reshaped back. `normGain` null means
  * the caller already normalised the input (a block pre-norm shared by q/k/v).
  */
-export function linear(tf: Tf, x: Tensor, weight: Tensor, normGain: Tensor | null, opt: LinearOptions, bias?: Tensor): Tensor {
+export function linear(tf: Tf, x: Tensor, weight: Tensor, normGain: Tensor | null, opt: LinearOptions, eps = RMS_EPS): Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
   const outDim = weight.shape[1]!;
   const lead = x.shape.slice(0, -1);
   let h = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  if (normGain !== null) h = rmsNorm(tf, h, normGain);
+  if (normGain !== null) h = rmsNorm(tf, h, normGain, eps);
   let w = weight;
   if (opt.quantize) {
     if (opt.activationQuant) h = steActivation(tf, h);
     w = steWeight(tf, weight, opt.weightMethod);
   }
-  let y = fastMatMul(tf, h, w);
-  if (bias) y = tf.add(y, bias);
+  const y = fastMatMul(tf, h, w);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }

@@ -2,8 +2,10 @@
  * Training checkpoints as safetensors (F32 latent weights):
  *   <run>.safetensors        model weights, PyTorch layout ([out, in] for linear
  *                            weights, as nn.Linear and transformers store them),
- *                            run config and step in __metadata__
+ *                            run config and step in __metadata__; for the LM also
+ *                            the HF config.json of that run (META.hfConfig)
  *   <run>.optim.safetensors  Adam moments ("m.<name>", "v.<name>") + step, for resume
+ *   config.json              (LM) the HF BitNetForCausalLM config both runs share
  * Both go through the formats layer's atomic writer: a cancel or crash never
  * leaves a partial file, and each file is complete or absent.
  */
@@ -13,6 +15,7 @@ import { writeSafetensors, type TensorData } from '../formats/safetensors/index.
 import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
 import type { RunName } from '../../protocol/training.js';
 import type { TrainConfig } from './config.js';
+import { hfLmConfig, type HfLmExtras } from './hfLmConfig.js';
 import { isMatrixWeight, type ParamSpec } from './params.js';
 
 export const CHECKPOINT_FORMAT = 'bitnet-lab-train/1';
@@ -24,6 +27,8 @@ export const META = {
   step: 'bitnet_lab.step',
   family: 'bitnet_lab.family',
   architecture: 'bitnet_lab.architecture',
+  /** The text of this checkpoint's HF config.json (hfLmConfig.ts), LM checkpoints only. */
+  hfConfig: 'config.json',
 } as const;
 
 /**
@@ -42,11 +47,32 @@ export function runMetadata(run: RunName, config: TrainConfig, data: Record<stri
     'bitnet_lab.data': JSON.stringify(data),
     'bitnet_lab.quantized': run === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
     'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
+    ...(config.model === 'lm' ? { [META.hfConfig]: JSON.stringify(hfLmConfig(config.lm, runHfExtras(run, config))) } : {}),
     // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
     // inspect and quantize leave them as the model uses them.
     [FULL_PRECISION_METADATA_KEY]: JSON.stringify(specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
   };
 }
+
+/**
+ * The BitNet run's weights are meant to be run W1.58A8: transformers'
+ * AutoBitLinear in online mode quantizes the latent weights (absmean) and the
+ * activations (per-token int8) on the fly — exactly our training forward
+ * (transformers integrations/bitnet.py). Only absmean with int8 activations
+ * is that; other quantizers are recorded under bitnet_lab only.
+ */
+function runHfExtras(run: RunName, config: TrainConfig): HfLmExtras {
+  const quantize = run === 'bitnet';
+  const bitnetLab = { run, weight_method: quantize ? config.weightMethod : 'none', activation_quant: quantize && config.activationQuant };
+  const hfQuant = quantize && config.weightMethod === 'absmean' && config.activationQuant;
+  return {
+    bitnetLab,
+    ...(hfQuant ? { quantizationConfig: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'online', modules_to_not_convert: ['lm_head'] } } : {}),
+  };
+}
+
+/** The tensor of the LM family's learned absolute positions, before it moved to RoPE. */
+const LEGACY_POSITIONS = 'model.embed_positions.weight';
 
 /** [rows, cols] row-major → [cols, rows]. */
 export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -122,6 +148,13 @@ export async function loadTensors(path: string, signal?: AbortSignal): Promise<L
   }
 }
 
+/** Old LM checkpoints (learned positions) get one clear message instead of a shape mismatch further on. */
+export function rejectLegacyLm(loaded: LoadedTensors, file: string, prefix = ''): void {
+  if (loaded.tensors.has(prefix + LEGACY_POSITIONS)) {
+    throw new BitnetLabError('unsupported', 'this LM was trained by an older bitnet-lab with learned absolute positions; the LM family now uses RoPE (BitNetForCausalLM), so retrain it with `bitnet-lab train --model lm`', { file, tensor: prefix + LEGACY_POSITIONS });
+  }
+}
+
 /**
  * File tensors → in-memory values for `specs` (transposing linear weights
  * back to [in, out]). Names must match; shapes must match the file layout.
@@ -134,6 +167,7 @@ export function valuesForSpecs(
   prefix = '',
   optional: (s: ParamSpec) => boolean = () => false,
 ): Map<string, Float32Array> {
+  rejectLegacyLm(loaded, file, prefix);
   const out = new Map<string, Float32Array>();
   for (const s of specs) {
     const t = loaded.tensors.get(prefix + s.name);

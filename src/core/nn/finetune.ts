@@ -10,7 +10,9 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError } from '../errors.js';
 import type { RunOptions } from '../progress.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
-import { META, loadTensors, valuesForSpecs, type LoadedTensors } from './checkpoint.js';
+import { readConfigJson } from '../formats/hfBitnet/hfConfig.js';
+import { dirname, join } from 'node:path';
+import { META, loadTensors, rejectLegacyLm, valuesForSpecs, type LoadedTensors } from './checkpoint.js';
 import { defaultTrainConfig, type Recipe, type TrainConfig } from './config.js';
 import { evaluateFpAndPtq, type Evaluation } from './evaluate.js';
 import type { MlpConfig } from './mlp.js';
@@ -18,6 +20,7 @@ import type { ModelFamily } from './model.js';
 import { Params } from './params.js';
 import { setupRun } from './setup.js';
 import { trainRun, type RunSummary } from './trainer.js';
+import { lmConfigFromHf } from './hfLmConfig.js';
 import { DEFAULT_LM, type LmConfig } from './transformerLm.js';
 
 export interface FinetuneConfig {
@@ -51,7 +54,9 @@ export interface FinetuneOptions extends RunOptions {
 export async function finetuneRun(checkpoint: string, ft: FinetuneConfig, options: FinetuneOptions = {}): Promise<FinetuneResult> {
   const { tf, name: backend } = await initBackend(options.backend ?? 'auto');
   const loaded = await loadTensors(checkpoint, options.signal);
-  const config = configFor(loaded, checkpoint, ft);
+  rejectLegacyLm(loaded, checkpoint);
+  const hf = loaded.metadata[META.hfConfig] === undefined ? await readConfigJson(join(dirname(checkpoint), 'config.json')) : undefined;
+  const config = configFor(loaded, checkpoint, ft, hf);
   const { model, dataset } = setupRun(config);
   // Norm gains are optional: a plain PyTorch MLP has none (gain 1 is the identity scale).
   const values = valuesForSpecs(loaded, model.specs, checkpoint, '', (s) => s.kind === 'norm');
@@ -68,7 +73,7 @@ export async function finetuneRun(checkpoint: string, ft: FinetuneConfig, option
   return { checkpoint, family: config.model, config, backend, metricName: dataset.metricName, before, after: r.runs.bitnet };
 }
 
-function configFor(loaded: LoadedTensors, file: string, ft: FinetuneConfig): TrainConfig {
+function configFor(loaded: LoadedTensors, file: string, ft: FinetuneConfig, hfBeside: Record<string, unknown> | undefined): TrainConfig {
   const meta = loaded.metadata;
   let family: ModelFamily;
   let arch: MlpConfig | LmConfig;
@@ -86,7 +91,7 @@ function configFor(loaded: LoadedTensors, file: string, ft: FinetuneConfig): Tra
     arch = inferMlp(loaded);
   } else if (loaded.tensors.has('model.embed_tokens.weight')) {
     family = 'lm';
-    arch = inferLm(loaded, file);
+    arch = hfBeside?.['model_type'] === 'bitnet' ? lmConfigFromHf(hfBeside, join(dirname(file), 'config.json')) : inferLm(loaded, file);
   } else {
     throw new BitnetLabError('unsupported', 'tensor names match neither the MLP family (layers.<i>.weight) nor the LM family (model.embed_tokens.weight, model.layers.<i>.self_attn.q_proj.weight, …)', { file });
   }
@@ -124,11 +129,12 @@ function inferLm(loaded: LoadedTensors, file: string): LmConfig {
     return t.shape;
   };
   const [vocab, dModel] = shape('model.embed_tokens.weight') as [number, number];
-  const [context] = shape('model.embed_positions.weight') as [number];
   let layers = 0;
   while (loaded.tensors.has(`model.layers.${layers}.self_attn.q_proj.weight`)) layers++;
   const [ffnDim] = shape('model.layers.0.mlp.gate_proj.weight') as [number];
-  // Heads cannot be read from shapes; keep the default head width (32) when it divides.
+  const [kvRows] = shape('model.layers.0.self_attn.k_proj.weight') as [number];
+  // Without a config.json, heads cannot be read from shapes: keep the default head width (32) when it divides.
   const heads = dModel % 32 === 0 ? dModel / 32 : DEFAULT_LM.heads;
-  return { vocab, dModel, layers, heads, ffnDim, context };
+  const kvHeads = Math.max(1, Math.round(kvRows / (dModel / heads)));
+  return { ...DEFAULT_LM, vocab, dModel, layers, heads, kvHeads, ffnDim, tieEmbeddings: !loaded.tensors.has('lm_head.weight') };
 }

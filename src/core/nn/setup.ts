@@ -6,7 +6,7 @@ import { mnistDataset, MNIST_PIXELS } from './data/mnist.js';
 import { textDataset, type TextWindows } from './data/text.js';
 import { mlpModel } from './mlp.js';
 import type { ModelDef } from './model.js';
-import { lmModel } from './transformerLm.js';
+import { LM_ACTIVATIONS, lmModel } from './transformerLm.js';
 
 export interface Setup {
   dataset: Dataset;
@@ -45,7 +45,14 @@ function validateConfig(c: TrainConfig): void {
     positive(c.lm.heads, 'heads', 256);
     positive(c.lm.ffnDim, 'ffnDim', 65_536);
     positive(c.lm.context, 'context', 8192);
+    positive(c.lm.kvHeads, 'kvHeads', 256);
     if (c.lm.dModel % c.lm.heads !== 0) throw new BitnetLabError('usage', `dModel ${c.lm.dModel} is not a multiple of heads ${c.lm.heads}`);
+    if ((c.lm.dModel / c.lm.heads) % 2 !== 0) throw new BitnetLabError('usage', `the head size dModel/heads = ${c.lm.dModel / c.lm.heads} must be even for RoPE`);
+    if (c.lm.heads % c.lm.kvHeads !== 0) throw new BitnetLabError('usage', `heads ${c.lm.heads} is not a multiple of kvHeads ${c.lm.kvHeads}`);
+    if (!LM_ACTIVATIONS.includes(c.lm.act)) throw new BitnetLabError('usage', `act must be one of ${LM_ACTIVATIONS.join(', ')}, got ${String(c.lm.act)}`);
+    if (!(c.lm.ropeTheta > 0) || !(c.lm.rmsNormEps > 0) || typeof c.lm.tieEmbeddings !== 'boolean') {
+      throw new BitnetLabError('usage', `ropeTheta and rmsNormEps must be positive and tieEmbeddings a boolean (got ${c.lm.ropeTheta}, ${c.lm.rmsNormEps}, ${String(c.lm.tieEmbeddings)})`);
+    }
     if (c.lm.vocab !== 256) throw new BitnetLabError('usage', 'the language model is byte-level: vocab must be 256');
   } else {
     for (const s of c.mlp.sizes) positive(s, 'layer size', 65_536);

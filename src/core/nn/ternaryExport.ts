@@ -20,6 +20,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileShape, transpose2d } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
+import { hfLmConfig } from './hfLmConfig.js';
 import type { ParamSpec } from './params.js';
 
 export async function exportTernary(
@@ -50,13 +51,11 @@ export async function exportTernary(
       tensors.push({ name: s.name, dtype: 'F32', shape, data });
     }
   }
-  const lm = config.model === 'lm' ? config.lm : undefined;
-  const hfConfig = {
-    architectures: [config.model === 'lm' ? 'BitLabByteLM' : 'BitLabMLP'],
-    ...(lm ? { hidden_size: lm.dModel, num_attention_heads: lm.heads, num_key_value_heads: lm.heads, intermediate_size: lm.ffnDim, num_hidden_layers: lm.layers, vocab_size: lm.vocab, max_position_embeddings: lm.context, rms_norm_eps: 1e-5, hidden_act: 'relu2' } : { layer_sizes: config.mlp.sizes }),
-    quantization_config: bitnetQuantizationConfig('autobitlinear', { weight_method: method, modules_to_not_convert: notConverted }),
-    bitnet_lab: { note: 'linear weights [out, in]; exported from the latent weights of a bitnet-lab training run', config },
-  };
+  const quantizationConfig = bitnetQuantizationConfig('autobitlinear', { weight_method: method, modules_to_not_convert: notConverted });
+  const note = 'linear weights [out, in]; exported from the latent weights of a bitnet-lab training run';
+  const hfConfig = config.model === 'lm'
+    ? hfLmConfig(config.lm, { quantizationConfig, bitnetLab: { note, config } })
+    : { architectures: ['BitLabMLP'], layer_sizes: config.mlp.sizes, quantization_config: quantizationConfig, bitnet_lab: { note, config } };
   const file = join(dir, 'model.safetensors');
   await writeSafetensors(file, tensors, { format: 'pt', 'bitnet_lab.format': 'bitnet-lab-ternary/1' }, { signal });
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(hfConfig, null, 2) + '\n', { signal });

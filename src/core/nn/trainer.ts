@@ -5,7 +5,7 @@
  * BitNet step k+1, …), so a cancel or a slow machine affects both alike and
  * both curves advance together in the panel.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, cancelled } from '../errors.js';
@@ -14,9 +14,11 @@ import type { RunOptions } from '../progress.js';
 import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from '../../protocol/training.js';
 import { AdamW } from './adamw.js';
 import type { LinearOptions } from './bitLinear.js';
-import { CHECKPOINT_FORMAT, META, loadTensors, runMetadata, saveTensors, valuesForSpecs } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, META, loadTensors, rejectLegacyLm, runMetadata, saveTensors, valuesForSpecs } from './checkpoint.js';
 import { scheduleOf, type TrainConfig } from './config.js';
+import { median } from '../kernels/stats.js';
 import { evaluate } from './evaluate.js';
+import { hfLmConfig } from './hfLmConfig.js';
 import { FlipTracker } from './layerStats.js';
 import { lossOn, type Batch, type ModelDef } from './model.js';
 import { Params } from './params.js';
@@ -33,6 +35,8 @@ export interface RunSummary {
   finalValLoss: number;
   finalValMetric: number;
   metricName: MetricName;
+  /** Median wall time of one training step (forward, backward, AdamW) of this invocation, ms. */
+  msPerStep: number;
   checkpoint: string | null;
   /** BitNet run: the packed 2-bit export (HF BitNet layout), when written. */
   ternaryCheckpoint?: string;
@@ -55,6 +59,8 @@ export interface TrainOptions extends RunOptions {
   out?: string;
   /** Continue the run saved in this folder (its config wins over `config`). */
   resume?: string;
+  /** With `resume`: train to this many steps in total (extends a finished run; the schedule is laid over the new total). */
+  resumeSteps?: number;
   /** Metric points, at most every `metricsIntervalMs` per run (plus every evaluation and the end). */
   onMetrics?: (run: RunName, points: MetricPoint[]) => void;
   metricsIntervalMs?: number;
@@ -72,6 +78,7 @@ interface Run {
   schedule: ScheduleConfig;
   flips: FlipTracker;
   seconds: number;
+  stepMs: number[];
   lossSinceLog: number[];
   lossSinceEval: number[];
   pending: MetricPoint[];
@@ -91,17 +98,36 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
   let resumed: Map<RunName, { values: Map<string, Float32Array>; optim: Map<string, Float32Array>; step: number }> | undefined;
   if (options.resume) {
     const r = await readResume(options.resume, signal);
-    config = r.config;
+    config = options.resumeSteps !== undefined ? { ...r.config, steps: options.resumeSteps } : r.config;
     resumed = r.runs;
   }
   const { dataset, model } = setupRun(config);
   const startStep = resumed?.get('bitnet')?.step ?? 0;
-  if (startStep >= config.steps) throw new BitnetLabError('usage', `the run already finished (${startStep} of ${config.steps} steps)`, { file: options.resume });
+  if (startStep >= config.steps) {
+    throw new BitnetLabError('usage', `the run already has ${startStep} steps; pass --steps N with N > ${startStep} to extend it`, { file: options.resume });
+  }
 
   const out = options.out;
-  if (out) mkdirSync(out, { recursive: true });
   const metricsPath = out ? join(out, 'metrics.jsonl') : undefined;
   if (metricsPath && resumed) await truncateMetrics(metricsPath, startStep);
+  // Nothing goes to disk before the first complete checkpoint: a run cancelled
+  // earlier leaves no folder behind. Metric lines wait in memory until then
+  // (a resume starts from a checkpoint and drops later lines anyway).
+  const outExisted = out !== undefined && existsSync(out);
+  let unsavedMetrics: string[] = [];
+  let savedOnce = resumed !== undefined;
+  const saveAll = async (done: number): Promise<void> => {
+    if (!out) return;
+    mkdirSync(out, { recursive: true });
+    for (const run of runs) await saveRun(out, run, config, dataset.describe, done, signal);
+    if (config.model === 'lm') await writeFileAtomic(join(out, 'config.json'), JSON.stringify(hfLmConfig(config.lm), null, 2) + '\n', { signal });
+    const lines = unsavedMetrics.join('');
+    unsavedMetrics = [];
+    // A fresh run replaces the metrics of whatever run used this folder before.
+    if (savedOnce) appendFileSync(metricsPath!, lines);
+    else writeFileSync(metricsPath!, lines);
+    savedOnce = true;
+  };
 
   const names: RunName[] = config.baseline ? ['bitnet', 'fp'] : ['bitnet'];
   const runs: Run[] = [];
@@ -119,11 +145,11 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
       const opt = new AdamW(tf, params, config.adam);
       if (r) opt.load(r.optim, r.step);
       const schedule = scheduleOf(name === 'bitnet' ? config.bitnet : config.fp, config.steps);
-      runs.push({ name, params, opt, quant, schedule, flips: new FlipTracker(config.weightMethod), seconds: 0, lossSinceLog: [], lossSinceEval: [], pending: [], lastFlush: 0, lastTrainLoss: NaN });
+      runs.push({ name, params, opt, quant, schedule, flips: new FlipTracker(config.weightMethod), seconds: 0, stepMs: [], lossSinceLog: [], lossSinceEval: [], pending: [], lastFlush: 0, lastTrainLoss: NaN });
     }
 
     const emit = (run: Run, point: MetricPoint, force: boolean): void => {
-      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ run: run.name, ...point } satisfies MetricsLine) + '\n');
+      if (metricsPath) unsavedMetrics.push(JSON.stringify({ run: run.name, ...point } satisfies MetricsLine) + '\n');
       run.pending.push(point);
       const now = Date.now();
       if (force || now - run.lastFlush >= (options.metricsIntervalMs ?? 250)) {
@@ -168,7 +194,9 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
         await yieldAndCheck();
         const t0 = performance.now();
         const loss = trainStep(tf, model, run, batch, step);
-        run.seconds += (performance.now() - t0) / 1000;
+        const ms = performance.now() - t0;
+        run.seconds += ms / 1000;
+        run.stepMs.push(ms);
         run.lossSinceLog.push(loss);
         run.lossSinceEval.push(loss);
         run.lastTrainLoss = loss;
@@ -182,9 +210,7 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
         if (done % config.evalEvery === 0 || done === config.steps) doEval(run, done, true);
       }
       options.onProgress?.({ label: `step ${done}`, done, total: config.steps, unit: 'steps' });
-      if (out && ((config.checkpointEvery > 0 && done % config.checkpointEvery === 0) || done === config.steps)) {
-        for (const run of runs) await saveRun(out, run, config, dataset.describe, done, signal);
-      }
+      if ((config.checkpointEvery > 0 && done % config.checkpointEvery === 0) || done === config.steps) await saveAll(done);
     }
     if (signal?.aborted) throw cancelled();
     for (const run of runs) {
@@ -199,6 +225,7 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
       finalValLoss: run.last?.valLoss ?? NaN,
       finalValMetric: run.last?.valMetric ?? NaN,
       metricName: dataset.metricName,
+      msPerStep: median(run.stepMs),
       checkpoint: out && end === config.steps ? runFiles(out, run.name).model : null,
     });
     const result: TrainResult = {
@@ -215,6 +242,13 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
     }
     if (out && end === config.steps) await writeFileAtomic(join(out, 'run.json'), JSON.stringify(result, null, 2) + '\n', { signal });
     return result;
+  } catch (e) {
+    // Stopped before any complete checkpoint: remove what the first save began.
+    if (out && !savedOnce) {
+      if (!outExisted) rmSync(out, { recursive: true, force: true });
+      else for (const run of runs) for (const f of Object.values(runFiles(out, run.name))) rmSync(f, { force: true });
+    }
+    throw e;
   } finally {
     for (const run of runs) {
       run.opt.dispose();
@@ -257,6 +291,7 @@ async function readResume(dir: string, signal?: AbortSignal): Promise<ResumeStat
     if (!existsSync(files.model)) continue;
     if (!existsSync(files.optim)) throw new BitnetLabError('usage', 'optimizer state is missing, cannot resume exactly', { file: files.optim });
     const m = await loadTensors(files.model, signal);
+    rejectLegacyLm(m, files.model);
     const o = await loadTensors(files.optim, signal);
     if (m.metadata[META.format] !== CHECKPOINT_FORMAT) throw new BitnetLabError('unsupported', `not a bitnet-lab training checkpoint (${META.format} = ${m.metadata[META.format] ?? 'absent'})`, { file: files.model });
     const step = Number(m.metadata[META.step]);

@@ -210,7 +210,7 @@ describe('model quality of a training run (byte-level LM)', () => {
     const text = join(dir, 'corpus.txt');
     writeFileSync(text, 'the quick brown fox jumps over the lazy dog. '.repeat(400));
     const c = defaultTrainConfig('lm', text);
-    c.lm = { vocab: 256, dModel: 32, layers: 1, heads: 2, ffnDim: 64, context: 16 };
+    c.lm = { ...c.lm, dModel: 32, layers: 1, heads: 2, kvHeads: 2, ffnDim: 64, context: 16 };
     c.steps = 6;
     c.batchSize = 4;
     c.evalEvery = 6;

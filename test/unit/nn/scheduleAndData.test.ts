@@ -90,14 +90,14 @@ describe('text corpus', () => {
     for (let i = 0; i < 15; i++) expect(b1.targets[i]).toBe(b1.inputs[i + 1]);
     expect([...ds.valBatches(64)].reduce((n, b) => n + b.targets.length, 0)).toBe(ds.valSize);
   });
-  it('rejects an empty or too short input with a usage error naming the file', () => {
+  it('rejects an empty or too short input with a data error (exit 1, not a usage mistake) naming the file', () => {
     const f = join(tmp, 'short.txt');
     writeFileSync(f, 'tiny');
     try {
       textDataset(f);
       expect.unreachable();
     } catch (e) {
-      expect(isBitnetLabError(e) && e.code === 'usage' && e.place.file === f).toBe(true);
+      expect(isBitnetLabError(e) && e.code === 'unsupported' && e.place.file === f).toBe(true);
     }
   });
 });

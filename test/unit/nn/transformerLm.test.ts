@@ -10,14 +10,15 @@ import { lossOn, type Batch } from '../../../src/core/nn/model.js';
 import { Params } from '../../../src/core/nn/params.js';
 import { Prng } from '../../../src/core/random.js';
 import type { Tf } from '../../../src/core/nn/tf.js';
-import { lmModel, type LmConfig } from '../../../src/core/nn/transformerLm.js';
+import { DEFAULT_LM, lmModel, lmSpecs, type LmConfig } from '../../../src/core/nn/transformerLm.js';
 
 let tf: Tf;
 beforeAll(async () => {
   tf = (await initBackend('auto')).tf;
 });
 
-const cfg: LmConfig = { vocab: 256, dModel: 16, layers: 1, heads: 2, ffnDim: 32, context: 8 };
+// GQA (4 query heads on 2 kv heads), so the grouping is exercised everywhere.
+const cfg: LmConfig = { ...DEFAULT_LM, dModel: 16, layers: 1, heads: 4, kvHeads: 2, ffnDim: 32, context: 8 };
 const quant = { quantize: true, weightMethod: 'absmean' as const, activationQuant: true };
 
 function batchOf(text: string, rows: number, T: number, offset = 0): Batch {
@@ -32,8 +33,9 @@ function batchOf(text: string, rows: number, T: number, offset = 0): Batch {
 }
 
 describe('byte-level transformer LM', () => {
-  it('is causal: logits at position t do not depend on later tokens', () => {
-    const model = lmModel(cfg);
+  for (const variant of [{}, { act: 'silu' as const, tieEmbeddings: true }]) {
+    it(`is causal: logits at position t do not depend on later tokens (${JSON.stringify(variant)})`, () => {
+      const model = lmModel({ ...cfg, ...variant });
     const P = Params.init(tf, model.specs, new Prng(1));
     const a = batchOf('abcdefghij', 1, 8);
     const b: Batch = { ...a, inputs: Int32Array.from(a.inputs) };
@@ -47,6 +49,17 @@ describe('byte-level transformer LM', () => {
     for (let i = 6 * 256; i < 7 * 256; i++) diff += Math.abs(lb[i]! - la[i]!);
     expect(diff).toBeGreaterThan(0);
     P.dispose();
+    });
+  }
+
+  it('has the BitNetForCausalLM tensors: GQA-sized k/v, no lm_head when tied, no position table', () => {
+    const names = (c: LmConfig) => new Map(lmSpecs(c).map((s) => [s.name, s.shape]));
+    const untied = names(cfg);
+    expect(untied.get('model.layers.0.self_attn.k_proj.weight')).toEqual([16, 8]); // [in, out] in memory: 2 kv heads × dh 4
+    expect(untied.get('model.layers.0.self_attn.q_proj.weight')).toEqual([16, 16]);
+    expect(untied.has('lm_head.weight')).toBe(true);
+    expect([...untied.keys()].some((n) => n.includes('position'))).toBe(false);
+    expect(names({ ...cfg, tieEmbeddings: true }).has('lm_head.weight')).toBe(false);
   });
 
   it('gets gradients into the embeddings of the tokens present, and zero for absent ones', () => {

@@ -67,7 +67,7 @@ export function readCorpus(path: string, maxBytes: number): Corpus {
     total += take.length;
     used++;
   }
-  if (total === 0) throw new BitnetLabError('usage', st.isDirectory() ? `no text files (${[...TEXT_EXTENSIONS].join(' ')}) found` : 'file is empty', { file: path });
+  if (total === 0) throw new BitnetLabError('unsupported', st.isDirectory() ? `no text files (${[...TEXT_EXTENSIONS].join(' ')}) found` : 'file is empty', { file: path });
   const bytes = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {
@@ -148,7 +148,7 @@ export function textDataset(path: string, opts: TextOptions = DEFAULT_TEXT): Tex
   const { train, val } = splitCorpus(corpus.bytes, opts);
   const T = opts.context;
   if (train.length < T + 2 || val.length < T + 2) {
-    throw new BitnetLabError('usage', `text too short for context ${T}: ${train.length} train / ${val.length} validation bytes (need > ${T + 1} each)`, { file: path });
+    throw new BitnetLabError('unsupported', `text too short for context ${T}: ${train.length} train / ${val.length} validation bytes (need > ${T + 1} each)`, { file: path });
   }
   const windows = (src: Uint8Array, starts: ArrayLike<number>): Batch => {
     const inputs = new Int32Array(starts.length * T);
