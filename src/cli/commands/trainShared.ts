@@ -33,5 +33,5 @@ export function fmtMetric(metricName: string, v: number): string {
 
 /** Two lines per run of a finished training: figures, then the checkpoint. */
 export function summaryLine(name: string, s: RunSummary): string {
-  return `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s  train loss ${formatNumber(s.finalTrainLoss)}  val loss ${formatNumber(s.finalValLoss)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
+  return `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s (${s.msPerStep.toFixed(1)} ms/step)  train loss ${formatNumber(s.finalTrainLoss)}  val loss ${formatNumber(s.finalValLoss)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
 }

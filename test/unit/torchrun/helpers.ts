@@ -21,7 +21,7 @@ export const CORPUS = join(__dirname, '../../../README.md');
 
 export function smallLm(steps: number): TrainConfig {
   const c = defaultTrainConfig('lm', CORPUS);
-  c.lm = { ...c.lm, dModel: 32, layers: 1, heads: 2, ffnDim: 64, context: 32 };
+  c.lm = { ...c.lm, dModel: 32, layers: 1, heads: 2, kvHeads: 2, ffnDim: 64, context: 32 };
   c.steps = steps;
   c.batchSize = 8;
   c.evalEvery = steps;

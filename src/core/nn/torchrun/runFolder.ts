@@ -16,14 +16,13 @@ import { writeFileAtomic } from '../../formats/atomicWrite.js';
 import { writeSafetensors } from '../../formats/safetensors/index.js';
 import { derivedPrng } from '../../random.js';
 import type { RunName } from '../../../protocol/training.js';
-import { RMS_EPS } from '../bitLinear.js';
 import { runMetadata, saveTensors } from '../checkpoint.js';
 import { scheduleOf, type TrainConfig } from '../config.js';
 import type { TextWindows } from '../data/text.js';
+import { hfLmConfig } from '../hfLmConfig.js';
 import { initValues, isMatrixWeight } from '../params.js';
 import type { ScheduleConfig } from '../schedule.js';
 import { setupRun } from '../setup.js';
-import type { LmConfig } from '../transformerLm.js';
 import { TRAIN_SCRIPT } from './generated/trainScript.js';
 
 export const JOB_FORMAT = 'bitnet-lab-torchrun/1';
@@ -35,6 +34,7 @@ export const TORCHRUN_FILES = {
   data: 'data.safetensors',
   metrics: 'metrics.jsonl',
   run: 'run.json',
+  hfConfig: 'config.json',
   /** torchrun's per-rank output (launch.ts). */
   logs: 'logs',
 } as const;
@@ -47,8 +47,8 @@ const MAX_WINDOW_ENTRIES = 64 << 20;
 /** What train_bitnet.py reads from job.json. */
 export interface TorchrunJob {
   format: typeof JOB_FORMAT;
-  /** Hugging Face BitNetConfig field names. */
-  model: Record<string, string | number | boolean>;
+  /** The run's Hugging Face config.json (hfLmConfig.ts): the script builds its model from it. */
+  model: Record<string, unknown>;
   runs: { name: RunName; quantize: boolean; schedule: ScheduleConfig; checkpointMetadata: Record<string, string> }[];
   activationQuant: boolean;
   adam: TrainConfig['adam'];
@@ -67,23 +67,6 @@ export interface TorchrunJob {
   files: { init: string; data: string; metrics: string };
   /** Echoed into run.json. */
   record: { config: TrainConfig; dataset: Record<string, string | number> };
-}
-
-/** Our LM as the Hugging Face BitNetConfig fields the script builds its model from. */
-export function hfModelFields(lm: LmConfig): TorchrunJob['model'] {
-  return {
-    vocab_size: lm.vocab,
-    hidden_size: lm.dModel,
-    intermediate_size: lm.ffnDim,
-    num_hidden_layers: lm.layers,
-    num_attention_heads: lm.heads,
-    num_key_value_heads: lm.heads,
-    max_position_embeddings: lm.context,
-    rope_theta: 10000,
-    rms_norm_eps: RMS_EPS,
-    hidden_act: 'relu2',
-    tie_word_embeddings: false,
-  };
 }
 
 export interface PreparedRun {
@@ -114,7 +97,7 @@ export async function prepareTorchrunRun(config: TrainConfig, dir: string, opts:
   const names: RunName[] = config.baseline ? ['bitnet', 'fp'] : ['bitnet'];
   const job: TorchrunJob = {
     format: JOB_FORMAT,
-    model: hfModelFields(config.lm),
+    model: hfLmConfig(config.lm),
     runs: names.map((name) => ({
       name,
       quantize: name === 'bitnet',
@@ -142,6 +125,8 @@ export async function prepareTorchrunRun(config: TrainConfig, dir: string, opts:
   await writeData(join(dir, TORCHRUN_FILES.data), windows, config, signal);
   const scriptPath = join(dir, TORCHRUN_FILES.script);
   await writeFileAtomic(scriptPath, TRAIN_SCRIPT, { signal });
+  // The HF config.json beside the checkpoints, as the tfjs engine writes it.
+  await writeFileAtomic(join(dir, TORCHRUN_FILES.hfConfig), JSON.stringify(job.model, null, 2) + '\n', { signal });
   const jobPath = join(dir, TORCHRUN_FILES.job);
   await writeFileAtomic(jobPath, JSON.stringify(job, null, 2) + '\n', { signal });
   return { dir, job, jobPath, scriptPath };
