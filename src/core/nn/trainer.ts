@@ -318,7 +318,7 @@ async function readResume(dir: string, signal?: AbortSignal): Promise<ResumeStat
 }
 
 /** Drop metric lines after the resume step, so the resumed curve continues without duplicates. */
-async function truncateMetrics(path: string, step: number): Promise<void> {
+export async function truncateMetrics(path: string, step: number): Promise<void> {
   if (!existsSync(path)) return;
   const keep = readFileSync(path, 'utf8')
     .split('\n')

@@ -13,7 +13,7 @@ import { followRun } from '../../runs/follow.js';
 import type { MetricPoint, RunName } from '../../../protocol/training.js';
 import { META } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
-import { runFiles, type TrainResult } from '../trainer.js';
+import { runFiles, truncateMetrics, type TrainResult } from '../trainer.js';
 import { freePort, launchCommand, runTorchrun, torchrunArgv, worldSize, type Topology } from './launch.js';
 import { JOB_FORMAT, prepareTorchrunRun, TORCHRUN_FILES, type TorchrunJob } from './runFolder.js';
 import { DEFAULT_PYTHON, probeTorch } from './torchProbe.js';
@@ -68,6 +68,9 @@ export async function trainTorchrun(inputConfig: TrainConfig, options: TorchrunO
 async function prepareAndRun(config: TrainConfig, resumeStep: number, python: string, topology: Topology, options: TorchrunOptions): Promise<TorchrunResult> {
   const { out, signal } = options;
   const prepared = await prepareTorchrunRun(config, out, { worldSize: worldSize(topology), resumeStep, signal });
+  // Done here as well as in the script, before anything follows the file: the
+  // curve then continues from the checkpoint, and onMetrics sees only new points.
+  if (resumeStep > 0) await truncateMetrics(join(out, TORCHRUN_FILES.metrics), resumeStep);
   const endpoint = topology.rdzvEndpoint ?? `127.0.0.1:${await freePort()}`;
   const argv = torchrunArgv(python, topology, endpoint);
   const launch = launchCommand(out, argv);
@@ -75,7 +78,10 @@ async function prepareAndRun(config: TrainConfig, resumeStep: number, python: st
 
   const following = new AbortController();
   const follower = followRun(out, (u) => {
-    for (const [run, points] of Object.entries(u.points) as [RunName, MetricPoint[]][]) {
+    for (const [run, all] of Object.entries(u.points) as [RunName, MetricPoint[]][]) {
+      // A resumed run reports what it adds, as trainRun does; the file keeps the history.
+      const points = all.filter((p) => p.step > resumeStep);
+      if (points.length === 0) continue;
       options.onMetrics?.(run, points);
       const last = points[points.length - 1];
       if (run === 'bitnet' && last) options.onProgress?.({ label: `step ${last.step}`, done: last.step, total: config.steps, unit: 'steps' });
