@@ -85,7 +85,7 @@ async function prepareAndRun(config: TrainConfig, resumeStep: number, python: st
   const follower = followRun(out, (u) => {
     for (const [run, all] of Object.entries(u.points) as [RunName, MetricPoint[]][]) {
       // A resumed run reports what it adds, as trainRun does; the file keeps the history.
-      const points = all.filter((p) => p.step > resumeStep);
+      const points = resumeStep > 0 ? all.filter((p) => p.step > resumeStep) : all;
       if (points.length === 0) continue;
       options.onMetrics?.(run, points);
       const last = points[points.length - 1];
