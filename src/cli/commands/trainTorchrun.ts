@@ -78,11 +78,16 @@ export async function runTorchrunEngine(config: TrainConfig, out: string, resume
     closed = true;
   };
   try {
+    const topology = topologyOf(values, 1);
     const r = await trainTorchrun(config, {
-      out, resume, python, topology: topologyOf(values, 1), signal: io.signal, onProgress: bar.update,
+      out, resume, python, topology, signal: io.signal, onProgress: bar.update,
       onLaunch: (cmd) => io.stderr(`launch: ${cmd}\n`),
     });
     closeBar();
+    if (!r) {
+      io.stdout(values.json ? `${JSON.stringify({ nodeRank: topology.nodeRank, done: true })}\n` : `node ${topology.nodeRank} finished; node 0 holds the metrics, checkpoints and run.json\n`);
+      return 0;
+    }
     if (values.json) {
       io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs, engine: r.engine, worldSize: r.worldSize, launch: r.launch, torchVersion: r.torchVersion })}\n`);
       return 0;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { isBitnetLabError } from '../../../src/core/errors.js';
 import { openSafetensors } from '../../../src/core/formats/safetensors/index.js';
 import { trainTorchrun } from '../../../src/core/nn/torchrun/engine.js';
-import { freePort, torchrunArgv } from '../../../src/core/nn/torchrun/launch.js';
+import { freePort, runTorchrun, torchrunArgv } from '../../../src/core/nn/torchrun/launch.js';
 import { prepareTorchrunRun } from '../../../src/core/nn/torchrun/runFolder.js';
 import { probeTorch } from '../../../src/core/nn/torchrun/torchProbe.js';
 import { TORCH_PYTHON, torchAvailable } from '../../peers/torch.js';
@@ -123,4 +123,17 @@ describe('an interpreter that cannot run the script', () => {
     expect((err as Error).message).toBe(`Python interpreter ${python}: not found (choose one with --python PATH)`);
     expect(readdirSync(out)).toEqual([]);
   });
+});
+
+describe.skipIf(!torchAvailable())('a run that fails', () => {
+  it('surfaces the script\'s own error line, not torchrun\'s traceback', async () => {
+    const out = tempDir();
+    await prepareTorchrunRun(smallLm(4), out, { worldSize: 1 });
+    // The folder was prepared for batch 8; 3 ranks cannot share it.
+    const argv = torchrunArgv(TORCH_PYTHON, { nprocPerNode: 3, nnodes: 1, nodeRank: 0 }, `127.0.0.1:${await freePort()}`);
+    const err = await runTorchrun(out, argv, 'test').catch((e: unknown) => e);
+    expect(isBitnetLabError(err)).toBe(true);
+    expect((err as Error).message).toBe(`${out}: torchrun failed (exit code 1): batch size 8 is not a multiple of the world size 3`);
+    expect(processesIn(out)).toEqual([]);
+  }, 120_000);
 });

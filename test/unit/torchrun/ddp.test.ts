@@ -28,11 +28,11 @@ describe.skipIf(!torchAvailable())('torchrun engine, 2 ranks on CPU (gloo)', () 
     c.baseline = false;
     let live = 0;
     let launch = '';
-    const r = await trainTorchrun(c, {
+    const r = (await trainTorchrun(c, {
       out, python: TORCH_PYTHON, topology: { nprocPerNode: 2, nnodes: 1, nodeRank: 0 },
       onMetrics: (run, pts) => { if (run === 'bitnet') live += pts.length; },
       onLaunch: (cmd) => { launch = cmd; },
-    });
+    }))!;
     expect(r.engine).toBe('torchrun');
     expect(r.worldSize).toBe(2);
     expect(r.distBackend).toBe('gloo');

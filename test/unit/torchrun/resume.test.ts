@@ -42,7 +42,7 @@ describe.skipIf(!torchAvailable())('torchrun resume', () => {
     expect(saved).toBeLessThan(24);
 
     const live: number[] = [];
-    const r = await trainTorchrun(c, { out, python: TORCH_PYTHON, topology, resume: true, onMetrics: (_run, pts) => live.push(...pts.filter((p) => p.kind === 'train').map((p) => p.step)) });
+    const r = (await trainTorchrun(c, { out, python: TORCH_PYTHON, topology, resume: true, onMetrics: (_run, pts) => live.push(...pts.filter((p) => p.kind === 'train').map((p) => p.step)) }))!;
     expect(r.startStep).toBe(saved);
     expect(live).toEqual(Array.from({ length: 24 - saved }, (_, i) => saved + 1 + i)); // only what the resume added
     const a = trainLosses(full);

@@ -44,7 +44,12 @@ export interface TorchrunResult extends TrainResult {
 
 export const SINGLE_PROCESS: Topology = { nprocPerNode: 1, nnodes: 1, nodeRank: 0 };
 
-export async function trainTorchrun(inputConfig: TrainConfig, options: TorchrunOptions): Promise<TorchrunResult> {
+/**
+ * Trains `inputConfig` under torchrun; resolves to run.json's content, or to
+ * null on a node other than node 0 of a multi-node run (node 0 holds the
+ * results). Each node runs this with its own node rank and its own folder.
+ */
+export async function trainTorchrun(inputConfig: TrainConfig, options: TorchrunOptions): Promise<TorchrunResult | null> {
   const { out, signal } = options;
   const topology = options.topology ?? SINGLE_PROCESS;
   if (topology.nnodes > 1 && !topology.rdzvEndpoint) throw new BitnetLabError('usage', `${topology.nnodes} nodes need --rdzv-endpoint HOST:PORT (node 0's address)`);
@@ -65,7 +70,7 @@ export async function trainTorchrun(inputConfig: TrainConfig, options: TorchrunO
   }
 }
 
-async function prepareAndRun(config: TrainConfig, resumeStep: number, python: string, topology: Topology, options: TorchrunOptions): Promise<TorchrunResult> {
+async function prepareAndRun(config: TrainConfig, resumeStep: number, python: string, topology: Topology, options: TorchrunOptions): Promise<TorchrunResult | null> {
   const { out, signal } = options;
   const prepared = await prepareTorchrunRun(config, out, { worldSize: worldSize(topology), resumeStep, signal });
   // Done here as well as in the script, before anything follows the file: the
@@ -80,7 +85,7 @@ async function prepareAndRun(config: TrainConfig, resumeStep: number, python: st
   const follower = followRun(out, (u) => {
     for (const [run, all] of Object.entries(u.points) as [RunName, MetricPoint[]][]) {
       // A resumed run reports what it adds, as trainRun does; the file keeps the history.
-      const points = all.filter((p) => p.step > resumeStep);
+      const points = resumeStep > 0 ? all.filter((p) => p.step > resumeStep) : all;
       if (points.length === 0) continue;
       options.onMetrics?.(run, points);
       const last = points[points.length - 1];
@@ -94,6 +99,8 @@ async function prepareAndRun(config: TrainConfig, resumeStep: number, python: st
     await follower;
   }
   if (signal?.aborted) throw cancelled({ file: out });
+  // Only global rank 0 (on node 0) writes metrics, checkpoints and run.json.
+  if (topology.nodeRank !== 0) return null;
   return readRunJson(join(out, TORCHRUN_FILES.run), prepared.job);
 }
 
