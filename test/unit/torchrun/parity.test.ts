@@ -41,7 +41,7 @@ describe.skipIf(!torchAvailable())('tfjs and torchrun engines agree', () => {
     const tfjsPoints: Partial<Record<RunName, MetricPoint[]>> = {};
     const tf = await trainRun(c, { onMetrics: (run, pts) => (tfjsPoints[run] ??= []).push(...pts) });
     const out = tempDir();
-    const torch = await trainTorchrun(c, { out, python: TORCH_PYTHON, topology: { nprocPerNode: 2, nnodes: 1, nodeRank: 0 } });
+    const torch = (await trainTorchrun(c, { out, python: TORCH_PYTHON, topology: { nprocPerNode: 2, nnodes: 1, nodeRank: 0 } }))!;
     const torchPoints = parseMetricsLines(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).runs;
     for (const run of ['bitnet', 'fp'] as const) {
       const a = figures(tfjsPoints[run]!);
