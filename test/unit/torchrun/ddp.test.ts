@@ -57,6 +57,14 @@ describe.skipIf(!torchAvailable())('torchrun engine, 2 ranks on CPU (gloo)', () 
     expect(last!.valLoss).toBeLessThan(first!.valLoss - 0.3);
     expect(last!.valMetric).toBeCloseTo(Math.exp(last!.valLoss), 9);
 
+    // The packed HF BitNet export, as the tfjs engine writes it.
+    const packed = await openCheckpoint(r.runs.bitnet.ternaryCheckpoint!);
+    try {
+      expect(packed.tensors.find((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')?.dtype).toBe('U8');
+    } finally {
+      await packed.close();
+    }
+
     // The checkpoint through the formats layer and the inspector's statistics pass.
     const ckpt = join(out, 'bitnet.safetensors');
     expect(existsSync(join(out, 'bitnet.optim.safetensors'))).toBe(true);

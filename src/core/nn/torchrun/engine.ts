@@ -11,7 +11,10 @@ import { openSafetensors } from '../../formats/safetensors/index.js';
 import type { RunOptions } from '../../progress.js';
 import { followRun } from '../../runs/follow.js';
 import type { MetricPoint, RunName } from '../../../protocol/training.js';
-import { META } from '../checkpoint.js';
+import { loadTensors, META, valuesForSpecs } from '../checkpoint.js';
+import { exportTernary } from '../ternaryExport.js';
+import { lmSpecs } from '../transformerLm.js';
+import { writeFileAtomic } from '../../formats/atomicWrite.js';
 import type { TrainConfig } from '../config.js';
 import { runFiles, truncateMetrics, type TrainResult } from '../trainer.js';
 import { freePort, launchCommand, runTorchrun, torchrunArgv, worldSize, type Topology } from './launch.js';
@@ -101,7 +104,14 @@ async function prepareAndRun(config: TrainConfig, resumeStep: number, python: st
   if (signal?.aborted) throw cancelled({ file: out });
   // Only global rank 0 (on node 0) writes metrics, checkpoints and run.json.
   if (topology.nodeRank !== 0) return null;
-  return readRunJson(join(out, TORCHRUN_FILES.run), prepared.job);
+  const runJson = join(out, TORCHRUN_FILES.run);
+  const result = readRunJson(runJson, prepared.job);
+  // The packed 2-bit export the tfjs engine also writes, from the script's final weights.
+  const model = runFiles(out, 'bitnet').model;
+  const values = valuesForSpecs(await loadTensors(model, signal), lmSpecs(config.lm), model);
+  result.runs.bitnet.ternaryCheckpoint = await exportTernary(join(out, 'bitnet-ternary'), lmSpecs(config.lm), values, config, config.weightMethod, signal);
+  await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', { signal });
+  return result;
 }
 
 function readRunJson(path: string, job: TorchrunJob): TorchrunResult {
