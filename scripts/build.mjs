@@ -13,7 +13,7 @@ const production = process.argv.includes('--production');
 mkdirSync(dist, { recursive: true });
 
 // Steps that generate sources or assets before bundling (e.g. WAT → wasm).
-for (const step of ['build-kernels.mjs']) {
+for (const step of ['build-kernels.mjs', 'build-torchrun.mjs']) {
   const p = join(root, 'scripts', step);
   if (existsSync(p)) await (await import(p)).default({ root, dist });
 }

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import { BitnetLabError } from '../../core/errors.js';
 import { defaultTrainConfig } from '../../core/nn/config.js';
-import { trainRun, type RunSummary } from '../../core/nn/trainer.js';
+import { trainRun } from '../../core/nn/trainer.js';
 import { LM_ACTIVATIONS, type LmActivation } from '../../core/nn/transformerLm.js';
 import { isQuantMethod, QUANT_METHODS } from '../../core/quant/types.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { formatNumber } from '../format/table.js';
 import { createProgressBar } from '../progressBar.js';
-import { backendOption, defaultOutDir, floatOption, fmtMetric } from './trainShared.js';
+import { backendOption, defaultOutDir, floatOption, summaryLine } from './trainShared.js';
+import { engineOption, runTorchrunEngine, TORCHRUN_OPTIONS, TORCHRUN_USAGE } from './trainTorchrun.js';
 
 export const train: CliCommand = {
   name: 'train',
@@ -41,7 +41,7 @@ Training:
   --backend B            auto (default) | tensorflow | wasm | cpu
   --json                 print {config, backend, runs: {bitnet, fp}} as one JSON object
                          (runs.<name>.msPerStep: median training-step time)
-`,
+${TORCHRUN_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('train', argv, {
       model: { type: 'string' },
@@ -70,6 +70,7 @@ Training:
       act: { type: 'string' },
       'tie-embeddings': { type: 'boolean', default: false },
       'rope-theta': { type: 'string' },
+      ...TORCHRUN_OPTIONS,
     });
     if (positionals.length > 0) throw new BitnetLabError('usage', `train: unexpected argument "${positionals[0]}" (see bitnet-lab train --help)`);
     const backend = backendOption('train', values.backend);
@@ -114,6 +115,10 @@ Training:
     c.fp.peakLr = fpLr;
     c.fp.secondPeakLr = fpLr;
     const out = resolve(values.out !== undefined ? String(values.out) : resume ?? defaultOutDir(model));
+    if (engineOption(values) === 'torchrun') {
+      if (resume !== undefined && resume !== out) throw new BitnetLabError('usage', 'train: a torchrun run resumes in its own folder (--resume DIR without another --out)');
+      return runTorchrunEngine(c, out, resume !== undefined, values, io);
+    }
 
     const bar = createProgressBar(io, resume ? 'resuming' : `training ${model}`);
     // done() prints a final line on pipes: call it exactly once.
@@ -129,11 +134,9 @@ Training:
       if (values.json) {
         io.stdout(`${JSON.stringify({ config: r.config, backend: r.backend, runs: r.runs })}\n`);
       } else {
-        const line = (name: string, s: RunSummary): string =>
-          `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s (${s.msPerStep.toFixed(1)} ms/step)  train loss ${formatNumber(s.finalTrainLoss)}  val loss ${formatNumber(s.finalValLoss)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
         io.stdout(`BitNet b1.58 vs full precision — ${r.config.model} on ${r.config.data}, backend ${r.backend}\n`);
-        io.stdout(line('bitnet', r.runs.bitnet));
-        if (r.runs.fp) io.stdout(line('fp', r.runs.fp));
+        io.stdout(summaryLine('bitnet', r.runs.bitnet));
+        if (r.runs.fp) io.stdout(summaryLine('fp', r.runs.fp));
         io.stdout(`  metrics: ${out}/metrics.jsonl\n`);
       }
       return 0;

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { parseBackendPreference, type BackendPreference } from '../../core/backend.js';
 import { BitnetLabError } from '../../core/errors.js';
+import type { RunSummary } from '../../core/nn/trainer.js';
+import { formatNumber } from '../format/table.js';
 
 export function backendOption(command: string, v: unknown): BackendPreference {
   try {
@@ -27,4 +29,9 @@ export function floatOption(command: string, name: string, v: unknown, fallback:
 
 export function fmtMetric(metricName: string, v: number): string {
   return metricName === 'accuracy' ? `${(100 * v).toFixed(2)} %` : v.toFixed(2);
+}
+
+/** Two lines per run of a finished training: figures, then the checkpoint. */
+export function summaryLine(name: string, s: RunSummary): string {
+  return `  ${name.padEnd(7)} steps ${s.steps}  ${s.seconds.toFixed(1)} s (${s.msPerStep.toFixed(1)} ms/step)  train loss ${formatNumber(s.finalTrainLoss)}  val loss ${formatNumber(s.finalValLoss)}  ${s.metricName} ${fmtMetric(s.metricName, s.finalValMetric)}\n          ${s.checkpoint ?? '(no checkpoint)'}\n`;
 }

@@ -12,6 +12,10 @@
 import { BitnetLabError } from '../errors.js';
 import { openCheckpoint } from '../formats/open.js';
 import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
+import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
+import type { RunName } from '../../protocol/training.js';
+import type { TrainConfig } from './config.js';
+import { hfLmConfig, type HfLmExtras } from './hfLmConfig.js';
 import { isMatrixWeight, type ParamSpec } from './params.js';
 
 export const CHECKPOINT_FORMAT = 'bitnet-lab-train/1';
@@ -26,6 +30,46 @@ export const META = {
   /** The text of this checkpoint's HF config.json (hfLmConfig.ts), LM checkpoints only. */
   hfConfig: 'config.json',
 } as const;
+
+/**
+ * __metadata__ of a run's model and optimizer files, whichever engine wrote
+ * them (the torchrun script gets it from its job file), so every checkpoint
+ * resumes and inspects alike.
+ */
+export function runMetadata(run: RunName, config: TrainConfig, data: Record<string, string | number>, specs: readonly ParamSpec[], step: number): Record<string, string> {
+  return {
+    [META.format]: CHECKPOINT_FORMAT,
+    [META.family]: config.model,
+    [META.run]: run,
+    [META.step]: String(step),
+    [META.config]: JSON.stringify(config),
+    [META.architecture]: JSON.stringify(config.model === 'mlp' ? config.mlp : config.lm),
+    'bitnet_lab.data': JSON.stringify(data),
+    'bitnet_lab.quantized': run === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
+    'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
+    ...(config.model === 'lm' ? { [META.hfConfig]: JSON.stringify(hfLmConfig(config.lm, runHfExtras(run, config))) } : {}),
+    // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
+    // inspect and quantize leave them as the model uses them.
+    [FULL_PRECISION_METADATA_KEY]: JSON.stringify(specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
+  };
+}
+
+/**
+ * The BitNet run's weights are meant to be run W1.58A8: transformers'
+ * AutoBitLinear in online mode quantizes the latent weights (absmean) and the
+ * activations (per-token int8) on the fly — exactly our training forward
+ * (transformers integrations/bitnet.py). Only absmean with int8 activations
+ * is that; other quantizers are recorded under bitnet_lab only.
+ */
+function runHfExtras(run: RunName, config: TrainConfig): HfLmExtras {
+  const quantize = run === 'bitnet';
+  const bitnetLab = { run, weight_method: quantize ? config.weightMethod : 'none', activation_quant: quantize && config.activationQuant };
+  const hfQuant = quantize && config.weightMethod === 'absmean' && config.activationQuant;
+  return {
+    bitnetLab,
+    ...(hfQuant ? { quantizationConfig: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'online', modules_to_not_convert: ['lm_head'] } } : {}),
+  };
+}
 
 /** The tensor of the LM family's learned absolute positions, before it moved to RoPE. */
 const LEGACY_POSITIONS = 'model.embed_positions.weight';

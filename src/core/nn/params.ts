@@ -31,20 +31,9 @@ export class Params {
     private readonly vars: Map<string, Variable>,
   ) {}
 
-  /** Seeded init: linear N(0, 1/in) (variance-preserving), embeddings N(0, 0.02²), norm gains 1. */
+  /** Seeded init (see initValues). */
   static init(tf: Tf, specs: readonly ParamSpec[], prng: Prng): Params {
-    const vars = new Map<string, Variable>();
-    for (const s of specs) {
-      const n = s.shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(n);
-      if (s.kind === 'norm') data.fill(1);
-      else {
-        const std = s.kind === 'embedding' ? 0.02 : 1 / Math.sqrt(s.shape[0]!);
-        for (let i = 0; i < n; i++) data[i] = prng.normal() * std;
-      }
-      vars.set(s.name, tf.variable(tf.tensor(data, s.shape, 'float32'), true, uniqueVarName(s.name)));
-    }
-    return new Params(specs, vars);
+    return Params.fromValues(tf, specs, initValues(specs, prng));
   }
 
   /** Params with given values (from a checkpoint); every spec must be present with its exact size. */
@@ -85,6 +74,26 @@ export class Params {
     for (const v of this.vars.values()) v.dispose();
     this.vars.clear();
   }
+}
+
+/**
+ * Seeded initial values, plain arrays: linear N(0, 1/in) (variance-preserving),
+ * embeddings N(0, 0.02²), norm gains 1. Outside tfjs so the torchrun engine
+ * writes the very init the tfjs engine starts from.
+ */
+export function initValues(specs: readonly ParamSpec[], prng: Prng): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (s.kind === 'norm') data.fill(1);
+    else {
+      const std = s.kind === 'embedding' ? 0.02 : 1 / Math.sqrt(s.shape[0]!);
+      for (let i = 0; i < n; i++) data[i] = prng.normal() * std;
+    }
+    out.set(s.name, data);
+  }
+  return out;
 }
 
 let counter = 0;

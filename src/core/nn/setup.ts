@@ -3,7 +3,7 @@ import { BitnetLabError } from '../errors.js';
 import type { TrainConfig } from './config.js';
 import type { Dataset } from './data/dataset.js';
 import { mnistDataset, MNIST_PIXELS } from './data/mnist.js';
-import { textDataset } from './data/text.js';
+import { textDataset, type TextWindows } from './data/text.js';
 import { mlpModel } from './mlp.js';
 import type { ModelDef } from './model.js';
 import { LM_ACTIVATIONS, lmModel } from './transformerLm.js';
@@ -13,6 +13,8 @@ export interface Setup {
   model: ModelDef;
   /** Cross-entropy of the smoothed unigram distribution on validation (text only). */
   unigramNats?: number;
+  /** Token streams and window offsets (text only): what the torchrun engine hands to PyTorch. */
+  windows?: TextWindows;
 }
 
 export function setupRun(config: TrainConfig): Setup {
@@ -26,7 +28,7 @@ export function setupRun(config: TrainConfig): Setup {
   }
   if (config.data === 'mnist') throw new BitnetLabError('usage', 'the language model trains on text: pass a file or folder with --data');
   const ds = textDataset(config.data, { ...config.text, context: config.lm.context });
-  return { dataset: ds, model: lmModel(config.lm), unigramNats: ds.unigram };
+  return { dataset: ds, model: lmModel(config.lm), unigramNats: ds.unigram, windows: ds.windows };
 }
 
 function validateConfig(c: TrainConfig): void {

@@ -11,11 +11,10 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, cancelled } from '../errors.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import type { RunOptions } from '../progress.js';
-import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
 import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from '../../protocol/training.js';
 import { AdamW } from './adamw.js';
 import type { LinearOptions } from './bitLinear.js';
-import { CHECKPOINT_FORMAT, META, loadTensors, rejectLegacyLm, saveTensors, valuesForSpecs } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, META, loadTensors, rejectLegacyLm, runMetadata, saveTensors, valuesForSpecs } from './checkpoint.js';
 import { scheduleOf, type TrainConfig } from './config.js';
 import { median } from '../kernels/stats.js';
 import { evaluate } from './evaluate.js';
@@ -44,6 +43,8 @@ export interface RunSummary {
 }
 
 export interface TrainResult {
+  /** Which engine trained (run.json): this loop, or PyTorch under torchrun (nn/torchrun/engine.ts). */
+  engine?: 'tfjs' | 'torchrun';
   config: TrainConfig;
   backend: string;
   dataset: Record<string, string | number>;
@@ -228,6 +229,7 @@ export async function trainRun(inputConfig: TrainConfig, options: TrainOptions =
       checkpoint: out && end === config.steps ? runFiles(out, run.name).model : null,
     });
     const result: TrainResult = {
+      engine: 'tfjs',
       config,
       backend,
       dataset: dataset.describe,
@@ -270,40 +272,10 @@ function trainStep(tf: Tf, model: ModelDef, run: Run, batch: Batch, step: number
 /** Model + optimizer files of one run; each written atomically. */
 async function saveRun(out: string, run: Run, config: TrainConfig, data: Record<string, string | number>, step: number, signal?: AbortSignal): Promise<void> {
   const files = runFiles(out, run.name);
-  const meta: Record<string, string> = {
-    [META.format]: CHECKPOINT_FORMAT,
-    [META.family]: config.model,
-    [META.run]: run.name,
-    [META.step]: String(step),
-    [META.config]: JSON.stringify(config),
-    [META.architecture]: JSON.stringify(config.model === 'mlp' ? config.mlp : config.lm),
-    'bitnet_lab.data': JSON.stringify(data),
-    'bitnet_lab.quantized': run.name === 'bitnet' ? `${config.weightMethod}${config.activationQuant ? '+int8-activations' : ''}` : 'none (full-precision baseline)',
-    'bitnet_lab.weights': 'latent full-precision weights; linear weights [out, in]',
-    ...(config.model === 'lm' ? { [META.hfConfig]: JSON.stringify(hfLmConfig(config.lm, runHfExtras(run, config))) } : {}),
-    // Linear layers the architecture keeps in full precision (e.g. the MLP head), so
-    // inspect and quantize leave them as the model uses them.
-    [FULL_PRECISION_METADATA_KEY]: JSON.stringify(run.params.specs.filter((s) => s.kind === 'linear').map((s) => s.name)),
-  };
+  const meta = runMetadata(run.name, config, data, run.params.specs, step);
   const specs = run.params.specs;
   await saveTensors(files.optim, specs, run.opt.state(), { ...meta, 'bitnet_lab.adam_step': String(run.opt.step) }, signal, ['m.', 'v.']);
   await saveTensors(files.model, specs, run.params.snapshot(), meta, signal);
-}
-
-/**
- * The BitNet run's weights are meant to be run W1.58A8: transformers'
- * AutoBitLinear in online mode quantizes the latent weights (absmean) and the
- * activations (per-token int8) on the fly — exactly our training forward
- * (transformers integrations/bitnet.py). Only absmean with int8 activations
- * is that; other quantizers are recorded under bitnet_lab only.
- */
-function runHfExtras(run: Run, config: TrainConfig): Parameters<typeof hfLmConfig>[1] {
-  const bitnetLab = { run: run.name, weight_method: run.quant.quantize ? config.weightMethod : 'none', activation_quant: run.quant.quantize && config.activationQuant };
-  const hfQuant = run.quant.quantize && config.weightMethod === 'absmean' && config.activationQuant;
-  return {
-    bitnetLab,
-    ...(hfQuant ? { quantizationConfig: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'online', modules_to_not_convert: ['lm_head'] } } : {}),
-  };
 }
 
 interface ResumeState {
@@ -346,7 +318,7 @@ async function readResume(dir: string, signal?: AbortSignal): Promise<ResumeStat
 }
 
 /** Drop metric lines after the resume step, so the resumed curve continues without duplicates. */
-async function truncateMetrics(path: string, step: number): Promise<void> {
+export async function truncateMetrics(path: string, step: number): Promise<void> {
   if (!existsSync(path)) return;
   const keep = readFileSync(path, 'utf8')
     .split('\n')

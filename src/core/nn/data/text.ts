@@ -127,7 +127,23 @@ export function unigramCrossEntropy(train: Uint8Array, val: Uint8Array): number 
   return nll / Math.max(1, val.length);
 }
 
-export function textDataset(path: string, opts: TextOptions = DEFAULT_TEXT): Dataset & { unigram: number; corpus: Corpus } {
+/**
+ * The token streams and window offsets behind the batches: the torchrun
+ * engine writes them to its run folder so the PyTorch script trains on the
+ * very batches, in the very order, this dataset gives the tfjs engine.
+ */
+export interface TextWindows {
+  train: Uint8Array;
+  val: Uint8Array;
+  /** Start offsets into `val` of the validation windows, in scoring order. */
+  valStarts: Uint32Array;
+  /** Start offsets into `train` of the rows of the batch for update `step`. */
+  trainStarts(seed: number, step: number, batchSize: number): Uint32Array;
+}
+
+export type TextDataset = Dataset & { unigram: number; corpus: Corpus; windows: TextWindows };
+
+export function textDataset(path: string, opts: TextOptions = DEFAULT_TEXT): TextDataset {
   const corpus = readCorpus(path, opts.maxBytes);
   const { train, val } = splitCorpus(corpus.bytes, opts);
   const T = opts.context;
@@ -151,6 +167,13 @@ export function textDataset(path: string, opts: TextOptions = DEFAULT_TEXT): Dat
   const valStarts = new Uint32Array(nValWindows);
   for (let i = 0; i < nValWindows; i++) valStarts[i] = Math.min(val.length - T - 1, i * valStride);
   const unigram = unigramCrossEntropy(train, val);
+  const trainStarts = (seed: number, step: number, batchSize: number): Uint32Array => {
+    // Random windows drawn from a stream keyed by (seed, step): stateless, so resume is exact.
+    const prng = Prng.fromState(mixSeed(derivedPrng(seed, 'text-batches').getState() ^ mixSeed(step)));
+    const starts = new Uint32Array(batchSize);
+    for (let r = 0; r < batchSize; r++) starts[r] = prng.int(train.length - T - 1);
+    return starts;
+  };
   return {
     name: 'text',
     metricName: 'perplexity',
@@ -160,12 +183,9 @@ export function textDataset(path: string, opts: TextOptions = DEFAULT_TEXT): Dat
     corpus,
     unigram,
     describe: { source: path, files: corpus.files, bytes: corpus.bytes.length, truncated: String(corpus.truncated), trainBytes: train.length, valBytes: val.length, valTokensScored: nValWindows * T, unigramNats: unigram, splitSeed: opts.splitSeed },
+    windows: { train, val, valStarts, trainStarts },
     trainBatch(seed: number, step: number, batchSize: number): Batch {
-      // Random windows drawn from a stream keyed by (seed, step): stateless, so resume is exact.
-      const prng = Prng.fromState(mixSeed(derivedPrng(seed, 'text-batches').getState() ^ mixSeed(step)));
-      const starts = new Uint32Array(batchSize);
-      for (let r = 0; r < batchSize; r++) starts[r] = prng.int(train.length - T - 1);
-      return windows(train, starts);
+      return windows(train, trainStarts(seed, step, batchSize));
     },
     *valBatches(batchSize: number): Iterable<Batch> {
       for (let s = 0; s < nValWindows; s += batchSize) yield windows(val, valStarts.subarray(s, Math.min(nValWindows, s + batchSize)));
