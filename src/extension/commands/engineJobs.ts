@@ -130,6 +130,10 @@ function labelOf(r: EngineRequest): string {
     case 'compare':
     case 'finetune':
       return basename(r.path);
+    case 'eval':
+      return `${basename(r.path)} on ${'file' in r.text ? basename(r.text.file) : r.text.label}`;
+    case 'generate':
+      return `${basename(r.path)} (${r.mode})`;
     case 'energy':
       return r.path ? basename(r.path) : 'model';
     case 'train':

@@ -1,0 +1,30 @@
+/**
+ * Entry of the Try it panel (dist/webview/tryModel.js). The host posts
+ * TryEvent messages (src/protocol/models.ts); the page answers `ready` once
+ * listening, `generate` and `cancel` on clicks.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import css from '../models/models.css';
+import { adoptCss } from '../shared/adoptCss.js';
+import { getVsCodeApi } from '../shared/vscodeApi.js';
+import { TryView, type TryDraft } from '../models/tryView.js';
+import type { TryEvent, TryRequest } from '../../../src/protocol/models.js';
+
+adoptCss(css);
+document.body.classList.add('try-body');
+const api = getVsCodeApi<{ draft?: TryDraft }, TryRequest>();
+const view = new TryView();
+view.id = 'app';
+view.post = (m) => api?.postMessage(m);
+view.saveDraft = (draft) => api?.setState({ draft });
+view.restoreDraft(api?.getState()?.draft);
+document.body.appendChild(view);
+
+const TYPES = new Set(['state', 'text', 'column']);
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as TryEvent | undefined;
+  if (m && typeof m === 'object' && TYPES.has((m as { type?: string }).type ?? '')) view.handle(m);
+});
+api?.postMessage({ type: 'ready' });
