@@ -7,7 +7,7 @@
 import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
 import type { QuantMethod } from '../core/quant/types.js';
-import type { EvalJobRequest, GenerateJobRequest, TextMessage } from './models.js';
+import type { EvalJobRequest, EvalJobValue, GenerateJobRequest, GenerateJobValue, TextMessage } from './models.js';
 import type { MetricName, MetricPoint, RunName } from './training.js';
 
 export interface AnalyzeJobSettings {
@@ -56,7 +56,9 @@ export type JobResult =
   | { kind: 'open'; report: CheckpointReport; files: string[] }
   | { kind: 'analyze'; report: CheckpointReport }
   /** Engine-defined plain data (a comparison table, an energy report, a training summary …). */
-  | { kind: Exclude<JobKind, 'open' | 'analyze'>; value: unknown };
+  | { kind: 'eval'; value: EvalJobValue }
+  | { kind: 'generate'; value: GenerateJobValue }
+  | { kind: Exclude<JobKind, 'open' | 'analyze' | 'eval' | 'generate'>; value: unknown };
 
 /** Why a job failed, as plain data (Error objects do not survive IPC with their class). */
 export interface JobFailure {

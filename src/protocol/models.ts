@@ -96,6 +96,8 @@ export const QualityRequestSchema = v.variant('type', [
   /** Evaluate on the active editor's text, or on a text file the user picks (the host shows the dialog). */
   v.object({ type: v.literal('evaluateQuality'), source: v.picklist(['editor', 'file']) }),
   v.object({ type: v.literal('cancelQuality') }),
+  /** Open the Try it panel for this checkpoint. */
+  v.object({ type: v.literal('tryModel') }),
 ]);
 export type QualityRequest = v.InferOutput<typeof QualityRequestSchema>;
 

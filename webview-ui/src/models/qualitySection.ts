@@ -62,6 +62,7 @@ export class ModelQuality extends LitElement {
     return html`<div class="mq-actions">
       <vscode-button id="mq-editor" @click=${() => this.ask({ type: 'evaluateQuality', source: 'editor' })}>Evaluate on active editor text</vscode-button>
       <vscode-button secondary id="mq-file" @click=${() => this.ask({ type: 'evaluateQuality', source: 'file' })}>Choose text file…</vscode-button>
+      <vscode-button secondary id="mq-try" title="Prompt the FP and the ternary model side by side" @click=${() => this.ask({ type: 'tryModel' })}>Try it…</vscode-button>
     </div>`;
   }
 
