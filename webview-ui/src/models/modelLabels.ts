@@ -14,3 +14,9 @@ export function provenanceLine(p: ModelProvenance): string {
   const settings = Object.entries(p.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   return [p.architecture, `tokenizer: ${p.tokenizer}`, p.compute, `${p.threads} thread${p.threads === 1 ? '' : 's'}`, p.machine, settings].filter((s) => s !== '').join(' · ');
 }
+
+/** Tokens per second: whole numbers from 100 up (no exponent), 3 significant digits below. */
+export function formatRate(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3);
+}

@@ -14,7 +14,7 @@ import type { QualityEvent, QualityRequest, QualityState, TextSourceInfo } from 
 import { formatCount, formatFactor, formatSig } from '../shared/format.js';
 import type { Series } from '../shared/charts/index.js';
 import { compareKinds, parseLayerName } from '../inspector/layerNames.js';
-import { MODE_LABELS, MODE_SHORT, provenanceLine } from './modelLabels.js';
+import { formatRate, MODE_LABELS, MODE_SHORT, provenanceLine } from './modelLabels.js';
 import '../shared/charts/index.js';
 
 /** Rows of the per-layer table per page (a 70B model has ~560 linear layers). */
@@ -101,7 +101,7 @@ export class ModelQuality extends LitElement {
         <thead><tr><th>model</th><th>perplexity</th><th>NLL (nats/token)</th><th>bits per byte</th><th>tokens/s</th></tr></thead>
         <tbody>${shown.map((m) => {
           const x = r.results[m]!;
-          return html`<tr data-mode=${m}><td>${MODE_LABELS[m]}</td><td>${formatSig(x.perplexity, 5)}</td><td>${x.nll.toFixed(4)}</td><td>${x.bitsPerByte.toFixed(4)}</td><td>${formatSig(x.tokensPerSecond, 3)}</td></tr>`;
+          return html`<tr data-mode=${m}><td>${MODE_LABELS[m]}</td><td>${formatSig(x.perplexity, 5)}</td><td>${x.nll.toFixed(4)}</td><td>${x.bitsPerByte.toFixed(4)}</td><td>${formatRate(x.tokensPerSecond)}</td></tr>`;
         })}</tbody>
       </table>
       <p class="mq-prov" id="mq-prov">${formatCount(r.tokens)} tokens of <b>${source.label}</b> (${formatCount(source.chars)} characters) in ${r.windows} window${r.windows === 1 ? '' : 's'}${context !== undefined ? ` of ${String(context)} tokens` : ''} · ${provenanceLine(r.provenance)}</p>

@@ -9,8 +9,7 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { GenerateSettings, TryColumn, TryEvent, TryRequest, TryState } from '../../../src/protocol/models.js';
 import { MAX_NEW_TOKENS } from '../../../src/protocol/models.js';
-import { formatSig } from '../shared/format.js';
-import { MODE_LABELS, provenanceLine } from './modelLabels.js';
+import { formatRate, MODE_LABELS, provenanceLine } from './modelLabels.js';
 
 export interface TryDraft {
   prompt: string;
@@ -106,7 +105,7 @@ export class TryView extends LitElement {
       <pre class="try-text" aria-live="polite">${s.runId > 0 ? html`<span class="try-prompt-echo">${s.prompt}</span>` : nothing}<span class="try-out">${c.text}</span></pre>
       <div class="try-stats">
         ${r
-          ? html`<span class="try-rate">${formatSig(r.tokensPerSecond, 3)} tokens/s</span> · ${r.generatedTokens} new tokens · prompt ${r.promptTokens} tokens`
+          ? html`<span class="try-rate">${formatRate(r.tokensPerSecond)} tokens/s</span> · ${r.generatedTokens} new tokens · prompt ${r.promptTokens} tokens`
           : c.status === 'running' || c.tokens > 0
             ? html`${c.tokens} tokens so far`
             : nothing}
