@@ -28,13 +28,17 @@ describe('modes a checkpoint is compared in', () => {
 });
 
 describe('page → host requests', () => {
-  it('accepts the documented ones and strips anything riding along', () => {
-    expect(parseQualityRequest({ type: 'evaluateQuality', source: 'file', path: '/etc/passwd' })).toEqual({ type: 'evaluateQuality', source: 'file' });
+  it('accepts the documented ones', () => {
+    expect(parseQualityRequest({ type: 'evaluateQuality', source: 'file' })).toEqual({ type: 'evaluateQuality', source: 'file' });
     expect(parseQualityRequest({ type: 'cancelQuality' })).toEqual({ type: 'cancelQuality' });
     expect(parseQualityRequest({ type: 'tryModel' })).toEqual({ type: 'tryModel' });
     const settings = { maxTokens: 32, temperature: 0.7, topK: 40, seed: 3 };
-    expect(parseTryRequest({ type: 'generate', prompt: 'Hi', settings: { ...settings, file: 'x' } })).toEqual({ type: 'generate', prompt: 'Hi', settings });
+    expect(parseTryRequest({ type: 'generate', prompt: 'Hi', settings })).toEqual({ type: 'generate', prompt: 'Hi', settings });
     expect(parseTryRequest({ type: 'cancel' })).toEqual({ type: 'cancel' });
+  });
+  it('refuses a path riding along (strict objects), so a page cannot name a file', () => {
+    expect(parseQualityRequest({ type: 'evaluateQuality', source: 'file', path: '/etc/passwd' })).toBeUndefined();
+    expect(parseTryRequest({ type: 'generate', prompt: 'Hi', settings: { maxTokens: 1, temperature: 0, topK: 0, seed: 0, file: 'x' } })).toBeUndefined();
   });
   it('rejects malformed and out-of-bounds ones', () => {
     const ok = { maxTokens: 32, temperature: 0, topK: 0, seed: 0 };

@@ -14,7 +14,8 @@ import { getVsCodeApi } from '../shared/vscodeApi.js';
 import { renderComparison } from '../compare/compareView.js';
 import { initialReport, isComparison, type CompareMessage } from '../compare/host.js';
 import { ModelQuality } from '../models/qualitySection.js';
-import type { QualityEvent, QualityRequest } from '../../../src/protocol/models.js';
+import * as v from 'valibot';
+import { QualityEventSchema, type QualityRequest } from '../../../src/protocol/models.js';
 
 adoptCss(css);
 adoptCss(modelsCss);
@@ -39,8 +40,12 @@ if (first) show(first);
 else root.appendChild(Object.assign(document.createElement('p'), { className: 'cmp-empty', textContent: 'Waiting for a comparison report…' }));
 
 window.addEventListener('message', (ev: MessageEvent) => {
-  const m = ev.data as CompareMessage | QualityEvent | undefined;
+  const m = ev.data as CompareMessage | undefined;
   if (m && m.type === 'report' && isComparison(m.report)) show(m.report);
-  else if (m && m.type === 'quality') quality.event = m;
+  else if (m && (m as { type?: unknown }).type === 'quality') {
+    const q = v.safeParse(QualityEventSchema, m);
+    if (q.success) quality.event = q.output;
+    else console.warn(`BitNet Lab: ignored a quality message (${q.issues[0].message})`);
+  }
 });
 api?.postMessage({ type: 'ready' });

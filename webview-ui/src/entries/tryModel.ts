@@ -10,7 +10,8 @@ import css from '../models/models.css';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
 import { TryView, type TryDraft } from '../models/tryView.js';
-import type { TryEvent, TryRequest } from '../../../src/protocol/models.js';
+import * as v from 'valibot';
+import { TryEventSchema, type TryRequest } from '../../../src/protocol/models.js';
 
 adoptCss(css);
 document.body.classList.add('try-body');
@@ -22,9 +23,9 @@ view.saveDraft = (draft) => api?.setState({ draft });
 view.restoreDraft(api?.getState()?.draft);
 document.body.appendChild(view);
 
-const TYPES = new Set(['state', 'text', 'column']);
 window.addEventListener('message', (ev: MessageEvent) => {
-  const m = ev.data as TryEvent | undefined;
-  if (m && typeof m === 'object' && TYPES.has((m as { type?: string }).type ?? '')) view.handle(m);
+  const m = v.safeParse(TryEventSchema, ev.data);
+  if (m.success) view.handle(m.output);
+  else console.warn(`BitNet Lab: ignored a message from the host (${m.issues[0].message})`);
 });
 api?.postMessage({ type: 'ready' });
