@@ -19,6 +19,7 @@ import '../shared/charts/index.js';
 
 /** Rows of the per-layer table per page (a 70B model has ~560 linear layers). */
 export const LAYER_PAGE = 20;
+const MODE_ORDER: readonly LinearMode[] = ['fp', 'ternary', 'stored'];
 
 @customElement('bn-model-quality')
 export class ModelQuality extends LitElement {
@@ -38,13 +39,13 @@ export class ModelQuality extends LitElement {
 
   protected override render(): TemplateResult {
     const q = this.event?.quality;
-    const modes = this.event?.modes ?? ['fp', 'ternary'];
+    const modes = q?.state === 'done' ? MODE_ORDER.filter((m) => q.result.results[m] !== undefined) : (this.event?.modes ?? ['fp', 'ternary']);
     const quant = modes.find((m) => m !== 'fp') ?? 'ternary';
     return html`<section class="mq-card" id="mq-section" aria-labelledby="mq-h">
       <h3 id="mq-h">Model quality on your text</h3>
       <p class="mq-caption">Perplexity at full precision and ${quant === 'stored' ? 'with the ternary weights as stored in the file' : 'as BitNet b1.58 (W1.58A8: absmean ternary weights, per-token int8 activations, post-training)'}, and the output error of each linear layer on the real activations of the text. Computed in the job process.</p>
       ${this.renderActions(q)}
-      ${this.renderState(q, modes)}
+      ${this.renderState(q)}
     </section>`;
   }
 
@@ -66,7 +67,7 @@ export class ModelQuality extends LitElement {
     </div>`;
   }
 
-  private renderState(q: QualityState | undefined, modes: LinearMode[]): TemplateResult | typeof nothing {
+  private renderState(q: QualityState | undefined): TemplateResult | typeof nothing {
     if (q === undefined) return html`<p class="mq-note" id="mq-empty">Not evaluated yet: choose a text (your own data says more than any benchmark).</p>`;
     switch (q.state) {
       case 'running':
@@ -76,16 +77,17 @@ export class ModelQuality extends LitElement {
       case 'cancelled':
         return html`<p class="mq-note mq-warn" id="mq-cancelled">Evaluation on ${q.source.label} cancelled.</p>`;
       case 'done':
-        return this.renderResult(q.result, q.source, modes);
+        return this.renderResult(q.result, q.source);
     }
   }
 
-  private renderResult(r: EvalResult, source: TextSourceInfo, modes: LinearMode[]): TemplateResult {
+  private renderResult(r: EvalResult, source: TextSourceInfo): TemplateResult {
     if (this.shownResult !== r) {
       this.shownResult = r;
       this.page = 0;
     }
-    const shown = modes.filter((m) => r.results[m] !== undefined);
+    // What the engine ran, whatever was asked: it runs `ternary` as `stored` on a ternary checkpoint.
+    const shown = MODE_ORDER.filter((m) => r.results[m] !== undefined);
     const fp = r.results.fp;
     const quant = shown.find((m) => m !== 'fp');
     const qr = quant ? r.results[quant] : undefined;
