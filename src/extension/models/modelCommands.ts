@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import type { EvalJobValue, GenerateSettings, ModelRunSettings, TryColumn } from '../../protocol/models.js';
 import type { Services } from '../services.js';
-import { pickCheckpoint, uriOf } from '../commands/target.js';
+import { openInInspector, pickCheckpoint, uriOf } from '../commands/target.js';
+import { ReportPanel } from '../panels/reportPanel.js';
 import { comparedModes } from './linearModes.js';
 import { headerOf, readModelSettings, type QualityRunner } from './qualityRunner.js';
 import { DEFAULT_GENERATE, TryPanel } from './tryPanel.js';
@@ -20,6 +21,8 @@ export interface QualityArgs {
   /** … or this file; neither: ask. */
   textFile?: string;
   settings?: ModelRunSettings;
+  /** Do not open the inspector to show the result (tests, scripts). */
+  quiet?: boolean;
 }
 
 export interface TryArgs {
@@ -38,6 +41,9 @@ export function registerModelCommands(s: Services, quality: QualityRunner): vsco
       const path = await checkpointPath(s, arg, 'Evaluate the quality of which checkpoint?');
       if (!path) return undefined;
       const text = args.text !== undefined ? { text: args.text, label: args.label ?? 'text' } : args.textFile !== undefined ? { file: args.textFile } : undefined;
+      // The result shows in the checkpoint's Quality section: open one if no view shows this checkpoint.
+      const shownSomewhere = s.inspector.sessionsFor(path).length > 0 || ReportPanel.all().some((p) => p.checkpoint === path);
+      if (!args.quiet && !shownSomewhere) await openInInspector(s, vscode.Uri.file(path));
       return quality.evaluate(path, text, { ...readModelSettings(), ...args.settings });
     }),
     vscode.commands.registerCommand('bitnetLab.tryModel', async (arg?: unknown, args: TryArgs = {}): Promise<TryColumn[] | undefined> => {
