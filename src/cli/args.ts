@@ -28,3 +28,10 @@ export function intOption(command: string, name: string, v: unknown, fallback: n
   if (!Number.isSafeInteger(n) || n < min) throw new BitnetLabError('usage', `${command}: --${name} must be a whole number ≥ ${min}, got "${String(v)}"`);
   return n;
 }
+
+export function numberOption(command: string, name: string, v: unknown, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new BitnetLabError('usage', `${command}: --${name} must be a number ≥ ${min}, got "${String(v)}"`);
+  return n;
+}

@@ -4,9 +4,11 @@ import { bench } from './bench.js';
 import { compare } from './compare.js';
 import { diff } from './diff.js';
 import { energy } from './energy.js';
+import { evalCommand } from './eval.js';
 import { finetune } from './finetune.js';
+import { generate } from './generate.js';
 import { inspect } from './inspect.js';
 import { quantize } from './quantize.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly CliCommand[] = [inspect, quantize, diff, train, finetune, compare, energy, bench];
+export const COMMANDS: readonly CliCommand[] = [inspect, quantize, diff, train, finetune, compare, energy, bench, evalCommand, generate];

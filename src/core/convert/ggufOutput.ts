@@ -10,7 +10,8 @@ import { BitnetLabError } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import { f32ToF16Bits } from '../formats/dtypes.js';
 import { GGML_TYPES } from '../formats/gguf/ggmlTypes.js';
-import { GgufWriter, type GgufKv, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
+import { GgufWriter, type GgufTensorPlan } from '../formats/gguf/ggufWriter.js';
+import type { GgufEntry } from '../formats/gguf/ggufValue.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
 import { encodeTq1_0, encodeTq1_0FromPatterns } from '../formats/ternary/tq1_0.js';
 import { encodeTq2_0, encodeTq2_0FromPatterns } from '../formats/ternary/tq2_0.js';
@@ -76,7 +77,7 @@ export async function openGgufOutput(
   source: CheckpointSource,
   planned: readonly PlannedTensor[],
   format: GgufTernary,
-  kvs: GgufKv[],
+  kvs: GgufEntry[],
   out: string,
   signal?: AbortSignal,
 ): Promise<OutputWriter> {
@@ -92,7 +93,7 @@ export async function openGgufOutput(
     return copySlot(t, name, dims, sourceIsGguf, source.path);
   });
   const anyQuantized = slots.some((s) => s.mode === 'quantize');
-  const allKvs: GgufKv[] = [...kvs];
+  const allKvs: GgufEntry[] = [...kvs];
   if (anyQuantized) {
     allKvs.push({ key: 'general.quantization_version', type: 'u32', value: 2 });
     allKvs.push({ key: 'general.file_type', type: 'u32', value: FILE_TYPE[format] });

@@ -7,6 +7,7 @@
  * in bounded chunks.
  */
 import type { RunOptions } from '../progress.js';
+import type { GgufEntry } from './gguf/ggufValue.js';
 
 export type CheckpointFormat =
   | 'safetensors'
@@ -64,6 +65,8 @@ export interface CheckpointSource {
   readonly tensors: readonly TensorEntry[];
   /** Free-form string metadata (safetensors __metadata__, GGUF KV rendered as strings, config.json …). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** GGUF only: every KV with its stored type, in file order (tokenizers, GGUF → GGUF copies). */
+  readonly ggufEntries?: readonly GgufEntry[];
   /**
    * Decoded values of one tensor as float32, row-major over `shape`, in chunks
    * of at most `chunkElements`. Chunks may be reused buffers: copy to keep.

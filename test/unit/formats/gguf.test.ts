@@ -194,12 +194,13 @@ describe('GGUF writer', () => {
 });
 
 describe('GGUF reader: large vocabularies', () => {
-  it('counts a 300k-string tokenizer array without keeping it, and catches a bad length inside it', async () => {
+  it('keeps a 300k-string tokenizer array whole, renders it as a count, and catches a bad length inside it', async () => {
     const tokens = Array.from({ length: 300_000 }, (_, i) => `tok${i}`);
     const p = file(buildGguf({ kvs: [kvStringArray('tokenizer.ggml.merges', tokens), kvString('after', 'ok')] }));
     const g = await openGguf(p);
     expect(g.metadata['tokenizer.ggml.merges']).toBe('[300000 strings]');
     expect(g.metadata['after']).toBe('ok');
+    expect(g.ggufEntries![0]).toEqual({ key: 'tokenizer.ggml.merges', type: 'array', itemType: 'string', value: tokens });
     await g.close();
     const bytes = buildGguf({ kvs: [kvStringArray('v', tokens.slice(0, 100))] });
     const firstLen = bytes.indexOf(gstr('tok0'));

@@ -38,12 +38,6 @@ export class FileCursor {
     return 0;
   }
 
-  async u8(what: string): Promise<number> {
-    const r = await this.ensure(1, what);
-    this.pos += 1;
-    return this.buf[r]!;
-  }
-
   async u32(what: string): Promise<number> {
     const r = await this.ensure(4, what);
     this.pos += 4;
@@ -61,22 +55,15 @@ export class FileCursor {
     return hi * 2 ** 32 + lo;
   }
 
-  /** Raw scalar bytes (for numeric KVs rendered later). */
+  /** A copy of the next `n` bytes. */
   async bytes(n: number, what: string): Promise<Uint8Array> {
     const r = await this.ensure(n, what);
     this.pos += n;
     return this.buf.slice(r, r + n);
   }
 
-  async skip(n: number, what: string): Promise<void> {
-    if (this.pos + n > this.fileSize) {
-      throw new BitnetLabError('truncated', `file ends while skipping ${what}`, { file: this.file, offset: this.pos });
-    }
-    this.pos += n;
-  }
-
-  /** gguf_string: u64 length + UTF-8 bytes. Long strings are refused or, with `keep`, truncated for display. */
-  async string(what: string, maxLength: number, keep = maxLength): Promise<string> {
+  /** gguf_string: u64 length + UTF-8 bytes; lengths past `maxLength` are refused. */
+  async string(what: string, maxLength: number): Promise<string> {
     const at = this.pos;
     const len = await this.u64(`${what} length`);
     if (len > this.remaining) {
@@ -87,11 +74,9 @@ export class FileCursor {
     if (len > maxLength) {
       throw new BitnetLabError('limit', `${what} is ${len} bytes long (limit ${maxLength})`, { file: this.file, offset: at });
     }
-    const take = Math.min(len, keep);
-    const r = await this.ensure(take, what);
-    const text = Buffer.from(this.buf.buffer, this.buf.byteOffset + r, take).toString('utf8');
-    this.pos += take;
-    await this.skip(len - take, what);
-    return take < len ? `${text}…` : text;
+    const r = await this.ensure(len, what);
+    const text = Buffer.from(this.buf.buffer, this.buf.byteOffset + r, len).toString('utf8');
+    this.pos += len;
+    return text;
   }
 }

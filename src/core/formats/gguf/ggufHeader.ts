@@ -7,29 +7,15 @@ import type { FileHandle } from 'node:fs/promises';
 import { BitnetLabError } from '../../errors.js';
 import { FileCursor } from './fileCursor.js';
 import { resolveTypeId, type ResolvedType } from './ggmlTypes.js';
+import { readGgufValue, renderGgufValue } from './ggufMetadata.js';
+import type { GgufEntry } from './ggufValue.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as little-endian u32
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 /** ggml's GGML_MAX_DIMS. */
 const MAX_DIMS = 4;
-/** Longest KV string we render; longer ones (chat templates) are shown truncated. */
-const KV_STRING_DISPLAY = 4096;
-/** No single metadata string in a real file comes near this; larger is corruption. */
-const KV_STRING_MAX = 256 * 1024 * 1024;
 /** ggml's GGML_MAX_NAME is 64 (incl. NUL); we accept more but not absurd. */
 const TENSOR_NAME_MAX = 4096;
-/** Small arrays are rendered element by element, larger ones summarised. */
-const ARRAY_RENDER_MAX = 16;
-
-export const GgufValueType = {
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6,
-  BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
-} as const;
-
-const SCALAR_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-const TYPE_NAMES: Record<number, string> = {
-  0: 'u8', 1: 'i8', 2: 'u16', 3: 'i16', 4: 'u32', 5: 'i32', 6: 'f32', 7: 'bools', 8: 'strings', 10: 'u64', 11: 'i64', 12: 'f64',
-};
 
 export interface GgufTensorInfo {
   name: string;
@@ -52,67 +38,12 @@ export interface GgufHeader {
   fileSize: number;
   alignment: number;
   dataStart: number;
-  /** All KVs rendered as strings. */
+  /** All KVs rendered as strings, for display. */
   metadata: Record<string, string>;
+  /** All KVs with their stored types, in file order (what GGUF → GGUF copies and tokenizers read). */
+  entries: GgufEntry[];
   architecture: string | undefined;
   tensors: GgufTensorInfo[];
-}
-
-function scalarToString(type: number, b: Uint8Array): string {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  switch (type) {
-    case 0: return String(v.getUint8(0));
-    case 1: return String(v.getInt8(0));
-    case 2: return String(v.getUint16(0, true));
-    case 3: return String(v.getInt16(0, true));
-    case 4: return String(v.getUint32(0, true));
-    case 5: return String(v.getInt32(0, true));
-    case 6: return String(v.getFloat32(0, true));
-    case 7: return v.getUint8(0) !== 0 ? 'true' : 'false';
-    case 10: return v.getBigUint64(0, true).toString();
-    case 11: return v.getBigInt64(0, true).toString();
-    case 12: return String(v.getFloat64(0, true));
-    default: return '?';
-  }
-}
-
-async function readValue(c: FileCursor, type: number, key: string, depth: number): Promise<string> {
-  const at = c.pos;
-  if (type === GgufValueType.STRING) return c.string(`value of "${key}"`, KV_STRING_MAX, KV_STRING_DISPLAY);
-  const size = SCALAR_BYTES[type];
-  if (size !== undefined) return scalarToString(type, await c.bytes(size, `value of "${key}"`));
-  if (type === GgufValueType.ARRAY) {
-    if (depth > 2) throw new BitnetLabError('header', `arrays nested too deep in "${key}"`, { file: c.file, offset: at });
-    const elemType = await c.u32(`array type of "${key}"`);
-    const countAt = c.pos;
-    const count = await c.u64(`array count of "${key}"`);
-    const minElem = elemType === GgufValueType.STRING ? 8 : elemType === GgufValueType.ARRAY ? 12 : SCALAR_BYTES[elemType];
-    if (minElem === undefined) throw new BitnetLabError('header', `array "${key}" has unknown element type ${elemType}`, { file: c.file, offset: at });
-    if (count * minElem > c.remaining) {
-      throw new BitnetLabError('limit', `array "${key}" declares ${count} elements, more than the ${c.remaining} bytes left in the file can hold`, { file: c.file, offset: countAt });
-    }
-    const shown: string[] = [];
-    if (elemType !== GgufValueType.STRING && elemType !== GgufValueType.ARRAY && count > ARRAY_RENDER_MAX) {
-      await c.skip(count * minElem, `array "${key}"`);
-    } else if (elemType === GgufValueType.STRING && count > ARRAY_RENDER_MAX) {
-      // Tokenizer vocabularies: hundreds of thousands of strings we only count.
-      for (let i = 0; i < count; i++) {
-        const at = c.pos;
-        const len = await c.u64(`length of string #${i} in "${key}"`);
-        if (len > c.remaining) {
-          throw new BitnetLabError(len > c.fileSize ? 'limit' : 'truncated', `string #${i} of "${key}" declares ${len} bytes, ${c.remaining} remain`, { file: c.file, offset: at });
-        }
-        await c.skip(len, `string #${i} of "${key}"`);
-      }
-    } else {
-      for (let i = 0; i < count; i++) {
-        const s = await readValue(c, elemType, key, depth + 1);
-        if (count <= ARRAY_RENDER_MAX) shown.push(elemType === GgufValueType.STRING ? JSON.stringify(s) : s);
-      }
-    }
-    return count <= ARRAY_RENDER_MAX ? `[${shown.join(', ')}]` : `[${count} ${TYPE_NAMES[elemType] ?? 'arrays'}]`;
-  }
-  throw new BitnetLabError('header', `metadata "${key}" has unknown value type ${type}`, { file: c.file, offset: at - 4 });
 }
 
 function alignUp(x: number, a: number): number {
@@ -143,17 +74,23 @@ export async function readGgufHeader(handle: FileHandle, file: string, fileSize:
   }
 
   const metadata: Record<string, string> = {};
+  const entries: GgufEntry[] = [];
+  const budget = { used: 0 };
   let alignment = GGUF_DEFAULT_ALIGNMENT;
   for (let i = 0; i < kvCount; i++) {
+    const keyAt = c.pos;
     const key = await c.string(`metadata key #${i}`, 65536);
+    // gguf.cpp refuses a repeated key; keeping both would make GGUF → GGUF copies ambiguous.
+    if (key in metadata) throw new BitnetLabError('header', `metadata key "${key}" appears twice`, { file, offset: keyAt });
     const typeAt = c.pos;
     const type = await c.u32(`type of "${key}"`);
-    const value = await readValue(c, type, key, 0);
-    metadata[key] = value;
+    const value = await readGgufValue(c, type, key, budget);
+    entries.push({ key, ...value });
+    metadata[key] = renderGgufValue(value);
     if (key === 'general.alignment') {
-      const a = Number(value);
+      const a = typeof value.value === 'number' || typeof value.value === 'bigint' ? Number(value.value) : NaN;
       if (!Number.isInteger(a) || a <= 0 || a % 8 !== 0 || a > 1 << 20) {
-        throw new BitnetLabError('header', `general.alignment ${value} is not a positive multiple of 8`, { file, offset: typeAt });
+        throw new BitnetLabError('header', `general.alignment ${metadata[key]} is not a positive multiple of 8`, { file, offset: typeAt });
       }
       alignment = a;
     }
@@ -204,5 +141,5 @@ export async function readGgufHeader(handle: FileHandle, file: string, fileSize:
     }
     return { ...t, type, offset };
   });
-  return { file, version, fileSize, alignment, dataStart, metadata, architecture, tensors };
+  return { file, version, fileSize, alignment, dataStart, metadata, entries, architecture, tensors };
 }

@@ -14,6 +14,7 @@ import { decodeTq2_0 } from '../ternary/tq2_0.js';
 import { decodeQ8_0 } from '../ternary/q8_0.js';
 import { decodeI2s } from '../ternary/i2s.js';
 import { readGgufHeader, type GgufHeader, type GgufTensorInfo } from './ggufHeader.js';
+import type { GgufEntry } from './ggufValue.js';
 
 const DEFAULT_CHUNK = 1 << 20;
 const DEFAULT_RAW_CHUNK = 4 << 20;
@@ -65,11 +66,13 @@ class GgufSource implements CheckpointSource {
   readonly format = 'gguf' as const;
   readonly tensors: readonly TensorEntry[];
   readonly metadata: Readonly<Record<string, string>>;
+  readonly ggufEntries: readonly GgufEntry[];
   private readonly byName = new Map<string, GgufTensorInfo>();
 
   constructor(readonly path: string, private readonly handle: FileHandle, readonly header: GgufHeader) {
     this.tensors = header.tensors.map((t) => toEntry(header, t));
     for (const t of header.tensors) this.byName.set(t.name, t);
+    this.ggufEntries = header.entries;
     this.metadata = { 'gguf.version': String(header.version), 'gguf.alignment': String(header.alignment), ...header.metadata };
   }
 

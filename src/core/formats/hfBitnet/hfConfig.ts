@@ -7,11 +7,12 @@
  * the rule mlx-lm uses. Never inferred from magnitudes.
  */
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { BitnetLabError } from '../../errors.js';
 
 export type ScaleConvention = 'multiply' | 'divide';
 
-/** A config.json as an object, undefined when the file does not exist; anything else unreadable is a typed error. */
+/** A JSON object file (config.json, tokenizer.json, …), undefined when the file does not exist; anything else unreadable is a typed error. */
 export async function readConfigJson(path: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
@@ -24,7 +25,7 @@ export async function readConfigJson(path: string): Promise<Record<string, unkno
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (e) {
-    throw new BitnetLabError('header', `config.json is not valid: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+    throw new BitnetLabError('header', `${basename(path)} is not valid: ${e instanceof Error ? e.message : String(e)}`, { file: path });
   }
 }
 

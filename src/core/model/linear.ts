@@ -1,0 +1,97 @@
+/**
+ * The linear layers of the runtime, behind one interface so the compute path
+ * can change (faster WebAssembly GEMV/GEMM from src/core/kernels) without the
+ * forward pass noticing. y[t] = W · x[t] for a batch of n tokens, row-major.
+ *
+ * FloatLinear is the `fp` path and the output head in every mode: weights in
+ * their stored form (weights.ts), each row decoded once per call and dotted
+ * with all n tokens, so a prefill of n tokens pays one decode per row rather
+ * than n (the GEMM shape), and decode (n = 1) is a plain GEMV.
+ */
+import { decodeRow, type FloatMatrix } from './weights.js';
+
+export interface Linear {
+  readonly in: number;
+  readonly out: number;
+  /** Resident bytes of the weights. */
+  readonly bytes: number;
+  /** x: [n, in] → [n, out]. */
+  forward(x: Float32Array, n: number): Float32Array;
+}
+
+export class FloatLinear implements Linear {
+  readonly in: number;
+  readonly out: number;
+  private readonly row: Float32Array;
+
+  constructor(readonly weights: FloatMatrix) {
+    this.in = weights.cols;
+    this.out = weights.rows;
+    this.row = new Float32Array(weights.cols);
+  }
+
+  get bytes(): number {
+    return this.weights.data.byteLength;
+  }
+
+  forward(x: Float32Array, n: number): Float32Array {
+    return floatMatmul(this.weights, this.row, x, n);
+  }
+}
+
+function floatMatmul(w: FloatMatrix, row: Float32Array, x: Float32Array, n: number): Float32Array {
+  const k = w.cols;
+  const out = w.rows;
+  const y = new Float32Array(n * out);
+  const direct = w.kind === 'f32';
+  for (let r = 0; r < out; r++) {
+    let wr: Float32Array;
+    if (direct) wr = (w.data as Float32Array).subarray(r * k, (r + 1) * k);
+    else {
+      decodeRow(w, r, row);
+      wr = row;
+    }
+    for (let t = 0; t < n; t++) y[t * out + r] = dot(wr, x, t * k, k);
+  }
+  return y;
+}
+
+/** Σ w[j]·x[at + j], four partial sums (float64) to shorten the dependency chain. */
+function dot(w: Float32Array, x: Float32Array, at: number, k: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 4 <= k; j += 4) {
+    s0 += w[j]! * x[at + j]!;
+    s1 += w[j + 1]! * x[at + j + 1]!;
+    s2 += w[j + 2]! * x[at + j + 2]!;
+    s3 += w[j + 3]! * x[at + j + 3]!;
+  }
+  for (; j < k; j++) s0 += w[j]! * x[at + j]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** A linear whose output is multiplied by one scalar (GGUF bitnet `*.scale` tensors). */
+export class ScaledLinear implements Linear {
+  constructor(private readonly inner: Linear, private readonly scale: number) {}
+
+  get in(): number {
+    return this.inner.in;
+  }
+
+  get out(): number {
+    return this.inner.out;
+  }
+
+  get bytes(): number {
+    return this.inner.bytes;
+  }
+
+  forward(x: Float32Array, n: number): Float32Array {
+    const y = this.inner.forward(x, n);
+    for (let i = 0; i < y.length; i++) y[i] = y[i]! * this.scale;
+    return y;
+  }
+}

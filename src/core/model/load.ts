@@ -1,0 +1,311 @@
+/**
+ * loadCausalLm: any checkpoint `inspect` opens → a runnable decoder model.
+ *
+ * Hyper-parameters come from config.json beside the weights (or in the
+ * safetensors __metadata__ "config.json" of our own LM) or from GGUF metadata;
+ * tensors are found under their Hugging Face names or llama.cpp's GGUF names
+ * (formats/gguf/llamaNames.ts). Every linear but the head is built for the
+ * mode asked:
+ *   fp       weights as stored (16-bit stays 16-bit, ternary stays int8 codes)
+ *   ternary  absmean PTQ, packed for the ternary kernel; the float weights are
+ *            dropped as soon as a layer is packed
+ *   stored   the checkpoint's own ternary codes and γ, packed for the kernel
+ * A checkpoint whose linears already are ternary runs `ternary` as `stored`
+ * (quantizing ternary weights again would only change their scale).
+ * The checkpoint is read once, tensor by tensor, and closed before returning.
+ */
+import { BitnetLabError, throwIfAborted } from '../errors.js';
+import { describeMachine } from '../analysis/machine.js';
+import { openCheckpoint } from '../formats/open.js';
+import { llamaCppName } from '../formats/gguf/llamaNames.js';
+import { readNeighbourConfig } from '../formats/hfBitnet/openHfBitnet.js';
+import type { CheckpointSource, TensorEntry } from '../formats/types.js';
+import { createTernaryKernel } from '../kernels/createKernel.js';
+import type { TernaryKernel } from '../kernels/types.js';
+import type { RunOptions } from '../progress.js';
+import type { LinearMode } from './api.js';
+import { configFromGguf, configFromHf, type ModelConfig } from './config.js';
+import { FloatLinear, ScaledLinear, type Linear } from './linear.js';
+import { RopeTable, ropeInvFreq } from './rope.js';
+import { ternarize, ternaryLinear } from './ternaryLinear.js';
+import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
+import { loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
+
+export interface LoadOptions extends RunOptions {
+  /** 'native' runs a ternary checkpoint as stored and anything else as fp (default 'fp'). */
+  mode?: LinearMode | 'native';
+  /** Threads for the kernels (recorded in provenance; the current kernels run on one). */
+  threads?: number;
+}
+
+export interface LmSession {
+  /** Positions computed so far. */
+  readonly length: number;
+  /** Appends tokens (one forward over all of them) and returns the logits [vocab] of the last. */
+  append(tokens: readonly number[]): Float32Array;
+}
+
+export interface CausalLm {
+  readonly checkpoint: string;
+  readonly config: ModelConfig;
+  /** The mode actually run ('stored' when 'ternary' was asked of a ternary checkpoint). */
+  readonly mode: LinearMode;
+  readonly transformer: Transformer;
+  /** How the linears compute, for provenance. */
+  readonly compute: string;
+  readonly threads: number;
+  readonly machine: string;
+  /** Bytes of weights held in memory. */
+  readonly residentBytes: number;
+  /** Logits [n, vocab] of every position of `tokens`, from an empty cache. */
+  logits(tokens: readonly number[]): Float32Array;
+  session(): LmSession;
+  close(): void;
+}
+
+const HF_SUB_NORMS: Record<'attn' | 'ffn', string[]> = {
+  attn: ['self_attn.attn_sub_norm', 'self_attn.inner_attn_ln'],
+  ffn: ['mlp.ffn_sub_norm', 'mlp.ffn_layernorm'],
+};
+
+/** Tensors by Hugging Face name, whichever naming the file uses. */
+class Tensors {
+  private readonly byName: Map<string, TensorEntry>;
+
+  constructor(readonly source: CheckpointSource) {
+    this.byName = new Map(source.tensors.map((t) => [t.name, t]));
+  }
+
+  find(hfName: string): TensorEntry | undefined {
+    return this.byName.get(hfName) ?? this.byName.get(llamaCppName(hfName));
+  }
+
+  get(hfName: string): TensorEntry {
+    const t = this.find(hfName);
+    if (!t) throw new BitnetLabError('layout', `missing tensor ${hfName} (or its GGUF name ${llamaCppName(hfName)})`, { file: this.source.path });
+    return t;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+}
+
+async function readConfig(source: CheckpointSource, tensors: Tensors): Promise<ModelConfig> {
+  if (tensors.has('model.embed_positions.weight')) {
+    throw new BitnetLabError(
+      'unsupported',
+      'this LM was trained with learned absolute positions, before the model runtime existed; retrain it with `bitnet-lab train` to get a RoPE BitNetForCausalLM checkpoint',
+      { file: source.path },
+    );
+  }
+  if (source.format === 'gguf') {
+    const names = new Set(source.tensors.map((t) => t.name));
+    return configFromGguf(source.metadata, source.path, names, tensors.get('model.embed_tokens.weight').shape[0]!);
+  }
+  const beside = await readNeighbourConfig(source.path);
+  if (beside) return configFromHf(beside, source.path);
+  // Our own LM also keeps its config.json text in the safetensors __metadata__ (key "config.json").
+  const embedded = source.metadata['config.json'] ?? source.metadata['config'];
+  if (embedded !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(embedded);
+    } catch {
+      throw new BitnetLabError('header', 'the config.json in the safetensors __metadata__ is not JSON', { file: source.path });
+    }
+    if (parsed !== null && typeof parsed === 'object') return configFromHf(parsed as Record<string, unknown>, source.path);
+  }
+  throw new BitnetLabError('unsupported', 'no config.json beside the checkpoint and no model config in its metadata: cannot tell the architecture', { file: source.path });
+}
+
+function linearNames(l: number): Array<[LinearName, string]> {
+  return LAYER_LINEARS.map((name) => [name, `model.layers.${l}.${LINEAR_MODULE[name]}.weight`]);
+}
+
+/** True when every layer linear is stored as ternary codes. */
+function isTernaryCheckpoint(tensors: Tensors, layers: number): boolean {
+  for (let l = 0; l < layers; l++) for (const [, hf] of linearNames(l)) if (!tensors.get(hf).ternary) return false;
+  return true;
+}
+
+export async function loadCausalLm(checkpointPath: string, options: LoadOptions = {}): Promise<CausalLm> {
+  const source = await openCheckpoint(checkpointPath);
+  try {
+    return await build(source, options);
+  } finally {
+    await source.close();
+  }
+}
+
+async function build(source: CheckpointSource, options: LoadOptions): Promise<CausalLm> {
+  const tensors = new Tensors(source);
+  const config = await readConfig(source, tensors);
+  const ternaryStored = isTernaryCheckpoint(tensors, config.layers);
+  const asked = options.mode ?? 'fp';
+  if (asked === 'stored' && !ternaryStored) {
+    throw new BitnetLabError('usage', 'mode stored needs a checkpoint whose linear weights are ternary (HF BitNet packed, TQ1_0, TQ2_0, I2_S); use mode ternary for post-training quantization', { file: source.path });
+  }
+  const mode: LinearMode = asked === 'fp' || (asked === 'native' && !ternaryStored) ? 'fp' : ternaryStored ? 'stored' : 'ternary';
+  const kernel = mode === 'fp' ? undefined : await createTernaryKernel();
+  const signal = options.signal;
+  const place = { file: source.path };
+
+  const all = [...source.tensors];
+  const total = all.reduce((s, t) => s + t.bytes, 0);
+  let done = 0;
+  const progressed = (t: TensorEntry): void => {
+    done += t.bytes;
+    options.onProgress?.({ label: t.name, done, total, unit: 'bytes' });
+  };
+  const matrix = async (t: TensorEntry): Promise<FloatMatrix> => {
+    throwIfAborted(signal, place);
+    const m = await loadMatrix(source, t, signal);
+    progressed(t);
+    return m;
+  };
+  const vector = async (hf: string, length: number): Promise<Float32Array> => {
+    const t = tensors.get(hf);
+    if (t.params !== length) throw new BitnetLabError('layout', `expected ${length} values, found ${t.params}`, { file: source.path, tensor: t.name });
+    const v = await loadVector(source, t, signal);
+    progressed(t);
+    return v;
+  };
+
+  const embedEntry = tensors.get('model.embed_tokens.weight');
+  checkShape(embedEntry, [config.vocabSize, config.hidden], source.path);
+  const embed = await matrix(embedEntry);
+  const layers: LayerWeights[] = [];
+  let resident = embed.data.byteLength;
+  for (let l = 0; l < config.layers; l++) {
+    const p = `model.layers.${l}`;
+    const linears = {} as Record<LinearName, Linear>;
+    for (const [name, hf] of linearNames(l)) {
+      const t = tensors.get(hf);
+      if (tensors.find(hf.replace(/\.weight$/, '.bias'))) throw new BitnetLabError('unsupported', 'linear biases are not supported', { file: source.path, tensor: t.name });
+      checkShape(t, expectedShape(config, name), source.path);
+      let lin = await buildLinear(source, t, mode, kernel, matrix, progressed, signal);
+      const scaleEntry = tensors.find(hf.replace(/\.weight$/, '.scale'));
+      if (scaleEntry) lin = new ScaledLinear(lin, (await loadVector(source, scaleEntry, signal))[0]!);
+      linears[name] = lin;
+      resident += lin.bytes;
+    }
+    const sub = (kind: 'attn' | 'ffn', length: number): Promise<Float32Array> | undefined => {
+      const hf = HF_SUB_NORMS[kind].map((m) => `${p}.${m}.weight`).find((n) => tensors.find(n));
+      return hf !== undefined ? vector(hf, length) : undefined;
+    };
+    const attnSubNorm = await sub('attn', config.heads * config.headDim);
+    const ffnSubNorm = await sub('ffn', config.intermediate);
+    layers.push({
+      inputNorm: await vector(`${p}.input_layernorm.weight`, config.hidden),
+      postNorm: await vector(`${p}.post_attention_layernorm.weight`, config.hidden),
+      ...(attnSubNorm ? { attnSubNorm } : {}),
+      ...(ffnSubNorm ? { ffnSubNorm } : {}),
+      linears,
+    });
+  }
+  const finalNorm = await vector('model.norm.weight', config.hidden);
+  const headEntry = tensors.find('lm_head.weight');
+  let head: Linear;
+  if (headEntry && !config.tiedHead) {
+    checkShape(headEntry, [config.vocabSize, config.hidden], source.path);
+    head = new FloatLinear(await matrix(headEntry));
+    resident += head.bytes;
+  } else {
+    // Tied (or no head stored): the embedding is the head, as transformers ties them.
+    head = new FloatLinear(embed);
+  }
+  const ropeFreqs = tensors.find('rope_freqs.weight');
+  const factors = ropeFreqs ? await loadVector(source, ropeFreqs, signal) : undefined;
+  const rope = new RopeTable(ropeInvFreq(config, factors), config.ropeStyle);
+  const transformer = new Transformer(config, { embed, layers, finalNorm, head }, rope);
+  const threads = Math.max(1, options.threads ?? 1);
+  const compute = mode === 'fp'
+    ? `float32 typed arrays, weights kept as ${embed.kind === 'f32' ? 'F32' : embed.kind.toUpperCase()}`
+    : `${kernel!.name} ternary kernel (per-token int8 activations, ${mode === 'stored' ? 'stored' : 'absmean'} ternary weights); embeddings, norms and head float32`;
+  return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident);
+}
+
+async function buildLinear(
+  source: CheckpointSource,
+  t: TensorEntry,
+  mode: LinearMode,
+  kernel: TernaryKernel | undefined,
+  matrix: (t: TensorEntry) => Promise<FloatMatrix>,
+  progressed: (t: TensorEntry) => void,
+  signal: AbortSignal | undefined,
+): Promise<Linear> {
+  const [rows, cols] = t.shape as [number, number];
+  if (mode === 'fp') return new FloatLinear(await matrix(t));
+  if (mode === 'stored') {
+    const { codes, gamma } = await loadTernaryCodes(source, t, signal);
+    progressed(t);
+    return ternaryLinear(kernel!, codes, rows, cols, gamma);
+  }
+  const { codes, gamma } = ternarize(await matrix(t));
+  return ternaryLinear(kernel!, codes, rows, cols, gamma);
+}
+
+function expectedShape(c: ModelConfig, name: LinearName): [number, number] {
+  const q = c.heads * c.headDim;
+  const kv = c.kvHeads * c.headDim;
+  switch (name) {
+    case 'q_proj':
+      return [q, c.hidden];
+    case 'k_proj':
+    case 'v_proj':
+      return [kv, c.hidden];
+    case 'o_proj':
+      return [c.hidden, q];
+    case 'gate_proj':
+    case 'up_proj':
+      return [c.intermediate, c.hidden];
+    case 'down_proj':
+      return [c.hidden, c.intermediate];
+  }
+}
+
+function checkShape(t: TensorEntry, want: [number, number], file: string): void {
+  if (t.shape.length !== 2 || t.shape[0] !== want[0] || t.shape[1] !== want[1]) {
+    throw new BitnetLabError('layout', `shape [${t.shape.join(', ')}] does not match the config's [${want.join(', ')}]`, { file, tensor: t.name });
+  }
+}
+
+class LoadedLm implements CausalLm {
+  readonly machine = describeMachine();
+
+  constructor(
+    readonly checkpoint: string,
+    readonly config: ModelConfig,
+    readonly mode: LinearMode,
+    readonly transformer: Transformer,
+    readonly compute: string,
+    readonly threads: number,
+    readonly residentBytes: number,
+  ) {}
+
+  logits(tokens: readonly number[]): Float32Array {
+    const h = this.transformer.forward(tokens, this.transformer.newCache());
+    return this.transformer.weights.head.forward(h, tokens.length);
+  }
+
+  session(): LmSession {
+    const cache = this.transformer.newCache();
+    const t = this.transformer;
+    const hidden = this.config.hidden;
+    return {
+      get length() {
+        return cache.length;
+      },
+      append(tokens: readonly number[]): Float32Array {
+        if (tokens.length === 0) throw new BitnetLabError('usage', 'append needs at least one token');
+        const h = t.forward(tokens, cache);
+        return t.weights.head.forward(h.subarray((tokens.length - 1) * hidden), 1);
+      },
+    };
+  }
+
+  close(): void {
+    // Weights live in ordinary typed arrays: dropping the model frees them.
+  }
+}

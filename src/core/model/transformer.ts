@@ -1,0 +1,214 @@
+/**
+ * The decoder-only forward pass, in float32 typed arrays (not tfjs: per-op
+ * overhead would dominate decoding one token at a time). One code path for
+ * Llama and BitNet, following transformers modeling_llama.py and
+ * modular_bitnet.py:
+ *
+ *   h = x + o_proj( [attn_sub_norm] ( Attn( RoPE(q_proj n), RoPE(k_proj n), v_proj n ) ) ),  n = input_layernorm(x)
+ *   x = h + down_proj( [ffn_sub_norm] ( act(gate_proj m) ⊙ up_proj m ) ),                   m = post_attention_layernorm(h)
+ *   logits = head( norm(x) )
+ *
+ * with act = SiLU or relu², GQA (query head i reads key/value head
+ * ⌊i / (heads / kvHeads)⌋, as repeat_kv), causal softmax(q·k/√d) and an
+ * RMSNorm x·w/√(mean x² + ε). Keys and values go into a KvCache, so a session
+ * can append tokens and compute only the new positions.
+ */
+import type { ModelConfig } from './config.js';
+import type { Linear } from './linear.js';
+import type { RopeTable } from './rope.js';
+import { decodeRow, type FloatMatrix } from './weights.js';
+
+export const LAYER_LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type LinearName = (typeof LAYER_LINEARS)[number];
+
+/** The Hugging Face module path of each linear inside a decoder layer. */
+export const LINEAR_MODULE: Record<LinearName, string> = {
+  q_proj: 'self_attn.q_proj',
+  k_proj: 'self_attn.k_proj',
+  v_proj: 'self_attn.v_proj',
+  o_proj: 'self_attn.o_proj',
+  gate_proj: 'mlp.gate_proj',
+  up_proj: 'mlp.up_proj',
+  down_proj: 'mlp.down_proj',
+};
+
+export interface LayerWeights {
+  inputNorm: Float32Array;
+  postNorm: Float32Array;
+  attnSubNorm?: Float32Array;
+  ffnSubNorm?: Float32Array;
+  linears: Record<LinearName, Linear>;
+}
+
+export interface ModelWeights {
+  embed: FloatMatrix;
+  layers: LayerWeights[];
+  finalNorm: Float32Array;
+  head: Linear;
+}
+
+/** Sees every linear layer's input and output (eval uses it for per-layer errors). */
+export type LinearObserver = (layer: number, name: LinearName, x: Float32Array, n: number, y: Float32Array) => void;
+
+/** Keys and values of every layer for the positions computed so far. */
+export class KvCache {
+  length = 0;
+  private capacity = 0;
+  readonly k: Float32Array[] = [];
+  readonly v: Float32Array[] = [];
+
+  constructor(private readonly layers: number, private readonly width: number) {
+    for (let l = 0; l < layers; l++) {
+      this.k.push(new Float32Array(0));
+      this.v.push(new Float32Array(0));
+    }
+  }
+
+  /** Room for `positions` in total (doubling, so appending one token at a time stays linear). */
+  reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    const cap = Math.max(positions, 2 * this.capacity, 16);
+    for (let l = 0; l < this.layers; l++) {
+      const k = new Float32Array(cap * this.width);
+      const v = new Float32Array(cap * this.width);
+      k.set(this.k[l]!.subarray(0, this.length * this.width));
+      v.set(this.v[l]!.subarray(0, this.length * this.width));
+      this.k[l] = k;
+      this.v[l] = v;
+    }
+    this.capacity = cap;
+  }
+
+  get bytes(): number {
+    return 2 * this.layers * this.capacity * this.width * 4;
+  }
+}
+
+export function rmsNorm(x: Float32Array, n: number, w: Float32Array, eps: number): Float32Array {
+  const d = w.length;
+  const y = new Float32Array(n * d);
+  for (let t = 0; t < n; t++) {
+    const at = t * d;
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x[at + j]! * x[at + j]!;
+    const inv = 1 / Math.sqrt(ss / d + eps);
+    for (let j = 0; j < d; j++) y[at + j] = x[at + j]! * inv * w[j]!;
+  }
+  return y;
+}
+
+export class Transformer {
+  private readonly scratch: Float32Array;
+
+  constructor(readonly config: ModelConfig, readonly weights: ModelWeights, private readonly rope: RopeTable) {
+    this.scratch = new Float32Array(config.hidden);
+  }
+
+  newCache(): KvCache {
+    return new KvCache(this.config.layers, this.config.kvHeads * this.config.headDim);
+  }
+
+  /**
+   * Runs `tokens` at positions cache.length … and appends them to the cache.
+   * Returns the final-normed hidden states [n, hidden] (the head's input).
+   */
+  forward(tokens: readonly number[], cache: KvCache, observe?: LinearObserver): Float32Array {
+    const c = this.config;
+    const n = tokens.length;
+    const d = c.hidden;
+    const start = cache.length;
+    cache.reserve(start + n);
+    let x: Float32Array = new Float32Array(n * d);
+    for (let t = 0; t < n; t++) {
+      const id = tokens[t]!;
+      if (!Number.isInteger(id) || id < 0 || id >= this.weights.embed.rows) throw new RangeError(`token id ${id} is outside the vocabulary (${this.weights.embed.rows})`);
+      decodeRow(this.weights.embed, id, this.scratch);
+      x.set(this.scratch, t * d);
+    }
+    for (let l = 0; l < c.layers; l++) x = this.layer(l, x, n, start, cache, observe);
+    cache.length = start + n;
+    return rmsNorm(x, n, this.weights.finalNorm, c.rmsEps);
+  }
+
+  private layer(l: number, x: Float32Array, n: number, start: number, cache: KvCache, observe?: LinearObserver): Float32Array {
+    const c = this.config;
+    const w = this.weights.layers[l]!;
+    const run = (name: LinearName, input: Float32Array): Float32Array => {
+      const y = w.linears[name].forward(input, n);
+      observe?.(l, name, input, n, y);
+      return y;
+    };
+    const h = rmsNorm(x, n, w.inputNorm, c.rmsEps);
+    const q = run('q_proj', h);
+    const k = run('k_proj', h);
+    const v = run('v_proj', h);
+    const qw = c.heads * c.headDim;
+    const kw = c.kvHeads * c.headDim;
+    for (let t = 0; t < n; t++) {
+      this.rope.apply(q, t * qw, c.heads, start + t);
+      this.rope.apply(k, t * kw, c.kvHeads, start + t);
+    }
+    cache.k[l]!.set(k, start * kw);
+    cache.v[l]!.set(v, start * kw);
+    let o = this.attention(q, n, start, cache.k[l]!, cache.v[l]!);
+    if (w.attnSubNorm) o = rmsNorm(o, n, w.attnSubNorm, c.rmsEps);
+    const attnOut = run('o_proj', o);
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + attnOut[i]!;
+
+    const m = rmsNorm(x, n, w.postNorm, c.rmsEps);
+    const gate = run('gate_proj', m);
+    const up = run('up_proj', m);
+    for (let i = 0; i < gate.length; i++) {
+      const g = gate[i]!;
+      const a = c.activation === 'relu2' ? (g > 0 ? g * g : 0) : g / (1 + Math.exp(-g));
+      gate[i] = a * up[i]!;
+    }
+    const inner = w.ffnSubNorm ? rmsNorm(gate, n, w.ffnSubNorm, c.rmsEps) : gate;
+    const ffnOut = run('down_proj', inner);
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + ffnOut[i]!;
+    return x;
+  }
+
+  /** Causal attention of n new queries over cached positions 0 … start + t. */
+  private attention(q: Float32Array, n: number, start: number, keys: Float32Array, values: Float32Array): Float32Array {
+    const c = this.config;
+    const hd = c.headDim;
+    const qw = c.heads * hd;
+    const kw = c.kvHeads * hd;
+    const group = c.heads / c.kvHeads;
+    const scale = 1 / Math.sqrt(hd);
+    const out = new Float32Array(n * qw);
+    const scores = new Float64Array(start + n);
+    const acc = new Float64Array(hd);
+    for (let t = 0; t < n; t++) {
+      const len = start + t + 1;
+      for (let h = 0; h < c.heads; h++) {
+        const qa = t * qw + h * hd;
+        const kvOff = Math.floor(h / group) * hd;
+        let max = -Infinity;
+        for (let j = 0; j < len; j++) {
+          const ka = j * kw + kvOff;
+          let s = 0;
+          for (let i = 0; i < hd; i++) s += q[qa + i]! * keys[ka + i]!;
+          s *= scale;
+          scores[j] = s;
+          if (s > max) max = s;
+        }
+        let sum = 0;
+        for (let j = 0; j < len; j++) {
+          const e = Math.exp(scores[j]! - max);
+          scores[j] = e;
+          sum += e;
+        }
+        acc.fill(0);
+        for (let j = 0; j < len; j++) {
+          const p = scores[j]! / sum;
+          const va = j * kw + kvOff;
+          for (let i = 0; i < hd; i++) acc[i] = acc[i]! + p * values[va + i]!;
+        }
+        for (let i = 0; i < hd; i++) out[qa + i] = acc[i]!;
+      }
+    }
+    return out;
+  }
+}
