@@ -27,6 +27,9 @@ import { CheckpointsTreeProvider } from './views/checkpointsTree.js';
 import { JobsTreeProvider } from './views/jobsTree.js';
 import { SummaryViewProvider } from './views/summaryView.js';
 import { localPathFor } from './localCopy.js';
+import { registerModelCommands } from './models/modelCommands.js';
+import { QualityRunner } from './models/qualityRunner.js';
+import { RecentTextEditor } from './models/textSource.js';
 
 export interface BitnetLabApi {
   /** For the integration tests: plain-data views of the host's state and a few levers. */
@@ -64,10 +67,15 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
     },
   };
 
+  const recentEditor = new RecentTextEditor();
+  const quality = new QualityRunner(services, recentEditor);
+  reportPanels.connectQuality(quality);
+
   const { provider, disposable: editorRegistration } = CheckpointInspectorProvider.register({
     extensionUri: context.extensionUri,
     registry,
     log,
+    quality,
     localPath: (uri) => localPathFor(uri, context.globalStorageUri),
     createModel: (path, fileName) => new CheckpointModel(path, fileName, readAnalysisSettings(), { jobs, tracker, cache, stat: statFile }),
     startAnalysis: (model) => void services.analyze(model, readAnalysisSettings()),
@@ -96,6 +104,8 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
     ...registerEngineCommands(services),
     ...registerTrainingCommands(services),
     ...registerJobCommands(services),
+    recentEditor,
+    ...registerModelCommands(services, quality),
     { dispose: () => jobs.dispose() },
   );
 

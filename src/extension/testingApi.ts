@@ -10,6 +10,8 @@ import { requestProgressCancel } from './progressCancel.js';
 import { listRuns, type PastRun } from './training/runsFolder.js';
 import { runsDir } from './training/trainingCommands.js';
 import { TrainingPanel } from './training/trainingPanel.js';
+import { TryPanel } from './models/tryPanel.js';
+import type { TryState } from '../protocol/models.js';
 import type { Services } from './services.js';
 import type { CheckpointNode, CheckpointsTreeProvider } from './views/checkpointsTree.js';
 import type { SummaryInput } from './views/summaryHtml.js';
@@ -50,6 +52,16 @@ export interface TestingApi {
   trainingPanels(): TrainingPanelSnapshot[];
   /** Finished runs of the runs folder, as the Jobs view lists them. */
   pastRuns(): Promise<PastRun[]>;
+  /** Open Try it panels: what the host holds for each (the page's own view is read through its frame). */
+  tryPanels(): TryPanelSnapshot[];
+}
+
+export interface TryPanelSnapshot {
+  path: string;
+  ready: boolean;
+  visible: boolean;
+  posted: string[];
+  state: TryState;
 }
 
 export interface TrainingPanelSnapshot {
@@ -130,5 +142,6 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     trainingPanels: () =>
       TrainingPanel.all().map((p) => ({ title: p.panel.title, ready: p.isReady, visible: p.panel.visible, metricsMessages: p.metricsMessages, lastStep: p.metrics.lastStep() })),
     pastRuns: () => listRuns(runsDir(s)),
+    tryPanels: () => TryPanel.all().map((p) => ({ path: p.path, ready: p.isReady, visible: p.panel.visible, posted: [...p.posted], state: p.snapshot })),
   };
 }

@@ -27,6 +27,8 @@ export interface JobHandlers {
   onTensors?: (tensors: TensorReport[]) => void;
   onMetrics?: (run: RunName, points: MetricPoint[]) => void;
   onFinetuneBefore?: (before: FinetuneBefore) => void;
+  /** Generate jobs: text made since the previous call, and how many tokens it holds. */
+  onText?: (text: string, tokens: number) => void;
 }
 
 export interface RunningJob<K extends JobKind = JobKind> {
@@ -213,6 +215,9 @@ export class JobClient {
         break;
       case 'finetuneBefore':
         p.handlers.onFinetuneBefore?.(raw.before);
+        break;
+      case 'text':
+        p.handlers.onText?.(raw.text, raw.tokens);
         break;
       case 'result':
         this.pending.delete(raw.id);

@@ -2,7 +2,7 @@
  * The real engine, bound for the job process. This is the only file of the
  * job side that names engine modules; a job kind without an engine function
  * is absent from `extra` and fails as "not available in this build".
- * Training jobs live in trainingJobs.ts.
+ * Training jobs live in trainingJobs.ts, real-model jobs in modelJobs.ts.
  */
 import { analyzeCheckpoint, headerReport } from '../core/analysis/analyze.js';
 import { compareCheckpoint } from '../core/analysis/compare.js';
@@ -18,6 +18,9 @@ import { QUANT_METHODS } from '../core/quant/types.js';
 import type { Engine } from './engineTypes.js';
 import { num, oneOf, str, strings } from './engineOptions.js';
 import { finetuneJob, runMetricsJob, trainJob } from './trainingJobs.js';
+import { evaluateText } from '../core/model/eval.js';
+import { generateText } from '../core/model/generate.js';
+import { modelJobs } from './modelJobs.js';
 
 async function withSource<T>(path: string, use: (s: CheckpointSource) => Promise<T>): Promise<T> {
   const source = await openCheckpoint(path);
@@ -100,5 +103,6 @@ export const engine: Engine = {
     train: trainJob,
     finetune: finetuneJob,
     runMetrics: (r) => runMetricsJob(r),
+    ...modelJobs({ evaluateText, generateText }),
   },
 };

@@ -18,10 +18,12 @@ export interface AnalyzeCall extends RunOptions {
 
 /** Jobs beyond open/analyze: present only when this build carries the engine module. */
 export type ExtraJobKind = Exclude<JobRequest['kind'], 'open' | 'analyze'>;
-/** What an engine job may stream besides progress (training jobs). */
+/** What an engine job may stream besides progress (training metrics, generated text). */
 export interface JobRunOptions extends RunOptions {
   onMetrics?: (run: RunName, points: MetricPoint[]) => void;
   onFinetuneBefore?: (before: FinetuneBefore) => void;
+  /** Generate jobs: each new piece of text as it is made. */
+  onText?: (piece: string) => void;
 }
 export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: JobRunOptions) => Promise<unknown>;
 export type ExtraJobs = { [K in ExtraJobKind]?: ExtraJob<K> };

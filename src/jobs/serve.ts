@@ -13,6 +13,7 @@ import type { MetricPoint, RunName } from '../protocol/training.js';
 import { isHostToJob } from '../protocol/jobs.js';
 import type { Engine, ExtraJob, ExtraJobKind, JobRunOptions } from './engineTypes.js';
 import { toFailure, unavailable } from './failure.js';
+import { TextCoalescer } from './textCoalescer.js';
 
 export interface JobChannel {
   send(message: JobToHost): void;
@@ -45,6 +46,7 @@ export function serveJobs(channel: JobChannel, engine: Engine): void {
 async function runJob(id: number, request: JobRequest, signal: AbortSignal, channel: JobChannel, engine: Engine): Promise<void> {
   const progress = new ProgressCoalescer((event) => channel.send({ type: 'progress', id, event }));
   const tensors = new TensorBatcher((batch) => channel.send({ type: 'tensors', id, tensors: batch }));
+  const text = new TextCoalescer((t, tokens) => channel.send({ type: 'text', id, text: t, tokens }));
   const streams = {
     // Progress first, so the panel's step counter is never behind its curves.
     onMetrics: (run: RunName, points: MetricPoint[]): void => {
@@ -52,19 +54,23 @@ async function runJob(id: number, request: JobRequest, signal: AbortSignal, chan
       channel.send({ type: 'metrics', id, run, points });
     },
     onFinetuneBefore: (before: FinetuneBefore): void => channel.send({ type: 'finetuneBefore', id, before }),
+    onText: (piece: string): void => text.push(piece),
   };
   try {
     const result = await dispatch(request, signal, engine, progress, tensors, streams);
     progress.flush();
     tensors.flush();
+    text.flush();
     channel.send({ type: 'result', id, result });
   } catch (e) {
     progress.flush();
     tensors.flush();
+    text.flush();
     channel.send({ type: 'error', id, failure: e instanceof UnavailableJob ? unavailable(e.kind) : toFailure(e) });
   } finally {
     progress.dispose();
     tensors.dispose();
+    text.dispose();
   }
 }
 
@@ -74,7 +80,7 @@ async function dispatch(
   engine: Engine,
   progress: ProgressCoalescer,
   tensors: TensorBatcher,
-  streams: Pick<JobRunOptions, 'onMetrics' | 'onFinetuneBefore'>,
+  streams: Pick<JobRunOptions, 'onMetrics' | 'onFinetuneBefore' | 'onText'>,
 ): Promise<JobResult> {
   const onProgress = (e: ProgressEvent): void => progress.push(e);
   switch (request.kind) {

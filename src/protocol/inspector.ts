@@ -7,6 +7,7 @@
  */
 import type { CheckpointReport, ReportTotals, TensorReport, Provenance } from '../core/analysis/report.js';
 import type { QuantMethod } from '../core/quant/types.js';
+import type { QualityEvent, QualityRequest } from './models.js';
 
 /** A table row: a TensorReport without the histogram (that is fetched on demand, as binary). */
 export type TensorRow = Omit<TensorReport, 'stats'> & {
@@ -43,7 +44,9 @@ export type InspectorEvent =
   /** Reply to getHistogram: edges has bins + 1 float64 values, counts bins float64 values. */
   | { type: 'histogram'; requestId: number; name: string; edges: ArrayBuffer; counts: ArrayBuffer; thresholds: number[]; gamma: number }
   /** Select and scroll to a tensor (the sidebar asked). */
-  | { type: 'reveal'; name: string };
+  | { type: 'reveal'; name: string }
+  /** The Quality section's state (src/protocol/models.ts). */
+  | QualityEvent;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -53,7 +56,9 @@ export type InspectorRequest =
   | { type: 'reanalyze'; method: QuantMethod }
   | { type: 'cancel' }
   | { type: 'exportReport'; format: 'json' | 'html' }
-  | { type: 'openSettings' };
+  | { type: 'openSettings' }
+  /** The Quality section's buttons; validated by parseQualityRequest, not here. */
+  | QualityRequest;
 
 const METHODS = new Set(['absmean', 'median', 'sign']);
 

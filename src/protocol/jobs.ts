@@ -7,6 +7,7 @@
 import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
 import type { QuantMethod } from '../core/quant/types.js';
+import type { EvalJobRequest, EvalJobValue, GenerateJobRequest, GenerateJobValue, TextMessage } from './models.js';
 import type { MetricName, MetricPoint, RunName } from './training.js';
 
 export interface AnalyzeJobSettings {
@@ -32,11 +33,14 @@ export type JobRequest =
   | { kind: 'train'; options: Record<string, unknown> }
   | { kind: 'finetune'; path: string; options: Record<string, unknown> }
   /** Read a finished training run's folder back (metrics.jsonl + run.json) to show its curves again. */
-  | { kind: 'runMetrics'; dir: string };
+  | { kind: 'runMetrics'; dir: string }
+  /** Real models (src/core/model): perplexity and per-layer error on a text; a continuation of a prompt. */
+  | EvalJobRequest
+  | GenerateJobRequest;
 
 export type JobKind = JobRequest['kind'];
 
-export const JOB_KINDS: readonly JobKind[] = ['open', 'analyze', 'quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics'];
+export const JOB_KINDS: readonly JobKind[] = ['open', 'analyze', 'quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics', 'eval', 'generate'];
 
 /** Quality of a checkpoint before quantization-aware fine-tuning (full precision and post-training ternary). */
 export interface FinetuneBefore {
@@ -52,7 +56,9 @@ export type JobResult =
   | { kind: 'open'; report: CheckpointReport; files: string[] }
   | { kind: 'analyze'; report: CheckpointReport }
   /** Engine-defined plain data (a comparison table, an energy report, a training summary …). */
-  | { kind: Exclude<JobKind, 'open' | 'analyze'>; value: unknown };
+  | { kind: 'eval'; value: EvalJobValue }
+  | { kind: 'generate'; value: GenerateJobValue }
+  | { kind: Exclude<JobKind, 'open' | 'analyze' | 'eval' | 'generate'>; value: unknown };
 
 /** Why a job failed, as plain data (Error objects do not survive IPC with their class). */
 export interface JobFailure {
@@ -89,6 +95,8 @@ export type JobToHost =
   | { type: 'metrics'; id: number; run: RunName; points: MetricPoint[] }
   /** Fine-tune: the quality before QAT, once measured. */
   | { type: 'finetuneBefore'; id: number; before: FinetuneBefore }
+  /** Generate: new text as it is made. */
+  | TextMessage
   | { type: 'result'; id: number; result: JobResult }
   | { type: 'error'; id: number; failure: JobFailure };
 
@@ -107,6 +115,8 @@ export function isJobToHost(raw: unknown): raw is JobToHost {
       return typeof m.id === 'number' && (m.run === 'bitnet' || m.run === 'fp') && Array.isArray(m.points);
     case 'finetuneBefore':
       return typeof m.id === 'number' && typeof m.before === 'object' && m.before !== null;
+    case 'text':
+      return typeof m.id === 'number' && typeof m.text === 'string' && typeof m.tokens === 'number';
     case 'result':
       return typeof m.id === 'number' && typeof m.result === 'object' && m.result !== null;
     case 'error':

@@ -6,6 +6,8 @@
  * panel's title-bar action). Host → page: `report`, `progress`, `error`
  * (the comparison page reads only `report`).
  */
+import type { QualityEvent } from './models.js';
+
 export type ReportPanelKind = 'compare' | 'energy' | 'diff';
 
 export type PanelRequest = { type: 'ready' } | { type: 'export' };
@@ -13,7 +15,9 @@ export type PanelRequest = { type: 'ready' } | { type: 'export' };
 export type PanelMessage =
   | { type: 'report'; report: unknown }
   | { type: 'progress'; done: number; total: number; label?: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Comparison page only: its Quality section on a text (the page posts QualityRequest back). */
+  | QualityEvent;
 
 /** Validated on receipt: a page can only ask for these two things. */
 export function isPanelRequest(m: unknown): m is PanelRequest {

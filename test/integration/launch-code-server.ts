@@ -6,13 +6,13 @@
  * for the result file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundleSuite, checkBuilt, OUT_DIR } from './bundleSuite.js';
-import type { SuiteResult } from './suite/harness.js';
+import type { SuiteResult, WebviewAnswer, WebviewQuery } from './suite/harness.js';
 import { createWorkspace, REPO } from './workspace.js';
 
 export const DEFAULT_CODE_SERVER = join(
@@ -62,6 +62,27 @@ async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess)
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+/**
+ * Webviews are iframes (an outer host frame, the page in an inner one): look
+ * through every frame for the selector, as a user's eye would find it.
+ */
+async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewAnswer> {
+  try {
+    for (const frame of page.frames()) {
+      if (q.within !== undefined && (await frame.$(q.within).catch(() => null)) === null) continue;
+      const handles = await frame.$$(q.selector).catch(() => []);
+      if (handles.length === 0) continue;
+      if (q.action === 'click') await handles[0]!.click();
+      else if (q.action === 'fill') await handles[0]!.fill(q.value ?? '');
+      else return { texts: await Promise.all(handles.map(async (h) => (await h.textContent()) ?? '')) };
+      return { texts: [] };
+    }
+    return q.action === 'text' ? { texts: [] } : { texts: [], error: 'no frame shows it' };
+  } catch (e) {
+    return { texts: [], error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+  }
 }
 
 export async function runInCodeServer(options: CodeServerRunOptions = {}): Promise<SuiteResult> {
@@ -128,6 +149,15 @@ export async function runInCodeServer(options: CodeServerRunOptions = {}): Promi
     const answered = new Set<string>();
     while (Date.now() < end) {
       for (const f of readdirSync(cfg.stageDir)) {
+        if (f.endsWith('.query') && !answered.has(f)) {
+          answered.add(f);
+          const q = JSON.parse(readFileSync(join(cfg.stageDir, f), 'utf8')) as WebviewQuery;
+          const a = await answerWebviewQuery(page, q);
+          const name = f.slice(0, -'.query'.length);
+          writeFileSync(join(cfg.stageDir, `${name}.answer.tmp`), JSON.stringify(a));
+          renameSync(join(cfg.stageDir, `${name}.answer.tmp`), join(cfg.stageDir, `${name}.answer`));
+          continue;
+        }
         if (!f.endsWith('.request') || answered.has(f)) continue;
         const name = f.slice(0, -'.request'.length);
         const file = join(screenshotDir, `vscode-${name}.png`);

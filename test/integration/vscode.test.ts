@@ -20,7 +20,7 @@ describe('BitNet Lab in real VS Code', () => {
     console.log(summarise(result));
     console.log('figures:', JSON.stringify(result.figures));
     expect(result.failed, summarise(result)).toBe(0);
-    expect(result.passed).toBeGreaterThan(5);
+    expect(result.passed).toBeGreaterThan(process.env.BITNET_LAB_IT_ONLY ? 0 : 5);
   }, 420_000);
 
   it.skipIf(process.env.BITNET_LAB_VSCODE_ELECTRON !== '1')('@vscode/test-electron: the same suite passes', async () => {

@@ -26,6 +26,8 @@ export interface SuiteConfig {
   /** Two versions of one 6-layer model, b = a + noise growing with depth: a diff with something to show. */
   diffA: string;
   diffB: string;
+  /** Run only the tests whose name contains this (BITNET_LAB_IT_ONLY; a local shortcut, never in CI). */
+  only?: string;
 }
 
 interface RawTensor {
@@ -113,5 +115,5 @@ export function createWorkspace(outDir: string, screenshots: boolean): SuiteConf
   mkdirSync(stageDir, { recursive: true });
   const exportDir = join(workspace, 'exports');
   mkdirSync(exportDir);
-  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir, diffA, diffB };
+  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir, diffA, diffB, only: process.env.BITNET_LAB_IT_ONLY };
 }

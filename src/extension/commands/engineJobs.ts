@@ -34,7 +34,9 @@ export interface EngineArgs {
 export interface JobSink {
   progress(done: number, total: number, label?: string): void;
   done(value: unknown): void;
-  fail(message: string): void;
+  fail(message: string, cancelled: boolean): void;
+  /** Called once the job is under way, with the way to cancel it (the sink's own Cancel button). */
+  started?(cancel: () => void): void;
 }
 
 const PANEL_OF: Partial<Record<EngineRequest['kind'], ReportPanelKind>> = { compare: 'compare', energy: 'energy', diff: 'diff' };
@@ -132,6 +134,10 @@ function labelOf(r: EngineRequest): string {
     case 'compare':
     case 'finetune':
       return basename(r.path);
+    case 'eval':
+      return `${basename(r.path)} on ${'file' in r.text ? basename(r.text.file) : r.text.label}`;
+    case 'generate':
+      return `${basename(r.path)} (${r.mode})`;
     case 'energy':
       return r.path ? basename(r.path) : 'model';
     case 'train':
@@ -183,6 +189,7 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
   const pid = s.jobs.pid;
   const outputs = outputFoldersOf(request);
   const tracked = s.tracker.add(request.kind, label, () => job.cancel());
+  sink?.started?.(() => job.cancel());
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `BitNet ${request.kind}: ${label}`, cancellable: true },
@@ -208,7 +215,7 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
     // A killed process could not remove its half-written temp files (a cancel or an error did, in the job).
     if (failure.code === 'crash') await removeCrashLeftovers(outputs, pid);
     s.tracker.finish(tracked.id, failure.code === 'cancelled' ? 'cancelled' : 'failed', failure.message);
-    sink?.fail(failure.code === 'cancelled' ? 'Cancelled.' : failure.message);
+    sink?.fail(failure.code === 'cancelled' ? 'Cancelled.' : failure.message, failure.code === 'cancelled');
     if (failure.code !== 'cancelled' && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
     return undefined;
   }

@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import type { InspectorRequest } from '../../protocol/inspector.js';
 import { parseInspectorRequest } from '../../protocol/inspector.js';
+import { parseQualityRequest } from '../../protocol/models.js';
+import type { PanelQuality } from '../panels/reportPanel.js';
 import type { CheckpointModel, ModelEvent } from '../checkpointModel.js';
 import { webviewPageHtml } from './html.js';
 import { EventPump } from './eventPump.js';
@@ -17,6 +19,8 @@ export interface SessionHost {
   extensionUri: vscode.Uri;
   exportReport(model: CheckpointModel, format: 'json' | 'html'): Promise<void>;
   log(line: string): void;
+  /** The Quality section (real-model evaluation on a text). */
+  quality?: PanelQuality;
 }
 
 export class InspectorSession implements vscode.Disposable {
@@ -46,6 +50,10 @@ export class InspectorSession implements vscode.Disposable {
       webview.onDidReceiveMessage((raw) => this.onRequest(raw)),
       model.onEvent((e) => this.onModelEvent(e)),
     );
+    const quality = host.quality?.onChange((path, e) => {
+      if (path === model.path) this.pump.post(e);
+    });
+    if (quality) this.disposables.push(quality);
   }
 
   get isReady(): boolean {
@@ -69,6 +77,11 @@ export class InspectorSession implements vscode.Disposable {
   }
 
   private onRequest(raw: unknown): void {
+    const quality = parseQualityRequest(raw);
+    if (quality) {
+      this.host.quality?.request(this.model.path, quality);
+      return;
+    }
     const req = parseInspectorRequest(raw);
     if (!req) {
       this.host.log('inspector: ignored a malformed message from the page');
@@ -84,6 +97,7 @@ export class InspectorSession implements vscode.Disposable {
         this.pendingHistograms = [];
         this.pump.pageReady();
         if (this.pendingReveal !== undefined) this.pump.post({ type: 'reveal', name: this.pendingReveal });
+        if (this.host.quality) this.pump.post(this.host.quality.eventFor(this.model.path));
         this.pendingReveal = undefined;
         break;
       case 'getHistogram': {

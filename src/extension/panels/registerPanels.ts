@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ReportPanelKind } from '../../protocol/panels.js';
 import { exportPanelReport } from './exportPanelReport.js';
 import { REPORT_KINDS } from './reportKinds.js';
-import { ReportPanel, type ReportPanelHost } from './reportPanel.js';
+import { ReportPanel, type PanelQuality, type ReportPanelHost } from './reportPanel.js';
 import { ReportStore } from './reportStore.js';
 
 export interface ReportPanels {
@@ -20,12 +20,20 @@ export interface ReportPanels {
   export(panel: ReportPanel, output?: string): Promise<string[] | undefined>;
 }
 
-export function registerReportPanels(context: vscode.ExtensionContext, log: (line: string) => void): { panels: ReportPanels; disposables: vscode.Disposable[] } {
+export function registerReportPanels(
+  context: vscode.ExtensionContext,
+  log: (line: string) => void,
+): { panels: ReportPanels; disposables: vscode.Disposable[]; connectQuality(q: PanelQuality): void } {
   const store = new ReportStore(vscode.Uri.joinPath(context.globalStorageUri, 'panels').fsPath);
+  // The Quality runner needs the services, which need these panels: it is connected right after.
+  let quality: PanelQuality | undefined;
   const host: ReportPanelHost = {
     extensionUri: context.extensionUri,
     log,
     onExport: (panel) => void doExport(panel),
+    get quality() {
+      return quality;
+    },
   };
 
   const doExport = async (panel: ReportPanel, output?: string): Promise<string[] | undefined> => {
@@ -70,5 +78,5 @@ export function registerReportPanels(context: vscode.ExtensionContext, log: (lin
       return doExport(panel, args?.output);
     }),
   ];
-  return { panels, disposables };
+  return { panels, disposables, connectQuality: (q) => (quality = q) };
 }

@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { PanelMessage, ReportPanelKind } from '../../protocol/panels.js';
 import { isPanelRequest } from '../../protocol/panels.js';
+import { parseQualityRequest, type QualityEvent, type QualityRequest } from '../../protocol/models.js';
 import { makeNonce, webviewPageHtml } from '../inspector/html.js';
 import { progressSuffix, REPORT_KINDS, type ReportKind } from './reportKinds.js';
 
@@ -16,6 +17,15 @@ export interface ReportPanelHost {
   log(line: string): void;
   /** The page's Export button or the title-bar action. */
   onExport(panel: ReportPanel): void;
+  /** The comparison page's Quality section (real-model evaluation on a text), once the extension has it. */
+  readonly quality?: PanelQuality;
+}
+
+/** What a comparison panel needs of the Quality runner (models/qualityRunner.ts). */
+export interface PanelQuality {
+  eventFor(path: string): QualityEvent;
+  request(path: string, req: QualityRequest): void;
+  onChange(listener: (path: string, e: QualityEvent) => void): vscode.Disposable;
 }
 
 export class ReportPanel {
@@ -62,7 +72,7 @@ export class ReportPanel {
     };
   }
 
-  private constructor(host: ReportPanelHost, readonly kind: ReportKind, readonly panel: vscode.WebviewPanel, title: string) {
+  private constructor(private readonly host: ReportPanelHost, readonly kind: ReportKind, readonly panel: vscode.WebviewPanel, title: string) {
     this.baseTitle = title;
     const webview = panel.webview;
     webview.html = webviewPageHtml({
@@ -73,6 +83,11 @@ export class ReportPanel {
     });
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'bitnet.svg');
     webview.onDidReceiveMessage((m: unknown) => {
+      const quality = kind.kind === 'compare' ? parseQualityRequest(m) : undefined;
+      if (quality) {
+        if (this.checkpoint !== undefined) host.quality?.request(this.checkpoint, quality);
+        return;
+      }
       if (!isPanelRequest(m)) {
         host.log(`${kind.viewType}: ignored a malformed message from the page`);
         return;
@@ -83,16 +98,28 @@ export class ReportPanel {
         const replay = this.report !== undefined ? [{ type: 'report', report: this.report } as const] : this.failed ? [{ type: 'error', message: this.failed } as const] : [];
         for (const msg of [...this.queue, ...replay]) this.postNow(msg);
         this.queue = [];
+        if (this.checkpoint !== undefined && host.quality) this.postNow(host.quality.eventFor(this.checkpoint));
       } else if (this.report !== undefined) {
         host.onExport(this);
       }
     });
-    panel.onDidDispose(() => ReportPanel.open.delete(this));
+    const qualitySub = host.quality?.onChange((path, e) => {
+      if (path === this.checkpoint) this.post(e);
+    });
+    panel.onDidDispose(() => {
+      qualitySub?.dispose();
+      ReportPanel.open.delete(this);
+    });
     ReportPanel.open.add(this);
   }
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** The checkpoint a finished comparison is about (its Quality section evaluates that file). */
+  get checkpoint(): string | undefined {
+    return this.kind.kind === 'compare' ? (this.report as { file?: string } | undefined)?.file : undefined;
   }
 
   progress(done: number, total: number, label?: string): void {
@@ -106,6 +133,7 @@ export class ReportPanel {
     this.baseTitle = this.kind.title(report);
     this.panel.title = this.baseTitle;
     this.post({ type: 'report', report });
+    if (this.checkpoint !== undefined && this.host.quality) this.post(this.host.quality.eventFor(this.checkpoint));
   }
 
   fail(message: string): void {

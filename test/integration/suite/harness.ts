@@ -32,6 +32,27 @@ export interface TestContext {
   figure(name: string, value: number): void;
   /** Ask the launcher for a screenshot named test-results/vscode-<name>.png and wait for it (skipped without one). */
   screenshot(name: string): Promise<void>;
+  /**
+   * Read or act inside the webviews as the user sees them (the launcher
+   * searches every frame of the page). Undefined when the launcher drives no
+   * page (@vscode/test-electron route).
+   */
+  webview(query: WebviewQuery): Promise<string[] | undefined>;
+}
+
+export interface WebviewQuery {
+  selector: string;
+  /** 'text': textContent of every match; 'click' / 'fill': the first match. */
+  action: 'text' | 'click' | 'fill';
+  value?: string;
+  /** Only frames that also contain this selector (tells webviews apart). */
+  within?: string;
+}
+
+/** The launcher's answer to a webview query. */
+export interface WebviewAnswer {
+  texts: string[];
+  error?: string;
 }
 
 export function loadConfig(): SuiteConfig {
@@ -41,7 +62,8 @@ export function loadConfig(): SuiteConfig {
 export async function runTests(cfg: SuiteConfig, tests: Array<[string, TestFn]>): Promise<SuiteResult> {
   const results: TestResult[] = [];
   const figures: Record<string, number> = {};
-  for (const [name, fn] of tests) {
+  // BITNET_LAB_IT_ONLY (through the config): run only the tests whose name contains it, for a quick local loop.
+  for (const [name, fn] of cfg.only ? tests.filter(([n]) => n.includes(cfg.only!)) : tests) {
     const notes: string[] = [];
     const t0 = Date.now();
     const ctx: TestContext = {
@@ -51,6 +73,7 @@ export async function runTests(cfg: SuiteConfig, tests: Array<[string, TestFn]>)
         figures[n] = v;
       },
       screenshot: (shot) => requestScreenshot(cfg, shot),
+      webview: (q) => queryWebview(cfg, q),
     };
     try {
       await withTimeout(fn(ctx), 90_000, name);
@@ -71,6 +94,19 @@ async function requestScreenshot(cfg: SuiteConfig, name: string): Promise<void> 
   const done = join(cfg.stageDir, `${name}.done`);
   writeFileSync(join(cfg.stageDir, `${name}.request`), String(Date.now()));
   await waitFor(() => existsSync(done), 30_000, `screenshot ${name}`);
+}
+
+let queries = 0;
+
+async function queryWebview(cfg: SuiteConfig, q: WebviewQuery): Promise<string[] | undefined> {
+  if (!cfg.screenshots) return undefined;
+  const name = `q${++queries}`;
+  const answer = join(cfg.stageDir, `${name}.answer`);
+  writeFileSync(join(cfg.stageDir, `${name}.query`), JSON.stringify(q));
+  await waitFor(() => existsSync(answer), 30_000, `webview query ${q.action} ${q.selector}`);
+  const a = JSON.parse(readFileSync(answer, 'utf8')) as WebviewAnswer;
+  if (a.error !== undefined) throw new Error(`webview ${q.action} ${q.selector}: ${a.error}`);
+  return a.texts;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import type { BitnetLabApi } from '../../../src/extension/extension.js';
 import type { AnalyzeOutcome } from '../../../src/extension/commands/inspect.js';
 import type { TreeSnapshot } from '../../../src/extension/testingApi.js';
 import { assert, assertEqual, loadConfig, runTests, sleep, waitFor, type TestFn } from './harness.js';
+import { modelTests } from './models.js';
 
 const EXTENSION_ID = 'bitnet-lab.bitnet-lab';
 const COMMANDS = [
@@ -24,6 +25,8 @@ const COMMANDS = [
   'bitnetLab.cancelJob',
   'bitnetLab.exportPanelReport',
   'bitnetLab.openTrainingRun',
+  'bitnetLab.evaluateQuality',
+  'bitnetLab.tryModel',
 ];
 
 /** Tensor names straight from the file's header, read independently of the extension. */
@@ -439,6 +442,6 @@ export async function run(): Promise<void> {
     ],
   ];
 
-  const result = await runTests(cfg, tests);
+  const result = await runTests(cfg, [...tests, ...modelTests(api, cfg)]);
   if (result.failed > 0) throw new Error(`${result.failed} integration test(s) failed: ${result.results.filter((r) => !r.ok).map((r) => r.name).join('; ')}`);
 }

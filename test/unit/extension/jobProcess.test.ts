@@ -28,6 +28,59 @@ async function failureOf(p: Promise<unknown>): Promise<JobError> {
 }
 
 describe('job process over IPC (forked child, structured clone)', () => {
+  const generate = (prompt: string, maxTokens: number) => ({ kind: 'generate' as const, path: '/m', prompt, mode: 'ternary' as const, settings: { maxTokens, temperature: 0, topK: 0, seed: 1 } });
+
+  it('streams generated text, coalesced, all of it before the result', async () => {
+    const c = new JobClient({ workerPath: worker });
+    try {
+      const prompt = 'abcdefghijklmnopqrstuvwxyz'.repeat(8);
+      let streamed = '';
+      let tokens = 0;
+      let messages = 0;
+      let afterResult = false;
+      let done = false;
+      const job = c.start(generate(prompt, 150), {
+        onText: (text, n) => {
+          if (done) afterResult = true;
+          streamed += text;
+          tokens += n;
+          messages++;
+        },
+      });
+      const r = await job.result;
+      done = true;
+      expect(r.value.text).toBe(prompt.slice(0, 150));
+      expect(streamed).toBe(r.value.text);
+      expect(tokens).toBe(r.value.generatedTokens.length);
+      // 150 tokens 2 ms apart: coalesced into far fewer messages (TEXT_INTERVAL_MS), yet more than one.
+      expect(messages).toBeGreaterThan(1);
+      expect(messages).toBeLessThan(150);
+      await new Promise((res) => setTimeout(res, 50));
+      expect(afterResult).toBe(false);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('cancels a generation mid-stream: the text so far arrived, the job fails as cancelled', async () => {
+    const c = new JobClient({ workerPath: worker });
+    try {
+      let streamed = '';
+      const job = c.start(generate('x'.repeat(2000), 2000), {
+        onText: (text) => {
+          streamed += text;
+          if (streamed.length >= 20) job.cancel();
+        },
+      });
+      const e = await failureOf(job.result);
+      expect(e.code).toBe('cancelled');
+      expect(streamed.length).toBeGreaterThanOrEqual(20);
+      expect(streamed.length).toBeLessThan(2000);
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('answers open with the header report and every file the checkpoint reads', async () => {
     const c = new JobClient({ workerPath: worker });
     try {

@@ -7,15 +7,14 @@
  * benchmark (typical figures are printed with BITNET_LAB_PRINT_LATENCY=1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { JobClient, JobError, type RunningJob } from '../../../src/jobs/client.js';
 import { removeCrashedWriterTemps } from '../../../src/jobs/crashLeftovers.js';
 import type { JobKind } from '../../../src/protocol/jobs.js';
+import { buildProductionWorker, productionClient } from './fixtures/productionWorker.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 /** The contract: cancelled work stops within a second. */
 const CANCEL_BOUND_MS = 1000;
 /** What the extension passes to cancelOrKill for training (trainingCommands.ts). */
@@ -51,27 +50,14 @@ function writeCheckpoint(path: string): void {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bitnet-real-worker-'));
   worker = join(dir, 'jobWorker.cjs');
-  // Same options as scripts/build.mjs for the job process bundle.
-  await build({
-    entryPoints: [join(ROOT, 'src', 'jobs', 'worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: worker,
-    logLevel: 'error',
-    external: ['vscode', '@tensorflow/*'],
-    define: { 'import.meta.url': '__bitnetImportMetaUrl' },
-    banner: { js: `const __bitnetImportMetaUrl = require('url').pathToFileURL(__filename).href;` },
-  });
+  await buildProductionWorker(worker);
   checkpoint = join(dir, 'model.safetensors');
   writeCheckpoint(checkpoint);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function client(): JobClient {
-  // The bundle lives in a temp folder: let it find tfjs in the repository's node_modules.
-  return new JobClient({ workerPath: worker, forkOptions: { env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } } });
+  return productionClient(worker);
 }
 
 async function failureOf(p: Promise<unknown>): Promise<JobError> {

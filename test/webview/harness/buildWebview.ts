@@ -1,5 +1,5 @@
 /**
- * Builds the inspector and summary bundles exactly as scripts/build.mjs does
+ * Builds the inspector, summary, comparison and Try it bundles exactly as scripts/build.mjs does
  * (esm, browser, es2022, .css as text), without the node bundles or other
  * webviews, so these tests do not depend on every other part compiling.
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const ENTRIES = ['inspector', 'summary'];
+const ENTRIES = ['inspector', 'summary', 'compare', 'tryModel'];
 
 export async function buildWebviewBundles(): Promise<void> {
   const entries = ENTRIES.map((e) => ({ in: `webview-ui/src/entries/${e}.ts`, out: `webview/${e}` }));

@@ -9,11 +9,13 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import css from '../inspector.css';
+import modelsCss from '../models/models.css';
 import { adoptCss } from '../shared/adoptCss.js';
 import { InspectorApp } from '../inspector/inspectorApp.js';
 import { connectHost } from '../inspector/host.js';
 
 adoptCss(css);
+adoptCss(modelsCss);
 const app = new InspectorApp();
 app.id = 'app';
 document.body.appendChild(app);

@@ -7,6 +7,7 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { InspectorEvent, TensorRow } from '../../../src/protocol/inspector.js';
 import type { QuantMethod } from '../../../src/core/quant/types.js';
+import type { QualityEvent, QualityRequest } from '../../../src/protocol/models.js';
 import { applyEvent, emptyData } from './model.js';
 import { viewIndices, type SortSpec } from './tableModel.js';
 import type { InspectorHost, ViewState } from './host.js';
@@ -18,6 +19,7 @@ import './tensorTable.js';
 import './tensorDetail.js';
 import './layerCharts.js';
 import '../shared/charts/index.js';
+import '../models/qualitySection.js';
 
 const HISTOGRAM_TIMEOUT_MS = 15_000;
 
@@ -33,6 +35,7 @@ export class InspectorApp extends LitElement {
   @state() private histogram: HistogramData | undefined;
   /** Name of a tensor whose histogram request went unanswered. */
   @state() private histogramMissing: string | undefined;
+  @state() private quality: QualityEvent | undefined;
 
   private requestId = 0;
   private pending: { id: number; name: string } | undefined;
@@ -69,6 +72,10 @@ export class InspectorApp extends LitElement {
     }
     if (e.type === 'reveal') {
       this.reveal(e.name);
+      return;
+    }
+    if (e.type === 'quality') {
+      this.quality = e;
       return;
     }
     const wasInit = e.type === 'init';
@@ -172,6 +179,9 @@ export class InspectorApp extends LitElement {
           : nothing}
         <bn-layer-charts .rows=${d.rows} version=${this.version} phase=${d.phase}></bn-layer-charts>
       </div>
+      ${this.host.mode === 'live'
+        ? html`<bn-model-quality .event=${this.quality} @quality-request=${(e: CustomEvent<QualityRequest>) => this.host.post(e.detail)}></bn-model-quality>`
+        : nothing}
       <div class="bn-main">
         <section class="bn-table-panel" aria-label="Tensor table">
           <div class="bn-table-tools">
