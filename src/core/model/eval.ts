@@ -20,7 +20,7 @@
 import { BitnetLabError } from '../errors.js';
 import type { EvalOptions, EvalResult, LayerOutputError, LinearMode, PerplexityResult } from './api.js';
 import { loadCausalLm, type CausalLm } from './load.js';
-import { tokenizerFor } from './tokenizerFor.js';
+import { loadTokenizer } from './tokenizer/load.js';
 import type { Tokenizer } from './tokenizer/types.js';
 import { LINEAR_MODULE, type LinearName, type LinearObserver } from './transformer.js';
 import { yieldToEvents } from './yieldToEvents.js';
@@ -37,7 +37,7 @@ export interface EvalRunOptions extends EvalOptions {
 
 export async function evaluateText(checkpointPath: string, text: string, options: EvalRunOptions = {}): Promise<EvalResult> {
   const place = { file: checkpointPath };
-  const tokenizer = await tokenizerFor(checkpointPath, options.tokenizer);
+  const tokenizer = options.tokenizer ?? (await loadTokenizer(checkpointPath));
   const ids = tokenizer.encode(text);
   const asked: LinearMode[] = [...new Set<LinearMode>(options.modes ?? ['fp', 'ternary'])];
   const models: CausalLm[] = [];

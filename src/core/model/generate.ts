@@ -14,7 +14,7 @@ import { Prng } from '../random.js';
 import type { GenerateOptions, GenerateResult } from './api.js';
 import { loadCausalLm } from './load.js';
 import { sampleToken } from './sampling.js';
-import { tokenizerFor } from './tokenizerFor.js';
+import { loadTokenizer } from './tokenizer/load.js';
 import type { Tokenizer } from './tokenizer/types.js';
 import { yieldToEvents } from './yieldToEvents.js';
 
@@ -26,7 +26,7 @@ export interface GenerateRunOptions extends GenerateOptions {
 
 export async function generateText(checkpointPath: string, prompt: string, options: GenerateRunOptions = {}): Promise<GenerateResult> {
   const place = { file: checkpointPath };
-  const tokenizer = await tokenizerFor(checkpointPath, options.tokenizer);
+  const tokenizer = options.tokenizer ?? (await loadTokenizer(checkpointPath));
   const model = await loadCausalLm(checkpointPath, {
     mode: options.mode ?? 'native',
     threads: options.threads,
