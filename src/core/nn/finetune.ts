@@ -57,7 +57,7 @@ export async function finetuneRun(checkpoint: string, ft: FinetuneConfig, option
   rejectLegacyLm(loaded, checkpoint);
   const hf = loaded.metadata[META.hfConfig] === undefined ? await readConfigJson(join(dirname(checkpoint), 'config.json')) : undefined;
   const config = configFor(loaded, checkpoint, ft, hf);
-  const { model, dataset } = setupRun(config);
+  const { model, dataset } = setupForCheckpoint(config, checkpoint);
   // Norm gains are optional: a plain PyTorch MLP has none (gain 1 is the identity scale).
   const values = valuesForSpecs(loaded, model.specs, checkpoint, '', (s) => s.kind === 'norm');
 
@@ -137,4 +137,14 @@ function inferLm(loaded: LoadedTensors, file: string): LmConfig {
   const heads = dModel % 32 === 0 ? dModel / 32 : DEFAULT_LM.heads;
   const kvHeads = Math.max(1, Math.round(kvRows / (dModel / heads)));
   return { ...DEFAULT_LM, vocab, dModel, layers, heads, kvHeads, ffnDim, tieEmbeddings: !loaded.tensors.has('lm_head.weight') };
+}
+
+/** setupRun's refusals speak of flags; here they concern the user's checkpoint, so they name it. */
+function setupForCheckpoint(config: TrainConfig, checkpoint: string): ReturnType<typeof setupRun> {
+  try {
+    return setupRun(config);
+  } catch (e) {
+    if (e instanceof BitnetLabError && e.place.file === undefined) throw new BitnetLabError(e.code, e.reason, { ...e.place, file: checkpoint });
+    throw e;
+  }
 }
