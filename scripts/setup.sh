@@ -4,14 +4,16 @@
 #  - the headers VS Code's server build compiles against,
 #  - node modules (npm ci),
 #  - Debian's PyTorch (python3-torch, with torchrun and gloo): the peer that
-#    recomputes our statistics, perplexities and training runs,
+#    recomputes our statistics, perplexities and training runs; with
+#    libopenblas0-pthread so torch's BLAS is OpenBLAS, not the reference BLAS
+#    (the benchmarks compare us with PyTorch at its best),
 #  - VS Code's server build (code-server) for the real-VS-Code tests, cached,
 #  - real llama.cpp (node-llama-cpp's prebuilt CPU build) for the peer tests, cached.
 # Safe to re-run: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep python3-torch)
+APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep python3-torch libopenblas0-pthread)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
