@@ -328,8 +328,9 @@ export async function run(): Promise<void> {
         await vscode.commands.executeCommand('bitnetLab.openTrainingRun', runs[0]!.dir);
         await waitFor(() => api.trainingPanels().find((p) => p.ready && p.title.startsWith('Run ') && p.lastStep === 20), 30_000, 'the past run reopened from metrics.jsonl');
         await vscode.commands.executeCommand('vscode.openWith', uri(bit), 'bitnetLab.checkpointInspector');
-        const m = await waitFor(() => api.models().find((x) => x.path === bit), 10_000, 'the BitNet checkpoint in the inspector');
-        assert(m.tensors > 0, 'checkpoint opens with tensors');
+        await waitFor(() => api.models().find((x) => x.path === bit), 10_000, 'the BitNet checkpoint in the inspector');
+        const m = await api.whenIdle(bit);
+        assert(m && m.tensors > 0, 'checkpoint opens with tensors');
       },
     ],
     [
