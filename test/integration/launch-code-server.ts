@@ -71,11 +71,21 @@ async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess)
 async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewAnswer> {
   try {
     for (const frame of page.frames()) {
-      if (q.within !== undefined && (await frame.$(q.within).catch(() => null)) === null) continue;
+      if (q.within !== undefined) {
+        const scope = await frame.$(q.within).catch(() => null);
+        if (scope === null) continue;
+        if (q.withinText !== undefined && !((await scope.textContent().catch(() => '')) ?? '').includes(q.withinText)) continue;
+      }
       const handles = await frame.$$(q.selector).catch(() => []);
       if (handles.length === 0) continue;
       if (q.action === 'click') await handles[0]!.click();
       else if (q.action === 'fill') await handles[0]!.fill(q.value ?? '');
+      else if (q.action === 'hover') {
+        const box = await handles[0]!.boundingBox();
+        if (!box) return { texts: [], error: 'not on screen' };
+        await handles[0]!.hover({ position: { x: box.width * (q.at?.[0] ?? 0.5), y: box.height * (q.at?.[1] ?? 0.5) } });
+      } else if (q.action === 'attr') return { texts: await Promise.all(handles.map(async (h) => (await h.getAttribute(q.value ?? '')) ?? '')) };
+      else if (q.action === 'pixels') return { texts: await Promise.all(handles.map(async (h) => String(await h.evaluate(paintedPixels)))) };
       else return { texts: await Promise.all(handles.map(async (h) => (await h.textContent()) ?? '')) };
       return { texts: [] };
     }
@@ -83,6 +93,17 @@ async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewA
   } catch (e) {
     return { texts: [], error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
   }
+}
+
+/** Canvas pixels that are not fully transparent (runs in the page): > 0 means the chart drew something. */
+function paintedPixels(el: Element): number {
+  const canvas = el as HTMLCanvasElement;
+  const ctx = canvas.getContext?.('2d');
+  if (!ctx || canvas.width === 0 || canvas.height === 0) return 0;
+  const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+  return n;
 }
 
 export async function runInCodeServer(options: CodeServerRunOptions = {}): Promise<SuiteResult> {
