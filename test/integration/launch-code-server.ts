@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundleSuite, checkBuilt, OUT_DIR } from './bundleSuite.js';
 import type { SuiteResult, WebviewAnswer, WebviewQuery } from './suite/harness.js';
-import { createWorkspace, REPO } from './workspace.js';
+import { createWorkspace, REPO, type RealModelConfig } from './workspace.js';
+import { hfModelsRoot, torchAvailable } from '../peers/torchModels.js';
 
 export const DEFAULT_CODE_SERVER = join(
   process.env.BITNET_LAB_CODE_SERVER_DIR ?? join(homedir(), '.cache', 'bitnet-lab', 'code-server'),
@@ -95,6 +96,35 @@ async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewA
   }
 }
 
+/**
+ * Run `bitnet-lab eval --json` and `bitnet-lab generate --mode fp --json` on
+ * the real-model inputs and write each result atomically where the suite
+ * waits for it. A failing CLI writes {"error": …}, so the test fails plainly.
+ */
+async function expectFromCli(m: RealModelConfig, log: (line: string) => void): Promise<void> {
+  const cli = join(REPO, 'dist', 'cli.js');
+  const runCli = (args: string[], out: string): Promise<void> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.on('close', (code) => {
+        let body = stdout;
+        try {
+          JSON.parse(stdout);
+        } catch {
+          body = JSON.stringify({ error: `bitnet-lab ${args[0]} exited ${code}: ${stdout.slice(0, 300)}` });
+        }
+        writeFileSync(`${out}.tmp`, body);
+        renameSync(`${out}.tmp`, out);
+        log(`expected values: bitnet-lab ${args[0]} → ${out}`);
+        resolve();
+      });
+    });
+  await runCli(['eval', m.checkpoint, '--data', m.textFile, '--context', String(m.context), '--json'], m.expectedEval);
+  await runCli(['generate', m.checkpoint, '--prompt', m.prompt, '--max-tokens', String(m.maxTokens), '--temperature', '0', '--mode', 'fp', '--json'], m.expectedFpGenerate);
+}
+
 /** Canvas pixels that are not fully transparent (runs in the page): > 0 means the chart drew something. */
 function paintedPixels(el: Element): number {
   const canvas = el as HTMLCanvasElement;
@@ -113,8 +143,12 @@ export async function runInCodeServer(options: CodeServerRunOptions = {}): Promi
   const screenshotDir = options.screenshotDir ?? join(REPO, 'test-results');
   mkdirSync(screenshotDir, { recursive: true });
   rmSync(OUT_DIR, { recursive: true, force: true });
-  const cfg = createWorkspace(OUT_DIR, true);
+  // The real-model tests need PyTorch's fixture (built once, cached); torchAvailable throws on CI without it.
+  const hf = torchAvailable() ? join(await hfModelsRoot(), 'llama') : undefined;
+  const cfg = createWorkspace(OUT_DIR, true, hf);
   const suite = await bundleSuite(cfg);
+  // What the CLI computes on the same inputs, worked out while VS Code starts and the other tests run.
+  const expected = cfg.realModel ? expectFromCli(cfg.realModel, log) : Promise.resolve();
 
   const userData = join(cfg.workspace, '.vscode-user');
   const extensionsDir = join(cfg.workspace, '.vscode-extensions');
@@ -188,6 +222,7 @@ export async function runInCodeServer(options: CodeServerRunOptions = {}): Promi
         writeFileSync(join(cfg.stageDir, `${name}.done`), file);
       }
       if (existsSync(cfg.resultFile)) {
+        await expected;
         const result = JSON.parse(readFileSync(cfg.resultFile, 'utf8')) as SuiteResult;
         await page.screenshot({ path: join(screenshotDir, 'vscode-final.png') });
         return result;

@@ -35,6 +35,9 @@ export interface Series {
 /** The read-out: the x under the pointer and each visible series' value there. */
 interface Hover {
   x: number;
+  /** Pointer position over the canvas (CSS px): the read-out floats beside it. */
+  px: number;
+  py: number;
   /** Series nearest the pointer first. */
   values: Array<{ series: string; x: number; y: number }>;
 }
@@ -395,7 +398,30 @@ export class LineChart extends CanvasChart {
     const shown = values.slice(0, MAX_READOUT).map(({ series, x: vx, y }) => ({ series, x: vx, y }));
     const hx = shown[0]!.x;
     const same = this.hover && this.hover.x === hx && this.hover.values.length === shown.length && this.hover.values.every((v, i) => v.series === shown[i]!.series && v.x === shown[i]!.x);
-    if (!same) this.hover = { x: hx, values: shown };
+    if (!same) this.hover = { x: hx, px: p.mx, py: p.my, values: shown };
+    else this.placeReadout(p.mx);
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    super.updated(changed);
+    if (this.hover) this.placeReadout(this.hover.px);
+  }
+
+  /**
+   * Float the read-out beside the pointer — right of it, or left near the
+   * right edge — over the top of the plot (CSSOM writes: allowed under the
+   * strict CSP, unlike style attributes).
+   */
+  private placeReadout(px: number): void {
+    const box = this.querySelector<HTMLElement>('.bn-chart-readout');
+    const l = this.layout;
+    if (!box || !l) return;
+    const w = box.offsetWidth;
+    const gap = 14;
+    const left = px + gap + w <= this.clientWidth ? px + gap : Math.max(0, px - gap - w);
+    box.style.left = `${Math.round(left)}px`;
+    box.style.right = 'auto';
+    box.style.top = `${Math.round(l.top)}px`;
   }
 
   private onPointerLeave = (): void => {
