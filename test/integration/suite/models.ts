@@ -126,8 +126,11 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
         assert(names.length === Math.min(20, cli.layers.length) && names.length > 0, `one row per linear layer (${names.length})`);
         const painted = await ctx.webview({ selector: '#mq-layer-chart canvas', action: 'pixels', ...inspector });
         assert(Number(painted?.[0] ?? 0) > 500, `the per-layer error chart is drawn (${painted?.[0]} pixels)`);
-        await ctx.webview({ selector: '#mq-section', action: 'hover', at: [0.02, 0.02], ...inspector });
         await vscode.commands.executeCommand('workbench.action.closeSidebar');
+        // Hovering scrolls the per-layer table into view, as a reader would, and reads the chart there.
+        await ctx.webview({ selector: '#mq-layer-chart canvas', action: 'hover', at: [0.5, 0.4], ...inspector });
+        const readout = await untilText(ctx, '#mq-layer-chart .bn-chart-readout', inspector, (t) => t.length > 0, 'the per-layer chart read-out');
+        assert(/^layer [01] · \S+ 0\.\d+/.test(readout ?? ''), `the read-out gives a layer and its error ("${readout}")`);
         await sleep(400);
         await ctx.screenshot('quality-real-model');
       },
@@ -138,7 +141,7 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         const run = vscode.commands.executeCommand<TryColumn[] | undefined>('bitnetLab.tryModel', uri(m.checkpoint), { prompt: m.prompt, settings: { maxTokens: m.maxTokens, temperature: 0 } });
         // Streaming: a column that is still generating already shows text and a running count.
-        const streaming = await untilSeen(ctx, { selector: '.try-column[data-status="running"] .try-stats', action: 'text', ...tryScope }, (t) => t.some((x) => /\d+ tokens so far · [\d,.]+ tokens\/s/.test(x)), 'a column streaming its text', 60_000).catch((e: Error) => e);
+        const streaming = await untilSeen(ctx, { selector: '.try-column[data-status="running"] .try-stats', action: 'text', ...tryScope }, (t) => t.some((x) => /\d+ tokens? so far · [\d,.]+ tokens\/s/.test(x)), 'a column streaming its text', 60_000).catch((e: Error) => e);
         const columns = await run;
         assert(columns !== undefined && columns.length === 2, 'two columns');
         assertEqual(columns.map((c) => `${c.mode}:${c.status}`).join(','), 'fp:done,ternary:done', `both finished (${columns.map((c) => c.message ?? '').join(' | ')})`);
@@ -147,7 +150,8 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
           return;
         }
         if (streaming instanceof Error) throw streaming;
-        ctx.note(`while streaming: ${streaming.join(' | ')}`);
+        ctx.note(`while streaming: ${streaming.map((x) => x.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+        assertEqual(await untilText(ctx, '.try-title', tryScope, (t) => t.startsWith('Try it'), 'the panel title'), 'Try it: llama-hf/model.safetensors', 'an HF folder\'s model is named with its folder');
         for (const c of columns) {
           const out = await untilText(ctx, `#try-col-${c.mode} .try-out`, tryScope, (t) => t === c.text, `the ${c.mode} continuation on the page`);
           assert(out !== undefined && out.length > 0, `${c.mode} shows a continuation`);
@@ -186,7 +190,11 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
         await sleep(1500);
         const after = (await ctx.webview({ selector: '.try-out', action: 'text', ...tryScope }))!;
         assertEqual(after.join('\u0000'), before.join('\u0000'), 'no text arrives after Cancel');
-        for (const c of columns) assertEqual(after[columns.indexOf(c)], c.text, `${c.mode}: the page shows what was generated before Cancel`);
+        for (const c of columns) {
+          assertEqual(after[columns.indexOf(c)], c.text, `${c.mode}: the page shows what was generated before Cancel`);
+          const said = (await ctx.webview({ selector: `#try-col-${c.mode} .mq-note`, action: 'text', ...tryScope }))?.[0];
+          assertEqual(said, `Cancelled after ${c.tokens} tokens.`, `${c.mode} says where it stopped`);
+        }
         assert((await ctx.webview({ selector: '#try-generate', action: 'text', ...tryScope }))?.length === 1, 'Generate is offered again');
         await sleep(300);
         await ctx.screenshot('try-it-cancelled');

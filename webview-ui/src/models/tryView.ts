@@ -41,6 +41,11 @@ export class TryView extends LitElement {
     switch (e.type) {
       case 'state':
         if (e.state.runId !== s?.runId) this.firstText.clear();
+        // A run started elsewhere (the command, a keybinding) shows its own prompt and settings in the form.
+        if (s !== undefined && e.state.runId !== s.runId && e.state.prompt !== '') {
+          this.draft = { prompt: e.state.prompt, settings: e.state.settings };
+          this.saveDraft(this.draft);
+        }
         this.tryState = e.state;
         // A fresh page takes the prompt of the run on show, unless the user was typing a new one.
         if (this.draft.prompt === '' && e.state.prompt !== '') this.draft = { prompt: e.state.prompt, settings: e.state.settings };
@@ -81,8 +86,9 @@ export class TryView extends LitElement {
   protected override render(): TemplateResult {
     const s = this.tryState;
     if (!s) return html`<p class="mq-note">Loading the checkpoint…</p>`;
-    const num = (key: keyof GenerateSettings, label: string, title: string): TemplateResult => html`<label title=${title}>${label}
-      <vscode-textfield id=${`try-${key}`} type="number" .value=${String(this.draft.settings[key])}
+    // A number field's step defaults to 1, which marks 0.8 invalid (red): temperature takes hundredths.
+    const num = (key: keyof GenerateSettings, label: string, title: string, step = 1): TemplateResult => html`<label title=${title}>${label}
+      <vscode-textfield id=${`try-${key}`} type="number" .step=${step} .value=${String(this.draft.settings[key])}
         @input=${(e: Event) => this.setDraft({ settings: { [key]: Number((e.target as HTMLInputElement).value) } as Partial<GenerateSettings> })}></vscode-textfield></label>`;
     return html`
       <h1 class="try-title">Try it: ${s.fileName}</h1>
@@ -91,7 +97,7 @@ export class TryView extends LitElement {
         @input=${(e: Event) => this.setDraft({ prompt: (e.target as HTMLTextAreaElement).value })}></vscode-textarea>
       <div class="try-settings">
         ${num('maxTokens', 'new tokens', `1 to ${MAX_NEW_TOKENS}`)}
-        ${num('temperature', 'temperature', '0 is greedy (the same text every time)')}
+        ${num('temperature', 'temperature', '0 is greedy (the same text every time)', 0.01)}
         ${num('topK', 'top-k', 'sample among the k most likely tokens (0: all)')}
         ${num('seed', 'seed', 'sampling seed (both models use the same)')}
         ${this.running
@@ -123,8 +129,8 @@ export class TryView extends LitElement {
       <div class="try-stats">
         ${r
           ? html`<span class="try-rate">${formatRate(r.tokensPerSecond)} tokens/s</span> · ${r.generatedTokens} new tokens · prompt ${r.promptTokens} tokens`
-          : c.status === 'running' || c.tokens > 0
-            ? html`${c.tokens} tokens so far${c.status === 'running' ? this.liveRate(c) : ''}`
+          : c.status === 'running'
+            ? html`${c.tokens} ${c.tokens === 1 ? 'token' : 'tokens'} so far${this.liveRate(c)}`
             : nothing}
       </div>
       ${c.message ? html`<p class=${c.status === 'failed' ? 'mq-error' : 'mq-note'}>${c.message}</p>` : nothing}

@@ -222,6 +222,11 @@ export class LineChart extends CanvasChart {
     let y1 = ext.length > 0 ? Math.max(...ext.map((e) => e[1])) : 1;
     if (this.zeroBased) y0 = Math.min(0, y0);
     const yt = niceTicks(y0, y1, Math.max(3, Math.floor(height / 40)));
+    // Round the range out to whole ticks, one step beyond data that sits between ticks, so a curve
+    // never runs along the plot's top or bottom edge unlabelled.
+    const step = yt.length > 1 ? yt[1]! - yt[0]! : 0;
+    if (step > 0 && yt[yt.length - 1]! < y1) yt.push(Number((yt[yt.length - 1]! + step).toPrecision(12)));
+    if (step > 0 && yt[0]! > y0) yt.unshift(Number((yt[0]! - step).toPrecision(12)));
     y0 = Math.min(y0, yt[0] ?? y0);
     y1 = Math.max(y1, yt[yt.length - 1] ?? y1);
     if (y0 === y1) {
