@@ -379,7 +379,10 @@ export async function run(): Promise<void> {
         assert(bit.startsWith(join(cfg.workspace, '.bitnet-lab', 'runs')), `run folder in the workspace (${bit})`);
         ctx.note(`20 steps: BitNet accuracy ${value?.runs?.bitnet?.finalValMetric}`);
         const panel = await waitFor(() => api.trainingPanels().find((p) => p.ready && p.lastStep === 20), 30_000, 'the training panel to have the curves up to step 20');
-        assert(panel.metricsMessages > 0, 'metrics reached the page');
+        // On the page: the status line reached step 20 and the loss curves are drawn.
+        const status = await untilText(ctx, '#tr-status', { within: '#chart-train-loss' }, (t) => t.includes('step 20'), 'the training status at step 20');
+        if (status === undefined) assert(panel.metricsMessages > 0, 'metrics reached the panel (no webview access to read the page)');
+        else await untilPainted(ctx, '#chart-train-loss canvas, #chart-val-metric canvas', { within: '#chart-train-loss' }, 800, 'the training and validation curves');
         await sleep(1500);
         await ctx.screenshot('training-panel');
         const runs = await api.pastRuns();
