@@ -73,10 +73,11 @@ async function llamaCppTokens(path: string, text: string): Promise<number[]> {
   }
 }
 
+afterAll(() => {
+  if (figures.length > 0) console.log(`llama.cpp vs bitnet-lab on the same GGUF (${TEXT.length} chars of eval-sample.txt):\n${figures.join('\n')}`);
+});
+
 run('GGUF model exports in real llama.cpp: same tokens, same logits', () => {
-  afterAll(() => {
-    if (figures.length > 0) console.log(`llama.cpp vs bitnet-lab on the same GGUF (${TEXT.length} chars of eval-sample.txt):\n${figures.join('\n')}`);
-  });
 
   for (const { name, arch } of FIXTURES) {
     for (const format of FORMATS) {
@@ -126,6 +127,31 @@ run('GGUF model exports in real llama.cpp: same tokens, same logits', () => {
       }, 240_000);
     }
   }
+});
+
+run('GGUF → GGUF in real llama.cpp', () => {
+  it('our F16 llama GGUF re-quantized to TQ2_0 keeps its tokenizer and runs with our logits', async () => {
+    const { out: f16 } = await exportGguf('llama', 'gguf-f16');
+    const source = await openCheckpoint(f16);
+    const out = join(dir, 'llama.f16-to-tq2_0.gguf');
+    let summary: QuantizeSummary;
+    try {
+      summary = await quantizeCheckpoint(source, { out, format: 'gguf-tq2_0' });
+    } finally {
+      await source.close();
+    }
+    expect(summary.quantizedTensors).toBe(14);
+    expect(summary.runtimes).toMatch(/^llama\.cpp/);
+    const ids = (await loadTokenizer(out)).encode(TEXT);
+    expect(await llamaCppTokens(out, TEXT)).toEqual(ids);
+    const theirs = await llamaCppLogits(out, ids);
+    const lm = await loadCausalLm(out, { mode: 'native' });
+    expect(lm.mode).toBe('stored');
+    const a = agreement(theirs.logits, lm.logits(ids), theirs.vocab);
+    figures.push(`  ${'llama'.padEnd(12)} ${'f16→tq2_0'.padEnd(11)} stored  ${fmt(a)}`);
+    expect(a.correlation).toBeGreaterThanOrEqual(0.999);
+    expect(a.argmax).toBeGreaterThanOrEqual(0.9);
+  }, 240_000);
 });
 
 run('a relu² BitNet (2B4T-style) export in upstream llama.cpp', () => {
