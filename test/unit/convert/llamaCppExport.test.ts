@@ -20,7 +20,7 @@
  * The relu² BitNet (2B4T-style) is written as bitnet.cpp's `bitnet-b1.58`:
  * the summary says so, and upstream llama.cpp refuses it in its own words.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeCheckpoint, type QuantizeFormat, type QuantizeSummary } from '../../../src/core/convert/quantize.js';
@@ -74,6 +74,8 @@ async function llamaCppTokens(path: string, text: string): Promise<number[]> {
 }
 
 afterAll(() => {
+  // A dozen GGUFs with 32000-token F16 embeddings and heads: ~200 MB of temp files.
+  rmSync(dir, { recursive: true, force: true });
   if (figures.length > 0) console.log(`llama.cpp vs bitnet-lab on the same GGUF (${TEXT.length} chars of eval-sample.txt):\n${figures.join('\n')}`);
 });
 

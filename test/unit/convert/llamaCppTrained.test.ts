@@ -11,6 +11,7 @@
  * f16), the summary lists it, and llama.cpp still loads the file and agrees
  * with our logits on it.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../src/cli/command.js';
@@ -30,6 +31,7 @@ const MAX_TOKENS = 20;
 
 const run = llamaCppAvailable() ? describe : describe.skip;
 const dir = tempDir('llamacpp-trained');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
