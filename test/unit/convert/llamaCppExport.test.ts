@@ -20,7 +20,7 @@
  * The relu² BitNet (2B4T-style) is written as bitnet.cpp's `bitnet-b1.58`:
  * the summary says so, and upstream llama.cpp refuses it in its own words.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeCheckpoint, type QuantizeFormat, type QuantizeSummary } from '../../../src/core/convert/quantize.js';
@@ -129,6 +129,36 @@ run('GGUF model exports in real llama.cpp: same tokens, same logits', () => {
       }, 240_000);
     }
   }
+});
+
+run('a tied-head llama in real llama.cpp', () => {
+  it('drops lm_head, and llama.cpp reuses token_embd as the head as we do', async () => {
+    // The llama fixture with tie_word_embeddings: transformers (and we) then use embed_tokens as the head.
+    const from = await hfModel('llama');
+    const folder = join(dir, 'llama-tied');
+    mkdirSync(folder);
+    for (const f of ['model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(from, f), join(folder, f));
+    const config = JSON.parse(readFileSync(join(from, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, tie_word_embeddings: true }));
+    const source = await openCheckpoint(folder);
+    const out = join(dir, 'llama-tied.tq2_0.gguf');
+    let summary: QuantizeSummary;
+    try {
+      summary = await quantizeCheckpoint(source, { out, format: 'gguf-tq2_0' });
+    } finally {
+      await source.close();
+    }
+    expect(summary.architecture).toBe('llama');
+    expect(summary.dropped.map((d) => d.name)).toEqual(['lm_head.weight']);
+    const ids = (await loadTokenizer(out)).encode(TEXT);
+    const theirs = await llamaCppLogits(out, ids);
+    const lm = await loadCausalLm(out, { mode: 'native' });
+    expect(lm.config.tiedHead).toBe(true);
+    const a = agreement(theirs.logits, lm.logits(ids), theirs.vocab);
+    figures.push(`  ${'llama tied'.padEnd(12)} ${'gguf-tq2_0'.padEnd(11)} stored  ${fmt(a)}`);
+    expect(a.correlation).toBeGreaterThanOrEqual(0.999);
+    expect(a.argmax).toBeGreaterThanOrEqual(0.9);
+  }, 240_000);
 });
 
 run('GGUF → GGUF in real llama.cpp', () => {
