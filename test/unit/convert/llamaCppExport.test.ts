@@ -34,8 +34,9 @@ import { hfModel, torchAvailable, type HfModelName } from '../../peers/torchMode
 import { widenF16ToF32 } from '../../peers/widenGguf.js';
 import { tempDir } from './helpers.js';
 
-/** The opening of a real English text (two sentences, ~50 Llama-2 tokens with BOS). */
-const TEXT = readFileSync(join(__dirname, '../../fixtures/text/eval-sample.txt'), 'utf8').slice(0, 205);
+/** A real English text (paragraphs, newlines); its opening (two sentences, ~50 Llama-2 tokens with BOS) is run. */
+const FULL_TEXT = readFileSync(join(__dirname, '../../fixtures/text/eval-sample.txt'), 'utf8');
+const TEXT = FULL_TEXT.slice(0, 205);
 
 const FIXTURES: ReadonlyArray<{ name: HfModelName; arch: string }> = [
   { name: 'llama', arch: 'llama' },
@@ -96,6 +97,7 @@ run('GGUF model exports in real llama.cpp: same tokens, same logits', () => {
         expect(ids.length).toBeGreaterThan(40);
         expect(await llamaCppTokens(out, TEXT)).toEqual(ids);
         expect((await loadTokenizer(folder)).encode(TEXT)).toEqual(ids);
+        expect(await llamaCppTokens(out, FULL_TEXT)).toEqual(ours.encode(FULL_TEXT));
 
         const lm = await loadCausalLm(out, { mode: 'native' });
         expect(lm.mode).toBe(format === 'gguf-f16' ? 'fp' : 'stored');
