@@ -34,11 +34,42 @@ export type NodeLlamaCpp = any;
 
 let llamaPromise: Promise<{ module: NodeLlamaCpp; llama: NodeLlamaCpp }> | undefined;
 
+/** Who sees llama.cpp's log lines besides stderr (tests that assert what llama.cpp said). */
+const logListeners = new Set<(message: string) => void>();
+
+/**
+ * Runs `f` and returns what llama.cpp logged meanwhile (at the 'error' level
+ * the shared instance logs at), so a test can assert the runtime's own words,
+ * e.g. its reason for refusing a file.
+ */
+export async function llamaCppLog<T>(f: () => Promise<T>): Promise<{ log: string; result: T | undefined; error: unknown }> {
+  const lines: string[] = [];
+  const listener = (m: string): void => void lines.push(m);
+  logListeners.add(listener);
+  try {
+    const result = await f();
+    return { log: lines.join('\n'), result, error: undefined };
+  } catch (error) {
+    return { log: lines.join('\n'), result: undefined, error };
+  } finally {
+    logListeners.delete(listener);
+  }
+}
+
 /** The node-llama-cpp module and one CPU-only Llama instance, shared by a test file. */
 export function loadLlamaCpp(): Promise<{ module: NodeLlamaCpp; llama: NodeLlamaCpp }> {
   llamaPromise ??= (async () => {
     const module = await import(pathToFileURL(entryPoint()).href);
-    const llama = await module.getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error' });
+    const llama = await module.getLlama({
+      gpu: false,
+      build: 'never',
+      skipDownload: true,
+      logLevel: 'error',
+      logger: (_level: string, message: string) => {
+        for (const l of logListeners) l(message);
+        console.error(`[node-llama-cpp] ${message}`);
+      },
+    });
     return { module, llama };
   })();
   return llamaPromise;

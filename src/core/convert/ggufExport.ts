@@ -8,7 +8,8 @@ import { basename, extname } from 'node:path';
 import type { CheckpointSource } from '../formats/types.js';
 import type { GgufKv } from '../formats/gguf/ggufWriter.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
-import { ggufModelLayout, type GgufExtraTensor, type GgufModelLayout } from './ggufArch.js';
+import { ggufModelLayout, RUNTIMES, type GgufExtraTensor } from './ggufArch.js';
+import { exportTokenizer } from './ggufTokenizer.js';
 import type { GgufTensorName } from './ggufOutput.js';
 import type { PlannedTensor } from './outputWriter.js';
 
@@ -24,6 +25,8 @@ export interface GgufExportPlan {
   architecture: string;
   /** Which runtimes load the file, in words. */
   runtimes: string;
+  /** The tokenizer written (kind, size, where from), or why there is none. */
+  tokenizer?: string;
   /** True when the file is a runnable model (architecture, hyper-parameters, every tensor named). */
   model: boolean;
 }
@@ -37,32 +40,39 @@ export interface GgufExportInput {
   provenance: Record<string, string>;
 }
 
-function runtimesFor(layout: GgufModelLayout, type: GgufExportInput['ternaryType']): string {
-  if (type !== 'I2_S') return layout.runtimes;
+/** Entries of a GGUF input that describe the old file's encoding, not the model: the output writes its own. */
+const REWRITTEN_KEYS = new Set(['general.file_type', 'general.quantization_version']);
+
+function runtimesFor(arch: string, type: GgufExportInput['ternaryType']): string {
+  if (type !== 'I2_S') return (RUNTIMES as Record<string, string>)[arch] ?? `whatever loads the "${arch}" architecture`;
   // Type 36 is reserved upstream: only the fork that defines I2_S reads it.
   return 'bitnet.cpp only (I2_S is type 36 of Microsoft\'s llama.cpp fork; upstream llama.cpp refuses it) — not run here, we have no bitnet.cpp';
 }
 
-export function planGgufExport(input: GgufExportInput): GgufExportPlan {
+export async function planGgufExport(input: GgufExportInput): Promise<GgufExportPlan> {
   const { source, config } = input;
   const provenance: GgufKv[] = Object.entries(input.provenance).map(([key, value]) => ({ key, type: 'string' as const, value }));
   const name = typeof config?.['_name_or_path'] === 'string' ? (config['_name_or_path'] as string) : basename(source.path, extname(source.path));
   if (source.format === 'gguf') {
-    // Already GGUF-named and laid out (Q/K permuted if llama): tensors keep their names.
+    // Already GGUF-named and laid out (Q/K permuted if llama): tensors keep
+    // their names and every metadata entry is kept with its type — the
+    // hyper-parameters, tokenizer and anything else the runtime reads — but
+    // the file type and quantization version, which the output states anew,
+    // and our provenance of an earlier export, which this one replaces.
     const architecture = source.metadata['general.architecture'] ?? 'bitnet';
+    const kept = (source.ggufEntries ?? []).filter((e) => !REWRITTEN_KEYS.has(e.key) && !(e.key in input.provenance));
+    // 'bitnet' tells our reader that type 36 is I2_S.
+    if (!kept.some((e) => e.key === 'general.architecture')) kept.unshift({ key: 'general.architecture', type: 'string', value: architecture });
+    const hasTokenizer = kept.some((e) => e.key === 'tokenizer.ggml.model');
     return {
       planned: [...input.planned],
       names: input.planned.map((p) => ({ name: p.entry.name })),
       extraTensors: [],
       dropped: [],
-      kvs: [
-        { key: 'general.architecture', type: 'string', value: architecture },
-        { key: 'general.name', type: 'string', value: source.metadata['general.name'] ?? name },
-        { key: 'general.alignment', type: 'u32', value: 32 },
-        ...provenance,
-      ],
+      kvs: [...kept, ...provenance],
       architecture,
-      runtimes: `whatever loads the input's "${architecture}" architecture`,
+      runtimes: hasTokenizer ? runtimesFor(architecture, input.ternaryType) : `none as a model: the input has no tokenizer.ggml.* (a tensor container that bitnet-lab inspect / diff read)`,
+      ...(hasTokenizer ? { tokenizer: 'the input\'s tokenizer.ggml.* entries, kept' } : {}),
       model: false,
     };
   }
@@ -97,6 +107,8 @@ export function planGgufExport(input: GgufExportInput): GgufExportPlan {
     planned.push(p);
     names.push(target);
   }
+  const tokenizer = await exportTokenizer(source.path);
+  const runtimes = runtimesFor(layout.arch, input.ternaryType);
   return {
     planned,
     names,
@@ -107,10 +119,13 @@ export function planGgufExport(input: GgufExportInput): GgufExportPlan {
       { key: 'general.name', type: 'string', value: name },
       { key: 'general.alignment', type: 'u32', value: 32 },
       ...layout.hparams,
+      ...('entries' in tokenizer ? tokenizer.entries : []),
       ...provenance,
     ],
     architecture: layout.arch,
-    runtimes: runtimesFor(layout, input.ternaryType),
+    // llama.cpp refuses a model without a vocabulary ("key not found in model: tokenizer.ggml.model").
+    runtimes: 'entries' in tokenizer ? runtimes : `none until it has a tokenizer (${tokenizer.missing}); with one: ${runtimes}`,
+    tokenizer: 'entries' in tokenizer ? tokenizer.description : `none: ${tokenizer.missing}`,
     model: true,
   };
 }

@@ -75,7 +75,7 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
   };
   const ggufType = GGUF_TYPE[options.format];
   // Decided before any file is touched: a model we cannot describe is refused here.
-  const gguf = ggufType !== undefined ? planGgufExport({ source, planned, config: inputConfig, configFile, ternaryType: ggufType, provenance }) : undefined;
+  const gguf = ggufType !== undefined ? await planGgufExport({ source, planned, config: inputConfig, configFile, ternaryType: ggufType, provenance }) : undefined;
   const dropped = source.tensors.filter((t) => NON_NUMERIC.has(t.dtype)).map((t) => ({ name: t.name, reason: `${t.dtype} values are not numeric` }));
   if (gguf) {
     planned = gguf.planned;
@@ -209,5 +209,6 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
     dropped,
     fallbacks,
     ...(gguf ? { architecture: gguf.architecture, runtimes: gguf.runtimes } : {}),
+    ...(gguf?.tokenizer !== undefined ? { tokenizer: gguf.tokenizer } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface QuantizeSummary {
   architecture?: string;
   /** Which runtimes load the output, in words. */
   runtimes?: string;
+  /** GGUF: the tokenizer written into the file (llama.cpp entries; kind, token count, source), or why there is none. */
+  tokenizer?: string;
 }
 
 export function isQuantizeFormat(s: string): s is QuantizeFormat {

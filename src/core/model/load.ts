@@ -29,7 +29,7 @@ import { FloatLinear, ScaledLinear, type Linear } from './linear.js';
 import { RopeTable, ropeInvFreq } from './rope.js';
 import { ternarize, ternaryLinear } from './ternaryLinear.js';
 import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
-import { loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
+import { decodeRow, loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
 
 export interface LoadOptions extends RunOptions {
   /** 'native' runs a ternary checkpoint as stored and anything else as fp (default 'fp'). */
@@ -242,8 +242,38 @@ async function buildLinear(
     progressed(t);
     return ternaryLinear(kernel!, codes, rows, cols, gamma);
   }
-  const { codes, gamma } = ternarize(await matrix(t));
+  const m = await matrix(t);
+  const { codes, gamma } = heldTernary(m) ?? ternarize(m);
   return ternaryLinear(kernel!, codes, rows, cols, gamma);
+}
+
+/**
+ * The codes and γ of a float matrix whose values already are ternary — every
+ * non-zero value of one magnitude γ, as in a GGUF export's Q8_0 / F16
+ * fallback for rows TQ cannot hold, or a fake-quant checkpoint. Absmean PTQ
+ * of such a matrix keeps the codes but shrinks γ to mean|W| = γ·(share of
+ * non-zeros): a different model from the one the file holds.
+ */
+function heldTernary(m: FloatMatrix): { codes: Int8Array; gamma: number } | undefined {
+  if (m.kind === 'codes') return undefined;
+  const row = new Float32Array(m.cols);
+  let gamma = 0;
+  for (let r = 0; r < m.rows; r++) {
+    decodeRow(m, r, row);
+    for (let j = 0; j < row.length; j++) {
+      const a = Math.abs(row[j]!);
+      if (a === 0) continue;
+      if (gamma === 0) gamma = a;
+      else if (a !== gamma) return undefined;
+    }
+  }
+  if (gamma === 0) return undefined;
+  const codes = new Int8Array(m.rows * m.cols);
+  for (let r = 0; r < m.rows; r++) {
+    decodeRow(m, r, row);
+    for (let j = 0; j < row.length; j++) codes[r * m.cols + j] = Math.sign(row[j]!);
+  }
+  return { codes, gamma };
 }
 
 function expectedShape(c: ModelConfig, name: LinearName): [number, number] {

@@ -51,7 +51,8 @@ async function fromCheckpoint(path: string): Promise<TokenizerSource | undefined
   }
 }
 
-export async function locateTokenizer(checkpointPath: string): Promise<TokenizerSource> {
+/** The checkpoint's tokenizer, or undefined when it has none (an export can still write its tensors). */
+export async function findTokenizer(checkpointPath: string): Promise<TokenizerSource | undefined> {
   let isDir: boolean;
   try {
     isDir = (await stat(checkpointPath)).isDirectory();
@@ -73,16 +74,22 @@ export async function locateTokenizer(checkpointPath: string): Promise<Tokenizer
   if (hf) return hf;
   const configJson = join(dir, 'config.json');
   if (saysBytes(await readConfigJson(configJson))) return { kind: 'bytes', why: `${configJson} says bitnet_lab.tokenizer "bytes"` };
-  if (!isGguf) {
-    const own = await fromCheckpoint(checkpointPath);
-    if (own) return own;
-  }
+  if (!isGguf) return fromCheckpoint(checkpointPath);
+  return undefined;
+}
+
+/** Why a checkpoint has no tokenizer we read, in one sentence. */
+export function noTokenizerReason(checkpointPath: string, isDir: boolean): string {
+  const dir = isDir ? checkpointPath : dirname(checkpointPath);
   // Older checkpoints may ship only the slow tokenizers' files, which we do not read.
   const slow = ['tokenizer.model', 'vocab.json'].filter((f) => existsSync(join(dir, f)));
   const note = slow.length > 0 ? ` (${slow.join(' and ')} found: we read tokenizer.json only, which transformers writes with save_pretrained)` : '';
-  throw new BitnetLabError(
-    'unsupported',
-    `no tokenizer found: no tokenizer.json in ${dir}${note}, no tokenizer.ggml.* metadata in the checkpoint, and no config.json marking our byte-level LM ("bitnet_lab": {"tokenizer": "bytes"})`,
-    { file: checkpointPath },
-  );
+  return `no tokenizer found: no tokenizer.json in ${dir}${note}, no tokenizer.ggml.* metadata in the checkpoint, and no config.json marking our byte-level LM ("bitnet_lab": {"tokenizer": "bytes"})`;
+}
+
+export async function locateTokenizer(checkpointPath: string): Promise<TokenizerSource> {
+  const found = await findTokenizer(checkpointPath);
+  if (found) return found;
+  const isDir = (await stat(checkpointPath)).isDirectory();
+  throw new BitnetLabError('unsupported', noTokenizerReason(checkpointPath, isDir), { file: checkpointPath });
 }

@@ -32,7 +32,7 @@ import { readConfigJson } from '../../formats/hfBitnet/hfConfig.js';
 import type { GgufEntry } from '../../formats/gguf/ggufValue.js';
 import { TokenType } from './ggufVocab.js';
 import { HfTokenizer } from './hf.js';
-import { locateTokenizer } from './locate.js';
+import { locateTokenizer, type TokenizerSource } from './locate.js';
 
 /** The Split regex of Llama 3's tokenizer.json, which llama.cpp names `llama-bpe`. */
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -252,7 +252,11 @@ export async function hfTokenizerGgufEntries(tokenizerJson: string, tokenizerCon
 }
 
 export async function tokenizerGgufEntries(checkpointPath: string): Promise<GgufEntry[]> {
-  const src = await locateTokenizer(checkpointPath);
+  return tokenizerSourceGgufEntries(await locateTokenizer(checkpointPath));
+}
+
+/** The llama.cpp entries of a tokenizer already located. */
+export async function tokenizerSourceGgufEntries(src: TokenizerSource): Promise<GgufEntry[]> {
   switch (src.kind) {
     case 'gguf': return src.entries.filter((e) => e.key.startsWith('tokenizer.'));
     case 'bytes': return byteVocabEntries();
