@@ -485,7 +485,7 @@
       (loop $tile
         (br_if $done (i32.ge_u (local.get $gt) (local.get $g1)))
         (local.set $gn (i32.sub (local.get $g1) (local.get $gt)))
-        (if (i32.gt_u (local.get $gn) (i32.const 4)) (then (local.set $gn (i32.const 4))))
+        (if (i32.gt_u (local.get $gn) (i32.const 8)) (then (local.set $gn (i32.const 8))))
         (local.set $wt (i32.add (local.get $w) (i32.mul (local.get $gt) (local.get $gb))))
         (local.set $ot (i32.add (local.get $out) (i32.shl (local.get $gt) (i32.const 4))))
         (local.set $t (i32.const 0))
