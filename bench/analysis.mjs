@@ -1,11 +1,16 @@
 // Benchmark: streaming checkpoint analysis (bitnet-lab "js-stream" engine) vs
-// the same computation in PyTorch, on one generated BF16 safetensors file.
+// the same computation in PyTorch, on generated safetensors files.
 //
-//   node bench/analysis.mjs [--size-mib 1024] [--repeats 3] [--method absmean|median|sign] [--no-torch]
+//   node bench/analysis.mjs [--size-mib 1024] [--repeats 3] [--method absmean|median|sign]
+//                           [--dtype BF16|F32|both] [--no-torch]
 //
-// - The file (Llama-like shapes: hidden 2048, GQA k/v 256, MLP 5632, vocab
-//   32000, BF16 N(0, 0.02²) weights, norms ≈ 1) is generated once and cached in
-//   $TMPDIR/bitnet-lab-bench/ (header written here, following the safetensors spec).
+// - The files (Llama-like shapes: hidden 2048, GQA k/v 256, MLP 5632, vocab
+//   32000, N(0, 0.02²) weights, norms ≈ 1) are generated once and cached in
+//   $TMPDIR/bitnet-lab-bench/ (header written here, following the safetensors
+//   spec): BF16 (--size-mib of BF16 bytes) and, with --dtype F32 or both, the
+//   same tensors in F32 (twice the bytes, full 24-bit mantissas, so the
+//   one-pass 16-bit way cannot apply). `both` (the default) reports F32's
+//   bytes/s against BF16's in the same run.
 // - Our side: src/core is bundled with esbuild's API into a temp dir (no
 //   `npm run build` needed), and each run is a fresh child process that opens
 //   the file with the safetensors reader and runs analyzeCheckpoint(); the
@@ -26,6 +31,9 @@ const sizeMiB = Number(arg('size-mib', '1024'));
 const repeats = Number(arg('repeats', '3'));
 const method = arg('method', 'absmean');
 const withTorch = !process.argv.includes('--no-torch');
+const dtypeArg = arg('dtype', 'both').toUpperCase();
+if (!['BF16', 'F32', 'BOTH'].includes(dtypeArg)) throw new Error(`--dtype wants BF16, F32 or both, got ${dtypeArg}`);
+const dtypes = dtypeArg === 'BOTH' ? ['BF16', 'F32'] : [dtypeArg];
 
 const workDir = join(process.env.TMPDIR || tmpdir(), 'bitnet-lab-bench');
 mkdirSync(workDir, { recursive: true });
@@ -62,21 +70,25 @@ function bf16Bits(x) {
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-function generate(path, targetBytes) {
-  // 1 Mi BF16 N(0, 0.02²) samples from a seeded generator, read at a random rotation per chunk.
+function generate(path, targetBytes, dtype) {
+  // 1 Mi N(0, 0.02²) samples from a seeded generator, read at a random rotation per chunk.
   let seed = 12345;
   const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
-  const table = new Uint16Array(1 << 20);
-  for (let i = 0; i < table.length; i++) table[i] = bf16Bits(0.02 * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand()));
-  const ones = new Uint16Array(1 << 20);
-  for (let i = 0; i < ones.length; i++) ones[i] = bf16Bits(1 + 0.05 * (rand() - 0.5));
+  const f32 = dtype === 'F32';
+  const Table = f32 ? Float32Array : Uint16Array;
+  const enc = f32 ? (x) => x : bf16Bits;
+  const table = new Table(1 << 20);
+  for (let i = 0; i < table.length; i++) table[i] = enc(0.02 * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand()));
+  const ones = new Table(1 << 20);
+  for (let i = 0; i < ones.length; i++) ones[i] = enc(1 + 0.05 * (rand() - 0.5));
+  const width = f32 ? 4 : 2;
 
   const tensors = llamaTensors(targetBytes);
   const header = {};
   let offset = 0;
   for (const [name, shape] of tensors) {
-    const bytes = 2 * shape.reduce((a, b) => a * b, 1);
-    header[name] = { dtype: 'BF16', shape, data_offsets: [offset, offset + bytes] };
+    const bytes = width * shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   header.__metadata__ = { format: 'pt', generator: 'bitnet-lab bench/analysis.mjs' };
@@ -88,7 +100,7 @@ function generate(path, targetBytes) {
   len.writeBigUInt64LE(BigInt(json.length));
   writeSync(fd, len);
   writeSync(fd, Buffer.from(json, 'utf8'));
-  const chunk = new Uint16Array(1 << 21);
+  const chunk = new Table(1 << 21);
   for (const [name, shape] of tensors) {
     const src = name.includes('norm') ? ones : table;
     let left = shape.reduce((a, b) => a * b, 1);
@@ -101,7 +113,7 @@ function generate(path, targetBytes) {
         i += m;
         start = 0;
       }
-      writeSync(fd, new Uint8Array(chunk.buffer, 0, 2 * n));
+      writeSync(fd, new Uint8Array(chunk.buffer, 0, width * n));
       left -= n;
     }
   }
@@ -109,12 +121,15 @@ function generate(path, targetBytes) {
   renameSync(tmp, path);
 }
 
-const file = join(workDir, `llama-${sizeMiB}mib-bf16-v2.safetensors`);
-if (!existsSync(file)) {
-  process.stderr.write(`generating ${file} …\n`);
-  generate(file, sizeMiB * 1024 * 1024);
+/** The cached file of this dtype (generated on first use); the shapes depend on --size-mib only. */
+function benchFile(dtype) {
+  const file = join(workDir, `llama-${sizeMiB}mib-${dtype.toLowerCase()}-v2.safetensors`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${file} …\n`);
+    generate(file, sizeMiB * 1024 * 1024, dtype);
+  }
+  return file;
 }
-const fileBytes = statSync(file).size;
 
 // ---------------------------------------------------------------- our engine
 
@@ -137,39 +152,51 @@ await bundleForNode({
   outfile: bundle,
 });
 
-const runOurs = () => JSON.parse(execFileSync(process.execPath, [bundle, file, method], { encoding: 'utf8', maxBuffer: 1 << 24 }));
-const runTorch = () =>
+const runOurs = (file) => JSON.parse(execFileSync(process.execPath, [bundle, file, method], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+const runTorch = (file) =>
   JSON.parse(execFileSync('/usr/bin/python3', [join(root, 'bench/analysis_torch.py'), file], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 
-function measure(label, run) {
-  run(); // warm-up: page cache, JIT of nothing shared across processes but the file
+function measure(label, run, file) {
+  const fileBytes = statSync(file).size;
+  run(file); // warm-up: page cache, JIT of nothing shared across processes but the file
   const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(run());
+  for (let i = 0; i < repeats; i++) runs.push(run(file));
   const secs = median(runs.map((r) => r.seconds));
   const cpuSecs = median(runs.map((r) => r.cpuSeconds));
   const rss = Math.max(...runs.map((r) => r.maxRssBytes));
   if (runs[0].errors?.length) throw new Error(`${label}: ${runs[0].errors.join('; ')}`);
-  return { label, secs, cpuSecs, gbps: fileBytes / secs / 1e9, rssMB: rss / 1e6, runs };
+  return { label, secs, cpuSecs, fileBytes, gbps: fileBytes / secs / 1e9, cpuGbps: fileBytes / cpuSecs / 1e9, rssMB: rss / 1e6, runs };
 }
 
 const cpu = `${cpus()[0]?.model.trim()} × ${cpus().length}`;
-console.log(`analysis bench — ${cpu}, node ${process.version}, file ${(fileBytes / 2 ** 30).toFixed(3)} GiB BF16 (${file})`);
-console.log(`method ${method}; medians of ${repeats} runs after one warm-up; GB/s = file bytes / wall time incl. open`);
-const ours = measure('bitnet-lab js-stream (1 thread)', runOurs);
-const rows = [ours];
-if (withTorch) {
-  const t = measure('PyTorch', runTorch);
-  t.label = `PyTorch ${t.runs[0].torch} (${t.runs[0].threads} thread${t.runs[0].threads === 1 ? '' : 's'})`;
-  rows.push(t);
+console.log(`analysis bench — ${cpu}, node ${process.version}, method ${method}; medians of ${repeats} runs after one warm-up; GB/s = file bytes / wall time incl. open`);
+const oursByDtype = {};
+for (const dtype of dtypes) {
+  const file = benchFile(dtype);
+  const fileBytes = statSync(file).size;
+  console.log(`${dtype}: file ${(fileBytes / 2 ** 30).toFixed(3)} GiB (${file})`);
+  const ours = measure('bitnet-lab js-stream (1 thread)', runOurs, file);
+  oursByDtype[dtype] = ours;
+  const rows = [ours];
+  if (withTorch) {
+    const t = measure('PyTorch', runTorch, file);
+    t.label = `PyTorch ${t.runs[0].torch} (${t.runs[0].threads} thread${t.runs[0].threads === 1 ? '' : 's'})`;
+    rows.push(t);
+  }
+  console.log(`  (CPU time = user + system of the process: steadier than wall time on a shared machine; load avg ${loadavg()[0].toFixed(2)})`);
+  for (const r of rows) {
+    console.log(`  ${r.label.padEnd(36)} wall ${r.secs.toFixed(3)} s = ${r.gbps.toFixed(2)} GB/s   CPU ${r.cpuSecs.toFixed(3)} s = ${r.cpuGbps.toFixed(2)} GB/s   peak RSS ${r.rssMB.toFixed(0)} MB`);
+  }
+  if (rows.length === 2) {
+    console.log(`  ratio: bitnet-lab is ${(rows[1].secs / ours.secs).toFixed(2)}× PyTorch's throughput (wall), ${(rows[1].cpuSecs / ours.cpuSecs).toFixed(2)}× (CPU time)`);
+    const z0 = ours.runs[0].zeros, z1 = rows[1].runs[0].zeros;
+    console.log(`  check: zero codes over all tensors — ours ${z0}, PyTorch ${z1}`);
+  }
+  console.log(`  targets: ≥ 1 GB/s ${ours.gbps >= 1 ? 'met' : 'NOT met'}; peak RSS < 300 MB ${ours.rssMB < 300 ? 'met' : 'NOT met'}` +
+    (rows.length === 2 ? `; ≥ 2× PyTorch ${rows[1].secs / ours.secs >= 2 ? 'met' : 'NOT met'}` : ''));
 }
-console.log(`  (CPU time = user + system of the process: steadier than wall time on a shared machine; load avg ${loadavg()[0].toFixed(2)})`);
-for (const r of rows) {
-  console.log(`  ${r.label.padEnd(36)} wall ${r.secs.toFixed(3)} s = ${r.gbps.toFixed(2)} GB/s   CPU ${r.cpuSecs.toFixed(3)} s = ${(fileBytes / r.cpuSecs / 1e9).toFixed(2)} GB/s   peak RSS ${r.rssMB.toFixed(0)} MB`);
+if (oursByDtype.BF16 && oursByDtype.F32) {
+  const [b, f] = [oursByDtype.BF16, oursByDtype.F32];
+  console.log(`F32 vs BF16 (ours, bytes/s): ${(f.gbps / b.gbps).toFixed(2)}× wall, ${(f.cpuGbps / b.cpuGbps).toFixed(2)}× CPU time ` +
+    `(target ≥ 0.8× ${f.gbps / b.gbps >= 0.8 ? 'met' : 'NOT met'}); peak RSS F32 ${f.rssMB.toFixed(0)} MB vs BF16 ${b.rssMB.toFixed(0)} MB`);
 }
-if (rows.length === 2) {
-  console.log(`  ratio: bitnet-lab is ${(rows[1].secs / ours.secs).toFixed(2)}× PyTorch's throughput (wall), ${(rows[1].cpuSecs / ours.cpuSecs).toFixed(2)}× (CPU time)`);
-  const z0 = ours.runs[0].zeros, z1 = rows[1].runs[0].zeros;
-  console.log(`  check: zero codes over all tensors — ours ${z0}, PyTorch ${z1}`);
-}
-console.log(`  targets: ≥ 1 GB/s ${ours.gbps >= 1 ? 'met' : 'NOT met'}; peak RSS < 300 MB ${ours.rssMB < 300 ? 'met' : 'NOT met'}` +
-  (rows.length === 2 ? `; ≥ 2× PyTorch ${rows[1].secs / ours.secs >= 2 ? 'met' : 'NOT met'}` : ''));

@@ -3,9 +3,12 @@
 Run as a child of the benchmark, in the same run, so its times and ours are
 measured under the same machine load. Line protocol on stdin/stdout, one JSON
 object per line:
-  first line out: {"torch": version, "threads": n, "blas": ..., "blas_info": ...}
+  first line out: {"torch": version, "threads": n, "blas": ..., "blas_info": ..., "openblas": ...}
   in:  {"op": "prepare", "out": O, "in": I, "batch": B}            out: {"ok": true}
-  in:  {"op": "time", "path": P, "repeats": R, "warmup": W}        out: {"ms": median}
+  in:  {"op": "time", "path": P, "repeats": R, "warmup": W}        out: {"ms": median, "cpu_ms": median}
+"cpu_ms" is the process CPU time per call (every thread of this process):
+steadier than wall time on a loaded machine, and with one thread the time
+the call really ran.
 A benchmark alternates single "time" requests with its own samples.
 Two float32 paths, so the benchmark can hold us against the faster one:
   "blas":   nn.Linear(in, out, bias=False) on W [out, in] — aten addmv/addmm,
@@ -41,6 +44,33 @@ def loaded_blas():
     return sorted(names)
 
 
+def openblas_config(threads):
+    """OpenBLAS's own words on the kernel it runs (openblas_get_config / _corename /
+    _num_threads, read through ctypes from the library this process mapped), or None.
+
+    Debian's torch calls OpenBLAS through the generic BLAS interface
+    (BLAS_INFO=generic), so torch.set_num_threads never reaches it and OpenBLAS
+    would run every core: its thread count is set here to the benchmark's."""
+    import ctypes
+    for path in loaded_blas():
+        if 'openblas' not in os.path.basename(path).lower():
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_set_num_threads(threads)
+            return {
+                'library': path,
+                'config': lib.openblas_get_config().decode().strip(),
+                'core': lib.openblas_get_corename().decode().strip(),
+                'threads': lib.openblas_get_num_threads(),
+            }
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
 def blas_info():
     show = torch.__config__.show()
     m = re.search(r'BLAS_INFO=[^,\s]*', show)
@@ -65,6 +95,7 @@ def main():
         'blas': loaded_blas(),
         'blas_info': blas_info(),
         'onednn': torch.backends.mkldnn.is_available(),
+        'openblas': openblas_config(threads),
     }), flush=True)
     paths = {}
     x = None
@@ -87,11 +118,14 @@ def main():
             for _ in range(req['warmup']):
                 f(x)
             samples = []
+            cpu = []
             for _ in range(req['repeats']):
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 f(x)
                 samples.append((time.perf_counter() - t0) * 1e3)
-        print(json.dumps({'ms': median(samples)}), flush=True)
+                cpu.append((time.process_time() - c0) * 1e3)
+        print(json.dumps({'ms': median(samples), 'cpu_ms': median(cpu)}), flush=True)
 
 
 if __name__ == '__main__':

@@ -110,6 +110,9 @@ export function renderKernelBench(r: KernelBenchResult): string {
     { title: 'vs tfjs', align: 'right', value: (s) => ratio(s.speedup) },
     { title: 'our f32 ms', align: 'right', value: (s) => s.wasmF32Ms.toFixed(3) },
     { title: 'ternary GB/s', align: 'right', value: (s) => s.ternaryGBs.toFixed(2) },
+    { title: 'CPU ms: ternary', align: 'right', value: (s) => s.ternaryCpuMs.toFixed(3) },
+    { title: 'torch', align: 'right', value: (s) => ms(s.torchCpuMs) },
+    { title: 'vs torch (CPU)', align: 'right', value: (s) => ratio(s.torchCpuSpeedup) },
   ]);
   const b = r.bandwidth;
   const c = r.cold;
@@ -127,7 +130,8 @@ export function renderKernelBench(r: KernelBenchResult): string {
       ? `ternary GEMV ${b.shape.out}×${b.shape.in} (repeated, cache-warm) reads its packed weights at ${b.ternaryGBs.toFixed(1)} GB/s = ${(100 * b.readFraction).toFixed(0)} % of read bandwidth`
       : 'no batch-1 shape, so no warm bandwidth fraction',
     c
-      ? `cache-cold: ${c.matrices} GEMVs ${c.shape.out}×${c.shape.in} over ${(c.bytes / 2 ** 20).toFixed(0)} MiB packed: ${c.ternaryGBs.toFixed(1)} GB/s vs a read-only sweep of the same bytes ${c.readGBs.toFixed(1)} GB/s = ${(100 * c.fraction).toFixed(0)} %`
+      ? `cache-cold: ${c.matrices} GEMVs ${c.shape.out}×${c.shape.in} over ${(c.bytes / 2 ** 20).toFixed(0)} MiB packed: ${c.ternaryGBs.toFixed(1)} GB/s vs a read-only sweep of the same bytes ${c.readGBs.toFixed(1)} GB/s = ${(100 * c.fraction).toFixed(0)} %` +
+        ` (per CPU-second: ${c.cpuTernaryGBs.toFixed(1)} vs ${c.cpuReadGBs.toFixed(1)} GB/s = ${(100 * c.cpuFraction).toFixed(0)} %)`
       : 'cache-cold pass skipped',
     ...(r.dispatchUs !== null ? [`thread dispatch: ${r.dispatchUs.toFixed(1)} µs extra per call (wake ${r.threads - 1} worker${r.threads > 2 ? 's' : ''}, wait for them)`] : []),
     ...r.notes.map((n) => `note: ${n}`),

@@ -10,6 +10,8 @@
 import { BitnetLabError } from '../errors.js';
 
 export const ACT_EPS = 1e-5;
+/** 1.5·2^52: added to and taken from a float64 of magnitude < 2^51, rounds it to an integer, ties to even. */
+const ROUND_MAGIC = 6755399441055744;
 
 export interface QuantizedActivations {
   /** [batch, in] int8 values in [−127, 127]. */
@@ -45,7 +47,11 @@ export function quantizeActivations(x: Float32Array, batch: number, inFeatures: 
     const sx = 127 / Math.max(absmax, ACT_EPS);
     scales[t] = sx;
     for (let j = 0; j < inFeatures; j++) {
-      const v = roundHalfEven(x[base + j]! * sx);
+      // Round half to even by float64 addition: |x·sx| ≤ 127 ≪ 2^51, so adding
+      // 1.5·2^52 leaves no fraction bits and the FPU's own rounding (to
+      // nearest, ties to even) does it — roundHalfEven's result, without its
+      // branches (a third of a batch's time in this loop).
+      const v = x[base + j]! * sx + ROUND_MAGIC - ROUND_MAGIC;
       q[base + j] = v > 127 ? 127 : v < -128 ? -128 : v;
     }
   }

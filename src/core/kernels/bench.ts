@@ -46,6 +46,15 @@ export interface KernelShapeResult extends KernelShape {
   torchPath: TorchPath | null;
   /** torchMs / ternaryMs. */
   torchSpeedup: number | null;
+  /**
+   * CPU time per call (every thread of the process, ms): ours, and PyTorch's
+   * on the path torchPath names. Steadier than wall time on a loaded machine;
+   * with one thread, the time the call really ran.
+   */
+  ternaryCpuMs: number;
+  torchCpuMs: number | null;
+  /** torchCpuMs / ternaryCpuMs. */
+  torchCpuSpeedup: number | null;
 }
 
 export interface ColdResult {
@@ -59,6 +68,10 @@ export interface ColdResult {
   readGBs: number;
   /** ternaryGBs / readGBs. */
   fraction: number;
+  /** The same two rates per CPU-second (every thread of the process), and their ratio: steadier on a loaded machine. */
+  cpuTernaryGBs: number;
+  cpuReadGBs: number;
+  cpuFraction: number;
 }
 
 export interface KernelBenchResult {
@@ -133,8 +146,20 @@ export const DEFAULT_KERNEL_SHAPES: KernelShape[] = [4096, 6912, 2560].flatMap((
 
 export const DEFAULT_COLD_BYTES = 512 * 2 ** 20;
 
-/** Times one sample of fn: `inner` calls, milliseconds per call. */
-function sampler(fn: () => unknown): () => number {
+interface Sample {
+  /** Wall milliseconds per call. */
+  ms: number;
+  /** CPU milliseconds per call, every thread of the process. */
+  cpuMs: number;
+}
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+};
+
+/** Times one sample of fn: `inner` calls, wall and CPU milliseconds per call. */
+function sampler(fn: () => unknown): () => Sample {
   let inner = 0;
   return () => {
     if (inner === 0) {
@@ -142,22 +167,24 @@ function sampler(fn: () => unknown): () => number {
       fn();
       inner = Math.max(1, Math.ceil(1 / Math.max(performance.now() - t0, 0.001)));
     }
+    const c0 = cpuNow();
     const t0 = performance.now();
     for (let k = 0; k < inner; k++) fn();
-    return (performance.now() - t0) / inner;
+    const ms = (performance.now() - t0) / inner;
+    return { ms, cpuMs: (cpuNow() - c0) / inner };
   };
 }
 
-/** Medians of each side's samples, taken round-robin (a, b, c, a, b, c …) after `warmup` rounds. */
-async function roundRobin(sides: Array<() => number | Promise<number>>, repeats: number, warmup: number): Promise<number[]> {
-  const samples = sides.map(() => [] as number[]);
+/** Medians of each side's samples (wall and CPU apart), taken round-robin (a, b, c, a, b, c …) after `warmup` rounds. */
+async function roundRobin(sides: Array<() => Sample | Promise<Sample>>, repeats: number, warmup: number): Promise<Sample[]> {
+  const samples = sides.map(() => [] as Sample[]);
   for (let r = 0; r < warmup + repeats; r++) {
     for (let i = 0; i < sides.length; i++) {
-      const ms = await sides[i]!();
-      if (r >= warmup) samples[i]!.push(ms);
+      const sample = await sides[i]!();
+      if (r >= warmup) samples[i]!.push(sample);
     }
   }
-  return samples.map(median);
+  return samples.map((xs) => ({ ms: median(xs.map((x) => x.ms)), cpuMs: median(xs.map((x) => x.cpuMs)) }));
 }
 
 export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES, options: KernelBenchOptions = {}): Promise<KernelBenchResult> {
@@ -179,7 +206,10 @@ export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES
     const notes = [...backendNotes.map((n) => `backend fallback: ${n}`)];
     if (backend === 'wasm') notes.push('tfjs-wasm runs single-threaded in Node (tfjs hard-codes it)');
     if (!(torch instanceof TorchBaseline)) notes.push(`no PyTorch baseline: ${torch.reason}`);
-    else if (torch.info.blas.some((p) => /\/blas\/libblas\.so/.test(p)) && !torch.info.blas.some((p) => /openblas|mkl_|blis/i.test(p))) {
+    else if (torch.info.openblas) {
+      const o = torch.info.openblas;
+      notes.push(`PyTorch's BLAS is ${o.config} (core kernel ${o.core}), ${o.threads} thread${o.threads > 1 ? 's' : ''}: set to ours, as Debian's torch (BLAS_INFO=generic) does not pass torch.set_num_threads on to OpenBLAS`);
+    } else if (torch.info.blas.some((p) => /\/blas\/libblas\.so/.test(p)) && !torch.info.blas.some((p) => /openblas|mkl_|blis/i.test(p))) {
       // Debian's libblas.so.3 alternative without OpenBLAS installed is the netlib reference BLAS.
       notes.push('PyTorch\'s BLAS path runs Debian\'s reference (netlib) libblas here, not OpenBLAS: unoptimised loops; its oneDNN path is PyTorch\'s strong float32 kernel on this machine');
     }
@@ -197,6 +227,7 @@ export async function benchKernels(shapes: KernelShape[] = DEFAULT_KERNEL_SHAPES
     // A probe buffer that fits the last-level cache measures the cache, not DRAM.
     const memcpyBytes = options.memcpyBytes ?? Math.min(2 ** 30, Math.max(2 ** 28, 2 * (llc ?? 0)));
     const probes = Math.max(5, Math.min(repeats, 9));
+    notes.push('CPU ms / per-CPU-second figures: process CPU time (user + system, every thread) per call; on a loaded machine wall time also counts the time the process waited for a core');
     kernel.timeCopy(memcpyBytes);
     const memcpyGBs = memcpyBytes / (median(Array.from({ length: probes }, () => kernel.timeCopy(memcpyBytes))) * 1e6);
     const readGBs = memcpyBytes / (median(Array.from({ length: probes }, () => kernel.timeRead(memcpyBytes))) * 1e6);
@@ -257,29 +288,32 @@ async function benchShape(s: KernelShape, tf: Parameters<typeof prepareFloatLaye
   const layer = prepareFloatLayer(tf, dequantizedInOut(codes, s.out, s.in, gamma), s.out, s.in, x, s.batch);
   await torch?.prepare(s);
   try {
-    const sides: Array<() => number | Promise<number>> = [
+    const sides: Array<() => Sample | Promise<Sample>> = [
       sampler(() => layer.run()),
       sampler(() => kernel.gemm(m, x, s.batch)),
       sampler(() => kernel.gemmFloat(f, x, s.batch)),
     ];
     if (torch) sides.push(() => torch.time('blas', 1, 0));
     if (torch?.info.onednn) sides.push(() => torch.time('onednn', 1, 0));
-    const [floatMs, ternaryMs, wasmF32Ms, blasMs, oneDnnMs] = (await roundRobin(sides, repeats, warmup)) as [number, number, number, number?, number?];
-    const torchPath: TorchPath | null = blasMs === undefined ? null : oneDnnMs !== undefined && oneDnnMs < blasMs ? 'onednn' : 'blas';
-    const torchMs = torchPath === null ? undefined : torchPath === 'onednn' ? oneDnnMs : blasMs;
+    const [float, ternary, wasmF32, blas, oneDnn] = (await roundRobin(sides, repeats, warmup)) as [Sample, Sample, Sample, Sample?, Sample?];
+    const torchPath: TorchPath | null = blas === undefined ? null : oneDnn !== undefined && oneDnn.ms < blas.ms ? 'onednn' : 'blas';
+    const best = torchPath === null ? undefined : torchPath === 'onednn' ? oneDnn : blas;
     return {
       ...s,
-      floatMs,
-      ternaryMs,
-      speedup: floatMs / ternaryMs,
-      ternaryGBs: m.packed.length / (ternaryMs * 1e6),
-      floatGBs: (s.out * s.in * 4) / (floatMs * 1e6),
-      wasmF32Ms,
-      torchBlasMs: blasMs ?? null,
-      torchOneDnnMs: oneDnnMs ?? null,
-      torchMs: torchMs ?? null,
+      floatMs: float.ms,
+      ternaryMs: ternary.ms,
+      speedup: float.ms / ternary.ms,
+      ternaryGBs: m.packed.length / (ternary.ms * 1e6),
+      floatGBs: (s.out * s.in * 4) / (float.ms * 1e6),
+      wasmF32Ms: wasmF32.ms,
+      torchBlasMs: blas?.ms ?? null,
+      torchOneDnnMs: oneDnn?.ms ?? null,
+      torchMs: best?.ms ?? null,
       torchPath,
-      torchSpeedup: torchMs !== undefined ? torchMs / ternaryMs : null,
+      torchSpeedup: best !== undefined ? best.ms / ternary.ms : null,
+      ternaryCpuMs: ternary.cpuMs,
+      torchCpuMs: best?.cpuMs ?? null,
+      torchCpuSpeedup: best !== undefined ? best.cpuMs / ternary.cpuMs : null,
     };
   } finally {
     layer.dispose();
@@ -304,16 +338,27 @@ function benchCold(kernel: WasmTernaryKernel, bytes: number, next: () => number,
     for (const m of mats) kernel.gemv(m, x);
     const gemvMs: number[] = [];
     const readMs: number[] = [];
+    const gemvCpu: number[] = [];
+    const readCpu: number[] = [];
     for (let p = 0; p < probes; p++) {
+      let c0 = cpuNow();
       const t0 = performance.now();
       for (const m of mats) kernel.gemv(m, x);
       gemvMs.push(performance.now() - t0);
+      gemvCpu.push(cpuNow() - c0);
+      c0 = cpuNow();
       readMs.push(kernel.timeReadResident(mats));
+      readCpu.push(cpuNow() - c0);
     }
     const total = mats.reduce((a, m) => a + m.packed.length, 0);
     const ternaryGBs = total / (median(gemvMs) * 1e6);
     const readGBs = total / (median(readMs) * 1e6);
-    return { bytes: total, matrices: mats.length, shape, ternaryGBs, readGBs, fraction: ternaryGBs / readGBs };
+    const cpuTernaryGBs = total / (median(gemvCpu) * 1e6);
+    const cpuReadGBs = total / (median(readCpu) * 1e6);
+    return {
+      bytes: total, matrices: mats.length, shape, ternaryGBs, readGBs, fraction: ternaryGBs / readGBs,
+      cpuTernaryGBs, cpuReadGBs, cpuFraction: cpuTernaryGBs / cpuReadGBs,
+    };
   } finally {
     for (const m of mats) kernel.release(m);
   }
@@ -329,7 +374,7 @@ async function measureDispatch(kernel: WasmTernaryKernel, threads: number): Prom
     const b = split.prepareTernaryMatrix(codes, 16, 64, 1);
     const [alone, shared] = await roundRobin([sampler(() => kernel.gemv(a, x)), sampler(() => split.gemv(b, x))], 15, 3);
     kernel.release(a);
-    return (shared! - alone!) * 1e3;
+    return (shared!.ms - alone!.ms) * 1e3;
   } finally {
     split.close();
   }

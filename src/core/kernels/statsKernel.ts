@@ -16,6 +16,8 @@ interface StatsExports {
 /** Elements copied in per call: bounds the module's memory (it never shrinks) at 4 MiB of chunk. */
 const SLICE = 1 << 20;
 const HIST_AT = 64;
+/** The ternary loop stages its bin bytes in 4 KiB right after the sub-histograms (stats.wat). */
+const STAGE_BYTES = 4096;
 
 export interface StatsKernel {
   /** acc ← [finite count, non-finite count, ΣW, Σ|W|, ΣW², min, max] of chunk, starting from min and max. */
@@ -41,7 +43,7 @@ function create(): StatsKernel | null {
   }
   let bins = 0;
   const room = (histBins: number): number => {
-    const chunkAt = HIST_AT + 16 * Math.max(histBins, bins);
+    const chunkAt = HIST_AT + 16 * Math.max(histBins, bins) + STAGE_BYTES;
     const need = chunkAt + 4 * SLICE;
     const have = k.memory.buffer.byteLength;
     if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));

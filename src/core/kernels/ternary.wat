@@ -128,32 +128,81 @@
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
 
-  ;; Four tokens (`xs` bytes apart, biases bias[0..3], outputs `os` bytes apart)
-  ;; against `groups` row groups, two rows at a time: each code vector is
-  ;; decoded once and used for four tokens.
-  (func $tgemm4 (param $w i32) (param $groups i32) (param $blocks i32) (param $x i32) (param $xs i32)
-                (param $bias i32) (param $out i32) (param $os i32)
-    (local $g i32) (local $half i32) (local $b i32) (local $end i32) (local $xp i32) (local $wp i32)
-    (local $o i32) (local $xs2 i32) (local $xs3 i32)
-    (local $p0 v128) (local $p1 v128) (local $c0 v128) (local $c1 v128) (local $xv v128) (local $m v128) (local $zero v128)
+  ;; ---------------------------------------------------------- ternary, batched
+  ;;
+  ;; Four tokens or more: the codes of a tile (≤ 8 row groups) are decoded once
+  ;; into bytes (c ∈ {0, 1, 2}, one per weight) in the calling thread's scratch,
+  ;; and every group of four tokens runs $tgemm4d over those bytes: per 16
+  ;; inputs two code loads, four activation loads, eight dot products, no
+  ;; shifting or masking. Decoding is paid once per tile instead of once per
+  ;; four tokens, and the loop keeps 14 vectors live, all in registers.
+  ;;
+  ;; Decoded tile: row pair (group gi, rows 2h and 2h + 1) at
+  ;; dst + (2·gi + h)·blocks·128; inside it, block b, step s (inputs
+  ;; 16s … 16s + 15 of the block), row r of the pair at b·128 + s·32 + r·16.
+  (func $decode4 (param $w i32) (param $groups i32) (param $blocks i32) (param $dst i32)
+    (local $g i32) (local $b i32) (local $i i32) (local $p v128) (local $m v128) (local $d i32)
+    (if (i32.eqz (local.get $groups)) (then (return)))
+    (local.set $m (i8x16.splat (i32.const 3)))
+    (loop $group
+      (local.set $b (i32.const 0))
+      (loop $block
+        (local.set $i (i32.const 0))
+        (loop $row
+          (local.set $p (v128.load (local.get $w)))
+          (local.set $d (i32.add (local.get $dst)
+            (i32.add (i32.mul (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.shr_u (local.get $i) (i32.const 1)))
+                              (i32.shl (local.get $blocks) (i32.const 7)))
+                     (i32.add (i32.shl (local.get $b) (i32.const 7)) (i32.shl (i32.and (local.get $i) (i32.const 1)) (i32.const 4))))))
+          (v128.store offset=0 (local.get $d) (v128.and (local.get $p) (local.get $m)))
+          (v128.store offset=32 (local.get $d) (v128.and (i16x8.shr_u (local.get $p) (i32.const 2)) (local.get $m)))
+          (v128.store offset=64 (local.get $d) (v128.and (i16x8.shr_u (local.get $p) (i32.const 4)) (local.get $m)))
+          (v128.store offset=96 (local.get $d) (v128.and (i16x8.shr_u (local.get $p) (i32.const 6)) (local.get $m)))
+          (local.set $w (i32.add (local.get $w) (i32.const 16)))
+          (br_if $row (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 4))))
+        (br_if $block (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $blocks))))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
+
+  ;; Four tokens' activations interleaved for $tgemm4d: token t's inputs
+  ;; 16k … 16k + 15 at dst + k·64 + t·16 (tokens `xs` bytes apart at x).
+  (func (export "interleave4") (param $x i32) (param $xs i32) (param $blocks i32) (param $dst i32)
+    (local $k i32) (local $n i32)
+    (local.set $n (i32.shl (local.get $blocks) (i32.const 2)))
+    (loop $l
+      (v128.store offset=0 (local.get $dst) (v128.load (local.get $x)))
+      (v128.store offset=16 (local.get $dst) (v128.load (i32.add (local.get $x) (local.get $xs))))
+      (v128.store offset=32 (local.get $dst) (v128.load (i32.add (local.get $x) (i32.shl (local.get $xs) (i32.const 1)))))
+      (v128.store offset=48 (local.get $dst) (v128.load (i32.add (local.get $x) (i32.mul (local.get $xs) (i32.const 3)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n)))))
+
+  ;; Four tokens (interleaved at x4) against a decoded tile of `groups` row
+  ;; groups, two rows at a time; biases bias[0..3], outputs `os` bytes apart.
+  ;; The i16 lanes are widened every 16 blocks into int32 lanes kept at `acc`
+  ;; (128 bytes of the thread's scratch) and summed across once per row.
+  (func $tgemm4d (param $dec i32) (param $groups i32) (param $blocks i32) (param $x4 i32)
+                 (param $bias i32) (param $out i32) (param $os i32) (param $acc i32)
+    (local $g i32) (local $h i32) (local $b i32) (local $end i32) (local $o i32) (local $cp i32) (local $xp i32) (local $steps i32)
+    (local $c0 v128) (local $c1 v128) (local $xv v128) (local $zero v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (if (i32.eqz (local.get $groups)) (then (return)))
-    (local.set $m (i8x16.splat (i32.const 3)))
-    (local.set $xs2 (i32.add (local.get $xs) (local.get $xs)))
-    (local.set $xs3 (i32.add (local.get $xs2) (local.get $xs)))
+    (local.set $cp (local.get $dec))
     (loop $group
-      (local.set $half (i32.const 0))
+      (local.set $h (i32.const 0))
       (loop $halves
-        ;; rows 2·half and 2·half + 1 of the group
-        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $half) (i32.const 3))))
-        (call $initPair (local.get $o) (i32.load offset=0 (local.get $bias)))
-        (call $initPair (i32.add (local.get $o) (local.get $os)) (i32.load offset=4 (local.get $bias)))
-        (call $initPair (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.load offset=8 (local.get $bias)))
-        (call $initPair (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.load offset=12 (local.get $bias)))
-        (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $half) (i32.const 5))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $h) (i32.const 3))))
+        (v128.store offset=0 (local.get $acc) (local.get $zero))
+        (v128.store offset=16 (local.get $acc) (local.get $zero))
+        (v128.store offset=32 (local.get $acc) (local.get $zero))
+        (v128.store offset=48 (local.get $acc) (local.get $zero))
+        (v128.store offset=64 (local.get $acc) (local.get $zero))
+        (v128.store offset=80 (local.get $acc) (local.get $zero))
+        (v128.store offset=96 (local.get $acc) (local.get $zero))
+        (v128.store offset=112 (local.get $acc) (local.get $zero))
+        (local.set $xp (local.get $x4))
         (local.set $b (i32.const 0))
-        (local.set $xp (local.get $x))
         (block $chunksDone
           (loop $chunk
             (br_if $chunksDone (i32.ge_u (local.get $b) (local.get $blocks)))
@@ -163,85 +212,47 @@
             (local.set $a10 (local.get $zero)) (local.set $a11 (local.get $zero))
             (local.set $a20 (local.get $zero)) (local.set $a21 (local.get $zero))
             (local.set $a30 (local.get $zero)) (local.set $a31 (local.get $zero))
-            (loop $block
-              (local.set $p0 (v128.load offset=0 (local.get $wp)))
-              (local.set $p1 (v128.load offset=16 (local.get $wp)))
-              (local.set $c0 (v128.and (local.get $p0) (local.get $m)))
-              (local.set $c1 (v128.and (local.get $p1) (local.get $m)))
+            (local.set $steps (i32.shl (i32.sub (local.get $end) (local.get $b)) (i32.const 2)))
+            (loop $step
+              (local.set $c0 (v128.load offset=0 (local.get $cp)))
+              (local.set $c1 (v128.load offset=16 (local.get $cp)))
               (local.set $xv (v128.load offset=0 (local.get $xp)))
               (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
               (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs))))
-              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs2))))
-              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=0 (i32.add (local.get $xp) (local.get $xs3))))
-              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 2)) (local.get $m)))
-              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 2)) (local.get $m)))
               (local.set $xv (v128.load offset=16 (local.get $xp)))
-              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs))))
               (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
               (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs2))))
-              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=16 (i32.add (local.get $xp) (local.get $xs3))))
-              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 4)) (local.get $m)))
-              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 4)) (local.get $m)))
               (local.set $xv (v128.load offset=32 (local.get $xp)))
-              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs))))
-              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs2))))
               (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
               (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=32 (i32.add (local.get $xp) (local.get $xs3))))
-              (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $c0 (v128.and (i16x8.shr_u (local.get $p0) (i32.const 6)) (local.get $m)))
-              (local.set $c1 (v128.and (i16x8.shr_u (local.get $p1) (i32.const 6)) (local.get $m)))
               (local.set $xv (v128.load offset=48 (local.get $xp)))
-              (local.set $a00 (i16x8.add (local.get $a00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a01 (i16x8.add (local.get $a01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs))))
-              (local.set $a10 (i16x8.add (local.get $a10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a11 (i16x8.add (local.get $a11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs2))))
-              (local.set $a20 (i16x8.add (local.get $a20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
-              (local.set $a21 (i16x8.add (local.get $a21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $xv (v128.load offset=48 (i32.add (local.get $xp) (local.get $xs3))))
               (local.set $a30 (i16x8.add (local.get $a30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c0))))
               (local.set $a31 (i16x8.add (local.get $a31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $xv) (local.get $c1))))
-              (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+              (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
               (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
-              (br_if $block (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $end))))
-            (call $flush (local.get $o) (local.get $a00))
-            (call $flush (i32.add (local.get $o) (i32.const 4)) (local.get $a01))
-            (call $flush (i32.add (local.get $o) (local.get $os)) (local.get $a10))
-            (call $flush (i32.add (i32.add (local.get $o) (local.get $os)) (i32.const 4)) (local.get $a11))
-            (call $flush (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (local.get $a20))
-            (call $flush (i32.add (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.const 4)) (local.get $a21))
-            (call $flush (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (local.get $a30))
-            (call $flush (i32.add (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.const 4)) (local.get $a31))
+              (br_if $step (local.tee $steps (i32.sub (local.get $steps) (i32.const 1)))))
+            (v128.store offset=0 (local.get $acc) (i32x4.add (v128.load offset=0 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a00))))
+            (v128.store offset=16 (local.get $acc) (i32x4.add (v128.load offset=16 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a01))))
+            (v128.store offset=32 (local.get $acc) (i32x4.add (v128.load offset=32 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a10))))
+            (v128.store offset=48 (local.get $acc) (i32x4.add (v128.load offset=48 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a11))))
+            (v128.store offset=64 (local.get $acc) (i32x4.add (v128.load offset=64 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a20))))
+            (v128.store offset=80 (local.get $acc) (i32x4.add (v128.load offset=80 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a21))))
+            (v128.store offset=96 (local.get $acc) (i32x4.add (v128.load offset=96 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a30))))
+            (v128.store offset=112 (local.get $acc) (i32x4.add (v128.load offset=112 (local.get $acc)) (i32x4.extadd_pairwise_i16x8_s (local.get $a31))))
+            (local.set $b (local.get $end))
             (br $chunk)))
-        (br_if $halves (i32.lt_u (local.tee $half (i32.add (local.get $half) (i32.const 1))) (i32.const 2))))
-      (local.set $w (i32.add (local.get $w) (i32.shl (local.get $blocks) (i32.const 6))))
+        ;; row 2h + r of the group, token t: bias + the int32 lanes summed
+        (i32.store offset=0 (local.get $o) (i32.add (i32.load offset=0 (local.get $bias)) (call $hsum (v128.load offset=0 (local.get $acc)))))
+        (i32.store offset=4 (local.get $o) (i32.add (i32.load offset=0 (local.get $bias)) (call $hsum (v128.load offset=16 (local.get $acc)))))
+        (i32.store offset=0 (i32.add (local.get $o) (local.get $os)) (i32.add (i32.load offset=4 (local.get $bias)) (call $hsum (v128.load offset=32 (local.get $acc)))))
+        (i32.store offset=4 (i32.add (local.get $o) (local.get $os)) (i32.add (i32.load offset=4 (local.get $bias)) (call $hsum (v128.load offset=48 (local.get $acc)))))
+        (i32.store offset=0 (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.add (i32.load offset=8 (local.get $bias)) (call $hsum (v128.load offset=64 (local.get $acc)))))
+        (i32.store offset=4 (i32.add (local.get $o) (i32.shl (local.get $os) (i32.const 1))) (i32.add (i32.load offset=8 (local.get $bias)) (call $hsum (v128.load offset=80 (local.get $acc)))))
+        (i32.store offset=0 (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.add (i32.load offset=12 (local.get $bias)) (call $hsum (v128.load offset=96 (local.get $acc)))))
+        (i32.store offset=4 (i32.add (local.get $o) (i32.mul (local.get $os) (i32.const 3))) (i32.add (i32.load offset=12 (local.get $bias)) (call $hsum (v128.load offset=112 (local.get $acc)))))
+        (br_if $halves (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (i32.const 2))))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups)))))
-
-  (func $initPair (param $o i32) (param $v i32)
-    (i32.store offset=0 (local.get $o) (local.get $v))
-    (i32.store offset=4 (local.get $o) (local.get $v)))
 
   ;; ------------------------------------------------------------------ float
 
@@ -428,15 +439,21 @@
   ;; the caller, wasmKernel.ts ControlBlock names the same offsets):
   ;;   0 generation  1 done  2 op  3 w  4 groups  5 blocks/steps  6 x  7 xs
   ;;   8 bias  9 out  10 os  11 tokens  12 threads  13 rowBytes  14 groupBytes
+  ;;   15 x4 (ternary, ≥ 4 tokens: the tokens in fours, interleaved by interleave4,
+  ;;   blocks·256 bytes per four)  16 scratch (threads · (blocks · 2048 + 128) bytes)
   ;; op: 1 ternary, 2 f32, 3 f16, 4 bf16, 5 read sweep, −1 stop.
   ;; Thread `id` of `threads` takes the row groups [groups·id/threads,
-  ;; groups·(id+1)/threads) for every token, walking them in tiles of 16 groups
-  ;; (64 rows) so a batch reuses each tile's weights from cache.
+  ;; groups·(id+1)/threads) for every token, walking them in tiles of 8 groups
+  ;; (32 rows) so a batch reuses each tile's weights from cache; with four
+  ;; tokens or more the tile is decoded once ($decode4) for all of them (a
+  ;; decoded 8-group tile is 128 KiB at 4096 inputs, at home in L2; 16 groups
+  ;; ran a quarter slower).
 
   (func $run (export "run") (param $ctl i32) (param $id i32)
     (local $op i32) (local $w i32) (local $groups i32) (local $blocks i32) (local $x i32) (local $xs i32)
     (local $bias i32) (local $out i32) (local $os i32) (local $tokens i32) (local $n i32) (local $rowBytes i32) (local $gb i32)
     (local $g0 i32) (local $g1 i32) (local $gt i32) (local $gn i32) (local $wt i32) (local $ot i32) (local $t i32)
+    (local $x4 i32) (local $dec i32)
     (local.set $op (i32.load offset=8 (local.get $ctl)))
     (local.set $w (i32.load offset=12 (local.get $ctl)))
     (local.set $groups (i32.load offset=16 (local.get $ctl)))
@@ -450,6 +467,10 @@
     (local.set $n (i32.load offset=48 (local.get $ctl)))
     (local.set $rowBytes (i32.load offset=52 (local.get $ctl)))
     (local.set $gb (i32.load offset=56 (local.get $ctl)))
+    (local.set $x4 (i32.load offset=60 (local.get $ctl)))
+    ;; this thread's scratch: a decoded tile (8 row groups · 4 rows · 64 inputs per block), then 128 bytes of int32 lanes
+    (local.set $dec (i32.add (i32.load offset=64 (local.get $ctl))
+      (i32.mul (local.get $id) (i32.add (i32.shl (local.get $blocks) (i32.const 11)) (i32.const 128)))))
     (local.set $g0 (i32.div_u (i32.mul (local.get $groups) (local.get $id)) (local.get $n)))
     (local.set $g1 (i32.div_u (i32.mul (local.get $groups) (i32.add (local.get $id) (i32.const 1))) (local.get $n)))
     (if (i32.eq (local.get $op) (i32.const 5))
@@ -464,19 +485,22 @@
       (loop $tile
         (br_if $done (i32.ge_u (local.get $gt) (local.get $g1)))
         (local.set $gn (i32.sub (local.get $g1) (local.get $gt)))
-        (if (i32.gt_u (local.get $gn) (i32.const 16)) (then (local.set $gn (i32.const 16))))
+        (if (i32.gt_u (local.get $gn) (i32.const 8)) (then (local.set $gn (i32.const 8))))
         (local.set $wt (i32.add (local.get $w) (i32.mul (local.get $gt) (local.get $gb))))
         (local.set $ot (i32.add (local.get $out) (i32.shl (local.get $gt) (i32.const 4))))
         (local.set $t (i32.const 0))
         (if (i32.eq (local.get $op) (i32.const 1))
           (then
+            (if (i32.ge_u (local.get $tokens) (i32.const 4))
+              (then (call $decode4 (local.get $wt) (local.get $gn) (local.get $blocks) (local.get $dec))))
             (block $fours
               (loop $four
                 (br_if $fours (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $tokens)))
-                (call $tgemm4 (local.get $wt) (local.get $gn) (local.get $blocks)
-                  (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xs))) (local.get $xs)
+                (call $tgemm4d (local.get $dec) (local.get $gn) (local.get $blocks)
+                  (i32.add (local.get $x4) (i32.mul (i32.shr_u (local.get $t) (i32.const 2)) (i32.shl (local.get $blocks) (i32.const 8))))
                   (i32.add (local.get $bias) (i32.shl (local.get $t) (i32.const 2)))
-                  (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))) (local.get $os))
+                  (i32.add (local.get $ot) (i32.mul (local.get $t) (local.get $os))) (local.get $os)
+                  (i32.add (local.get $dec) (i32.shl (local.get $blocks) (i32.const 11))))
                 (local.set $t (i32.add (local.get $t) (i32.const 4)))
                 (br $four)))))
         (block $tokensDone

@@ -20,6 +20,12 @@ export interface TorchInfo {
   blasInfo: string;
   /** Whether the oneDNN (MKLDNN) path is built in. */
   onednn: boolean;
+  /**
+   * OpenBLAS's own report (openblas_get_config, the core kernel it picked, its
+   * threads — set to the benchmark's, since Debian's torch does not pass its
+   * thread count on), or null when the BLAS is not OpenBLAS.
+   */
+  openblas: { library: string; config: string; core: string; threads: number } | null;
   command: string;
   /** Environment variables removed from the child's environment (OpenBLAS tuning knobs set on this machine). */
   unset: string[];
@@ -54,9 +60,9 @@ export class TorchBaseline {
       child.on('exit', () => resolve(undefined));
     });
     if (first === undefined) return { reason: `${python} ${script} failed: ${stderr.trim().split('\n').pop() ?? 'no output'}` };
-    const head = JSON.parse(first) as { torch: string; threads: number; blas: string[]; blas_info: string; onednn: boolean };
+    const head = JSON.parse(first) as { torch: string; threads: number; blas: string[]; blas_info: string; onednn: boolean; openblas?: TorchInfo['openblas'] };
     const baseline = new TorchBaseline(child, {
-      torch: head.torch, threads: head.threads, blas: head.blas, blasInfo: head.blas_info, onednn: head.onednn,
+      torch: head.torch, threads: head.threads, blas: head.blas, blasInfo: head.blas_info, onednn: head.onednn, openblas: head.openblas ?? null,
       command: `${unset.map((k) => `env -u ${k} `).join('')}${python} ${script} ${threads}`, unset,
     });
     // Later lines answer requests in order.
@@ -74,9 +80,14 @@ export class TorchBaseline {
     await this.request({ op: 'prepare', out: s.out, in: s.in, batch: s.batch });
   }
 
-  /** Median milliseconds of one float32 path (kernels_torch.py: 'blas' or 'onednn') over `repeats` runs after `warmup`. */
-  async time(path: TorchPath, repeats: number, warmup: number): Promise<number> {
-    return (JSON.parse(await this.request({ op: 'time', path, repeats, warmup })) as { ms: number }).ms;
+  /**
+   * Median milliseconds of one float32 path (kernels_torch.py: 'blas' or
+   * 'onednn') over `repeats` runs after `warmup`: wall time, and the CPU time
+   * of the child's threads per call.
+   */
+  async time(path: TorchPath, repeats: number, warmup: number): Promise<{ ms: number; cpuMs: number }> {
+    const r = JSON.parse(await this.request({ op: 'time', path, repeats, warmup })) as { ms: number; cpu_ms: number };
+    return { ms: r.ms, cpuMs: r.cpu_ms };
   }
 
   private request(body: object): Promise<string> {

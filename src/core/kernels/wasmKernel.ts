@@ -22,6 +22,7 @@ import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMa
 
 interface KernelExports {
   run(ctl: number, id: number): void;
+  interleave4(x: number, xs: number, blocks: number, dst: number): void;
   read(src: number, n: number): number;
   copy(dst: number, src: number, n: number): void;
 }
@@ -183,10 +184,19 @@ export class WasmTernaryKernel implements MatrixKernel {
     const xs = inPadded + 64;
     const rows = paddedRows(m.out);
     const os = rows * 4;
-    const chunk = Math.max(1, Math.min(batch, Math.floor(STAGED_BYTES / (xs + os + 4))));
-    const xAt = this.ensureScratch(chunk * (xs + os + 4));
+    // Four tokens or more also stage the tokens in fours interleaved (blocks·256
+    // bytes per four) and give each thread room to decode a tile of 8 row
+    // groups (blocks·2048 bytes) plus 128 bytes of sums: ternary.wat "ternary, batched".
+    const fourBytes = m.blocks * 256;
+    const decodeBytes = batch >= 4 ? this.threads * (m.blocks * 2048 + 128) : 0;
+    const perToken = xs + os + 4 + fourBytes / 4;
+    const chunk = Math.max(1, Math.min(batch, Math.floor(STAGED_BYTES / perToken)));
+    const xAt = this.ensureScratch(chunk * perToken + decodeBytes + 64);
     const biasAt = xAt + chunk * xs;
     const outAt = biasAt + chunk * 4;
+    // Cache-line aligned (xAt is): the interleaved activations and the decoded tiles are read as v128 streams.
+    const x4At = Math.ceil((outAt + chunk * os) / 64) * 64;
+    const decodeAt = x4At + Math.floor(chunk / 4) * fourBytes;
     for (let t0 = 0; t0 < batch; t0 += chunk) {
       const n = Math.min(chunk, batch - t0);
       const buf = this.memory.buffer;
@@ -201,7 +211,8 @@ export class WasmTernaryKernel implements MatrixKernel {
         for (let j = 0; j < src.length; j++) s += src[j]!;
         bias[t] = -s;
       }
-      this.call(OP.ternary, w.at, rows / ROW_GROUP, m.blocks, xAt, xs, biasAt, outAt, os, n, 0, m.blocks * BLOCK_BYTES * ROW_GROUP);
+      for (let q = 0; q + 4 <= n; q += 4) this.k.interleave4(xAt + q * xs, xs, m.blocks, x4At + (q / 4) * fourBytes);
+      this.call(OP.ternary, w.at, rows / ROW_GROUP, m.blocks, xAt, xs, biasAt, outAt, os, n, 0, m.blocks * BLOCK_BYTES * ROW_GROUP, x4At, decodeAt);
       const out = new Int32Array(buf, outAt, n * rows);
       for (let t = 0; t < n; t++) result.set(out.subarray(t * rows, t * rows + m.out), (t0 + t) * m.out);
     }
@@ -354,7 +365,7 @@ export class WasmTernaryKernel implements MatrixKernel {
   }
 
   private call(op: number, w: number, groups: number, blocks: number, x: number, xs: number, bias: number,
-    out: number, os: number, tokens: number, rowBytes: number, groupBytes: number): void {
+    out: number, os: number, tokens: number, rowBytes: number, groupBytes: number, x4 = 0, decode = 0): void {
     if (this.closed) throw new BitnetLabError('usage', 'kernel: used after close()');
     const c = this.ctl;
     c[CTL.op] = op;
@@ -369,6 +380,8 @@ export class WasmTernaryKernel implements MatrixKernel {
     c[CTL.tokens] = tokens;
     c[CTL.rowBytes] = rowBytes;
     c[CTL.groupBytes] = groupBytes;
+    c[CTL.x4] = x4;
+    c[CTL.decode] = decode;
     const work = op === OP.read ? groups : groups * blocks * tokens;
     if (!this.pool || work < this.minParallelWork) {
       c[CTL.threads] = 1;

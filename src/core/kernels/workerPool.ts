@@ -15,8 +15,9 @@ import { BitnetLabError } from '../errors.js';
 export const CTL = {
   generation: 0, done: 1, op: 2, w: 3, groups: 4, blocks: 5, x: 6, xs: 7,
   bias: 8, out: 9, os: 10, tokens: 11, threads: 12, rowBytes: 13, groupBytes: 14,
+  x4: 15, decode: 16,
 } as const;
-export const CTL_WORDS = 16;
+export const CTL_WORDS = 17;
 export const OP_STOP = -1;
 
 /**

@@ -4,8 +4,8 @@ import { statsKernel } from '../../../src/core/kernels/statsKernel.js';
 import { QUANT_METHODS, type QuantMethod } from '../../../src/core/quant/types.js';
 import { gaussian, mulberry32 } from '../quant/random.js';
 
-function stats(data: Float32Array, method: QuantMethod, chunk: number, loops: 'auto' | 'typescript', storedTernary = false) {
-  const b = new TensorStatsBuilder({ method, loops, storedTernary });
+function stats(data: Float32Array, method: QuantMethod, chunk: number, loops: 'auto' | 'typescript', storedTernary = false, bins?: number) {
+  const b = new TensorStatsBuilder({ method, loops, storedTernary, bins });
   while (b.beginPass()) for (let i = 0; i < data.length; i += chunk) b.add(data.subarray(i, i + chunk));
   return b.finish();
 }
@@ -32,6 +32,17 @@ describe('the WebAssembly statistics loops give exactly the TypeScript loops\' f
       }
     });
   }
+
+  it('histograms of 1, 255, 256 and 257 bins (staged bin bytes up to 256, counted in place above), blocks of 4096 and a ragged tail', () => {
+    const data = awkward(3 * 4096 + 7, 11);
+    for (const bins of [1, 255, 256, 257, 1000]) {
+      for (const chunk of [4096, 5000, data.length]) {
+        const wasm = stats(data, 'absmean', chunk, 'auto', false, bins);
+        expect(wasm).toEqual(stats(data, 'absmean', chunk, 'typescript', false, bins));
+        expect(wasm.histogram.counts.reduce((a, b) => a + b, 0)).toBe(data.length - wasm.nonFinite);
+      }
+    }
+  });
 
   it('stored ternary values (threshold 0, +0 and −0 both code 0)', () => {
     const u = mulberry32(5);

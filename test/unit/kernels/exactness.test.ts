@@ -46,6 +46,26 @@ describe('ternary kernels are exact against the integer reference', () => {
     });
   }
 
+  it('batched path (tiles decoded once, tokens in fours interleaved): several tiles, every thread split, batch 4–13', () => {
+    // 70 rows = 18 row groups: two full 8-group tiles and a partial one, split
+    // unevenly over 2 and 3 threads; 2049 inputs = 33 blocks, so the i16 lanes
+    // are widened twice and a last partial chunk follows.
+    const inF = 2049;
+    const out = 70;
+    const next = rng(4242);
+    const codes = randomCodes(out * inF, next);
+    for (const batch of [4, 5, 8, 12, 13]) {
+      const xq = randomInt8(batch * inF, next);
+      const ref = Array.from(referenceAccumulators(codes, out, inF, xq, batch));
+      for (const v of variants) {
+        const k = v.kernel!;
+        const m = k.prepareTernaryMatrix(codes, out, inF, 0.5);
+        expect(Array.from(k.accumulate(m, xq, batch)), `${v.simd} × ${v.threads} threads batch ${batch}`).toEqual(ref);
+        k.release(m);
+      }
+    }
+  });
+
   it('holds at the int16 overflow edge: all +127 against all +1 (and −127 against −1) over 4100 inputs', () => {
     // 16 blocks of 64 inputs fill an i16 lane to 32512 when every code is 2 (+1)
     // and every input 127; one more block would overflow without the widening.

@@ -9,6 +9,7 @@ import { BitnetLabError, throwIfAborted } from '../../errors.js';
 import { decodeToFloat32, dtypeInfo } from '../dtypes.js';
 
 export const DEFAULT_CHUNK_ELEMENTS = 1 << 20;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface ByteRange {
   file: string;
@@ -81,10 +82,18 @@ export async function* streamValues(
   const size = info.bits / 8;
   const elems = Math.max(1, Math.floor(chunkElements));
   const total = range.bytes / size;
-  const out = new Float32Array(Math.min(elems, total));
+  // Stored float32 on a little-endian host needs no decoding: the read buffer
+  // itself is yielded as float32 (same lifetime: until the next chunk is asked for).
+  const view = dtype === 'F32' && LITTLE_ENDIAN;
+  const out = new Float32Array(view ? 0 : Math.min(elems, total));
   for await (const bytes of streamBytes(handle, range, elems * size, signal)) {
     const count = bytes.byteLength / size;
-    decodeToFloat32(dtype, bytes, 0, count, out, 0);
-    yield count === out.length ? out : out.subarray(0, count);
+    if (view && bytes.byteOffset % 4 === 0) {
+      yield new Float32Array(bytes.buffer, bytes.byteOffset, count);
+      continue;
+    }
+    const dst = out.length >= count ? out : new Float32Array(count);
+    decodeToFloat32(dtype, bytes, 0, count, dst, 0);
+    yield count === dst.length ? dst : dst.subarray(0, count);
   }
 }
