@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FinetuneBefore, JobRequest } from '../../protocol/jobs.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
@@ -19,7 +19,12 @@ import { linkProgressCancel } from '../progressCancel.js';
 import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
 import type { Services } from '../services.js';
 import type { EngineArgs } from '../commands/engineJobs.js';
+import type { Snapshot } from './checkpointSnapshots.js';
 import { uriOf } from '../commands/target.js';
+import { FINETUNE_TORCHRUN_UNSUPPORTED, localLaunchCommand, pickFinetuneEngine, pickRanks, pickTrainEngine, saveSlurmScript, type SlurmArgs } from './enginePick.js';
+import { copyLaunch, followTrainingRun, overlayRun, pickRunFolder } from './followRunPanel.js';
+import { resolvePython } from './pythonPath.js';
+import { engineLabel } from './runSummary.js';
 import { newRunDir, runsRoot, type PastRun } from './runsFolder.js';
 import { TrainingPanel } from './trainingPanel.js';
 
@@ -27,6 +32,9 @@ type TrainingRequest = Extract<JobRequest, { kind: 'train' | 'finetune' }>;
 
 /** How long a cancelled run may take to notice before its process is restarted. */
 const CANCEL_GRACE_MS = 3000;
+
+/** Checkpoints a run from the train command writes along the way (the last at its final step). */
+const CHECKPOINTS_PER_RUN = 5;
 
 const BUDGETS = [
   { label: '200 steps', description: 'a quick look', steps: 200 },
@@ -47,6 +55,18 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand('bitnetLab.train', async (_arg?: unknown, args: EngineArgs = {}) => {
       if (!(await trusted('training'))) return undefined;
       const o = { ...args.options };
+      o.engine ??= await pickTrainEngine();
+      if (o.engine === undefined) return undefined;
+      if (o.engine === 'torchrun') {
+        if (o.model === 'mlp') {
+          void vscode.window.showErrorMessage('BitNet: the PyTorch (torchrun) engine trains the character LM; the MNIST MLP trains on tfjs.');
+          return undefined;
+        }
+        o.model = 'lm';
+        o.nproc ??= await pickRanks();
+        if (o.nproc === undefined) return undefined;
+        o.python ??= (await resolvePython()).path;
+      }
       if (o.model === undefined) {
         const pick = await vscode.window.showQuickPick(
           [
@@ -73,6 +93,8 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
         if (!b) return undefined;
         o.steps = b.steps;
       }
+      // A few checkpoints along the way: the Jobs view lists each as it is written, and any two diff.
+      if (typeof o.steps === 'number') o.checkpointEvery ??= Math.max(1, Math.floor(o.steps / CHECKPOINTS_PER_RUN));
       const ownsOut = o.out === undefined;
       o.out ??= newRunDir(runsDir(s), String(o.model));
       return runTraining(s, { kind: 'train', options: { ...readBackend(), ...o } }, args, ownsOut);
@@ -82,6 +104,13 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       const path = uriOf(arg)?.fsPath ?? s.registry.active?.path ?? (await vscode.window.showOpenDialog({ title: 'Fine-tune which checkpoint?', filters: { safetensors: ['safetensors'] } }))?.[0]?.fsPath;
       if (!path) return undefined;
       const o = { ...args.options };
+      const engine = o.engine ?? (args.quiet ? 'tfjs' : await pickFinetuneEngine());
+      if (engine === undefined) return undefined;
+      if (engine === 'torchrun') {
+        void vscode.window.showWarningMessage(`BitNet: ${FINETUNE_TORCHRUN_UNSUPPORTED}`);
+        return undefined;
+      }
+      delete o.engine;
       if (o.data === undefined) {
         const pick = await vscode.window.showQuickPick(
           [
@@ -103,10 +132,33 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       o.out ??= newRunDir(runsDir(s), 'finetune');
       return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
     }),
-    vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string) => {
-      const dir = typeof arg === 'string' ? arg : arg?.dir;
+    vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string | vscode.Uri) => {
+      const dir = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : (arg?.dir ?? (await pickRunFolder('Open Training Run: a folder with metrics.jsonl or TensorBoard event files')));
       if (!dir) return undefined;
-      return openPastRun(s, dir);
+      return followTrainingRun(s, dir);
+    }),
+    /** A torchrun run folder's sbatch script (the training panel's "SLURM script…" button; args skip the prompts). */
+    vscode.commands.registerCommand('bitnetLab.saveSlurmScript', async (dir?: string, args: SlurmArgs & { batchSize?: number } = {}) => {
+      const folder = dir ?? (TrainingPanel.all().find((p) => p.panel.active)?.info?.folder);
+      if (!folder) return undefined;
+      return saveSlurmScript(folder, args.batchSize ?? (await batchSizeOf(folder)), args);
+    }),
+    /** Jobs view: a checkpoint of a run, diffed with another one of the same run (flip rate between the two steps). */
+    vscode.commands.registerCommand('bitnetLab.diffRunCheckpoint', async (node?: { checkpoint?: Snapshot; dir?: string }, other?: string) => {
+      const a = node?.checkpoint;
+      const run = node?.dir !== undefined ? s.liveRuns?.get(node.dir) : undefined;
+      if (!a || !run) return undefined;
+      let b = other;
+      if (b === undefined) {
+        const others = run.checkpoints.filter((c: Snapshot) => c.path !== a.path);
+        if (others.length === 0) {
+          void vscode.window.showInformationMessage('BitNet: this run has written one checkpoint so far; diff it when there is a second.');
+          return undefined;
+        }
+        b = (await vscode.window.showQuickPick(others.map((c: Snapshot) => ({ label: `${c.run === 'bitnet' ? 'BitNet b1.58' : 'full precision'} · step ${c.step}`, path: c.path })), { title: `Diff step ${a.step} with…` }))?.path;
+      }
+      if (!b) return undefined;
+      return vscode.commands.executeCommand('bitnetLab.compareCheckpoints', vscode.Uri.file(a.path), { other: b });
     }),
   ];
 }
@@ -154,6 +206,20 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
     onCancel: () => cancelJob(),
     openCheckpoint: openInInspector,
   });
+  const out = typeof request.options.out === 'string' ? request.options.out : undefined;
+  const torchrun = request.options.engine === 'torchrun';
+  const nproc = typeof request.options.nproc === 'number' ? request.options.nproc : 1;
+  const engine = torchrun ? `PyTorch torchrun · ${nproc} rank${nproc === 1 ? '' : 's'}` : engineLabel('tfjs', undefined, request.options.backend);
+  const launch = torchrun && out ? localLaunchCommand(out, String(request.options.python ?? 'python3'), nproc) : undefined;
+  panel.setRunInfo(
+    { engine, ...(out ? { folder: out } : {}), ...(launch ? { launch, slurm: true } : {}), cancellable: true },
+    {
+      onCopyLaunch: () => void copyLaunch(launch),
+      onSlurmScript: () => void vscode.commands.executeCommand('bitnetLab.saveSlurmScript', out),
+      onOverlayRun: () => void overlayRun(s, panel),
+    },
+  );
+  if (out) s.liveRuns?.watch(out, basename(out), engine, runs);
   let before: FinetuneBefore | undefined;
   const running = s.jobs.start<TrainingRequest['kind']>(request, {
     onProgress: (p) => s.tracker.progress(tracked.id, p.done, p.total, p.label),
@@ -198,6 +264,9 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
       .filter(Boolean)
       .join(' vs ');
     panel.setStatus('done', line, checkpoints);
+    const ran = value as { engine?: string; worldSize?: number; distBackend?: string; backend?: string } | undefined;
+    if (ran?.engine === 'torchrun' || ran?.backend) panel.setRunInfo({ ...panel.info!, engine: engineLabel(ran.engine ?? 'tfjs', ran.worldSize, ran.backend, ran.distBackend) });
+    if (out) await s.liveRuns?.end(out);
     s.tracker.finish(tracked.id, 'done', line);
     s.onRunsChanged?.();
     if (!args.quiet) {
@@ -215,6 +284,8 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
     if (ownsOut && (cancelled || failure.code === 'crash')) await removeUnfinishedRun(request.options.out);
     // A folder the caller named keeps its finished files; only the dead writer's temp files go.
     else if (failure.code === 'crash' && typeof request.options.out === 'string') await removeCrashedWriterTemps(request.options.out, pid);
+    if (out && !existsSync(out)) s.liveRuns?.remove(out);
+    else if (out) await s.liveRuns?.end(out);
     panel.setStatus(cancelled ? 'cancelled' : 'error', cancelled ? 'no checkpoint was written' : failure.message);
     s.tracker.finish(tracked.id, cancelled ? 'cancelled' : 'failed', failure.message);
     if (!cancelled && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
@@ -233,25 +304,12 @@ function summariesOf(request: TrainingRequest, value: unknown): Partial<Record<R
   return { bitnet: v?.runs?.bitnet, fp: v?.runs?.fp };
 }
 
-/** Reopen a finished run's curves: the job process reads metrics.jsonl, the panel replays it. */
-async function openPastRun(s: Services, dir: string): Promise<TrainingPanel | undefined> {
+/** The batch size a prepared torchrun folder trains with (job.json), for checking a SLURM shape against it. */
+async function batchSizeOf(dir: string): Promise<number> {
   try {
-    const result = await s.jobs.start({ kind: 'runMetrics', dir }).result;
-    const v = (result as { value: { runs: Partial<Record<RunName, MetricPoint[]>>; summary?: { config?: { steps?: number; model?: string }; runs?: Record<string, RunSummaryLike | undefined>; after?: RunSummaryLike } } }).value;
-    const runs = (['bitnet', 'fp'] as RunName[]).filter((r) => (v.runs[r]?.length ?? 0) > 0);
-    const firstEval = runs.flatMap((r) => v.runs[r] ?? []).find((p) => p.kind === 'eval');
-    const metricName: MetricName = firstEval?.kind === 'eval' ? firstEval.metricName : 'accuracy';
-    const panel = TrainingPanel.create(s.context.extensionUri, { title: `Run ${basename(dir)}`, metricName, runs, totalSteps: v.summary?.config?.steps ?? 0 }, { openCheckpoint: openInInspector });
-    for (const r of runs) panel.addMetrics(r, v.runs[r]!);
-    const checkpoints: Partial<Record<RunName, string>> = {};
-    const bit = v.summary?.runs?.bitnet?.checkpoint ?? v.summary?.after?.checkpoint;
-    const fp = v.summary?.runs?.fp?.checkpoint;
-    if (bit) checkpoints.bitnet = bit;
-    if (fp) checkpoints.fp = fp;
-    panel.setStatus('done', 'finished run, reopened from metrics.jsonl', checkpoints);
-    return panel;
-  } catch (e) {
-    void vscode.window.showErrorMessage(`BitNet: cannot reopen ${basename(dir)}: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
+    const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as { batchSize?: unknown };
+    return typeof job.batchSize === 'number' ? job.batchSize : 1;
+  } catch {
+    return 1;
   }
 }
