@@ -9,6 +9,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { launchCommand, torchrunArgv } from '../../core/nn/torchrun/launch.js';
 import { SLURM_FILE, slurmScript } from '../../core/nn/torchrun/slurm.js';
+import { parseShape, shapeProblem } from './slurmShape.js';
 
 export type EngineChoice = 'tfjs' | 'torchrun';
 
@@ -66,15 +67,6 @@ export interface SlurmArgs {
   output?: string;
 }
 
-/** "2x8", "2 × 8", "8" (one node) → [nodes, gpusPerNode]. */
-export function parseShape(text: string): [number, number] | undefined {
-  const m = /^\s*(?:(\d+)\s*[x×*]\s*)?(\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const nodes = m[1] === undefined ? 1 : Number(m[1]);
-  const gpus = Number(m[2]);
-  return nodes >= 1 && gpus >= 1 ? [nodes, gpus] : undefined;
-}
-
 /** Asks nodes × GPUs, saves the sbatch script for the run folder `dir` and opens it; resolves to its path. */
 export async function saveSlurmScript(dir: string, batchSize: number, args: SlurmArgs = {}): Promise<string | undefined> {
   let shape: [number, number] | undefined = args.nodes !== undefined && args.gpusPerNode !== undefined ? [args.nodes, args.gpusPerNode] : undefined;
@@ -85,8 +77,7 @@ export async function saveSlurmScript(dir: string, batchSize: number, args: Slur
       prompt: `The run's batch of ${batchSize} is split evenly over all ranks, so nodes × GPUs must divide it.`,
       validateInput: (t) => {
         const s = parseShape(t);
-        if (!s) return 'write NODESxGPUS, e.g. 2x8';
-        return batchSize % (s[0] * s[1]) === 0 ? undefined : `batch size ${batchSize} is not a multiple of ${s[0] * s[1]} ranks`;
+        return s ? shapeProblem(batchSize, s[0], s[1]) : 'write NODESxGPUS, e.g. 2x8';
       },
     });
     if (text === undefined) return undefined;
@@ -94,8 +85,9 @@ export async function saveSlurmScript(dir: string, batchSize: number, args: Slur
     if (!shape) return undefined;
   }
   const [nodes, gpusPerNode] = shape;
-  if (batchSize % (nodes * gpusPerNode) !== 0) {
-    void vscode.window.showErrorMessage(`BitNet: batch size ${batchSize} is not a multiple of ${nodes} × ${gpusPerNode} ranks (every rank takes an equal slice of each batch)`);
+  const problem = shapeProblem(batchSize, nodes, gpusPerNode);
+  if (problem) {
+    void vscode.window.showErrorMessage(`BitNet: ${dir}: ${problem}`);
     return undefined;
   }
   const output =
