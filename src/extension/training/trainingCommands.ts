@@ -143,6 +143,17 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       if (!folder) return undefined;
       return saveSlurmScript(folder, args.batchSize ?? (await batchSizeOf(folder)), args);
     }),
+    /** Another run's curves over the focused training panel's (the page's "Overlay a run…" button; a folder skips the pick). */
+    vscode.commands.registerCommand('bitnetLab.overlayTrainingRun', async (dir?: string) => {
+      const panels = TrainingPanel.all();
+      const panel = panels.find((p) => p.panel.active) ?? panels.at(-1);
+      if (!panel) {
+        void vscode.window.showInformationMessage('BitNet: open a training panel first (train, or Open Training Run…), then overlay another run on it.');
+        return undefined;
+      }
+      await overlayRun(s, panel, dir);
+      return panel.overlayLabels;
+    }),
     /** Jobs view: a checkpoint of a run, diffed with another one of the same run (flip rate between the two steps). */
     vscode.commands.registerCommand('bitnetLab.diffRunCheckpoint', async (node?: { checkpoint?: Snapshot; dir?: string }, other?: string) => {
       const a = node?.checkpoint;
