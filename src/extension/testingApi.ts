@@ -76,6 +76,8 @@ export interface TrainingPanelSnapshot {
   engine?: string;
   folder?: string;
   launch?: string;
+  /** The page offers "SLURM script…". */
+  slurm?: boolean;
   overlays: string[];
 }
 
@@ -149,7 +151,7 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     trainingPanels: () =>
       TrainingPanel.all().map((p) => ({
         title: p.panel.title, ready: p.isReady, visible: p.panel.visible, metricsMessages: p.metricsMessages, lastStep: p.metrics.lastStep(),
-        engine: p.info?.engine, folder: p.info?.folder, launch: p.info?.launch, overlays: p.overlayLabels,
+        engine: p.info?.engine, folder: p.info?.folder, launch: p.info?.launch, slurm: p.info?.slurm, overlays: p.overlayLabels,
       })),
     liveRuns: () => (s.liveRuns?.list() ?? []).map((r) => ({ ...r, checkpoints: r.checkpoints.map((c) => ({ ...c })) })),
     pastRuns: () => listRuns(runsDir(s)),

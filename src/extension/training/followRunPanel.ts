@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { followRun, readRun, METRICS_FILE } from '../../core/runs/follow.js';
 import { isEventFileName } from '../../core/runs/tfevents.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
@@ -58,7 +58,7 @@ export async function followTrainingRun(s: Services, path: string): Promise<Trai
     return undefined;
   }
   const summary = await readRunSummary(dir);
-  const ours = existsSync(`${dir}/${METRICS_FILE}`) || summary !== undefined;
+  const ours = existsSync(join(dir, METRICS_FILE)) || summary !== undefined;
   const panel = TrainingPanel.create(s.context.extensionUri, { title: `Run ${basename(dir)}`, metricName: 'perplexity', runs: ['bitnet', 'fp'], totalSteps: summary?.steps ?? 0 }, { openCheckpoint: openInInspector });
   panel.setRunInfo(
     {
@@ -66,8 +66,14 @@ export async function followTrainingRun(s: Services, path: string): Promise<Trai
       folder: dir,
       cancellable: false,
       ...(summary?.launch ? { launch: summary.launch } : {}),
+      // Our torchrun folders are self-contained: the same folder trains on a cluster.
+      slurm: existsSync(join(dir, 'train_bitnet.py')) && existsSync(join(dir, 'job.json')),
     },
-    { onCopyLaunch: () => void copyLaunch(summary?.launch), onOverlayRun: () => void overlayRun(s, panel) },
+    {
+      onCopyLaunch: () => void copyLaunch(summary?.launch),
+      onOverlayRun: () => void overlayRun(s, panel),
+      onSlurmScript: () => void vscode.commands.executeCommand('bitnetLab.saveSlurmScript', dir),
+    },
   );
   const finished = summary?.finished === true;
   panel.setStatus(finished ? 'done' : 'running', finished ? 'finished run, read from its folder' : `following ${dir} — the curves grow as the files do`, summary?.checkpoints);

@@ -196,7 +196,8 @@ function openInInspector(path: string): void {
 
 function titleOf(r: TrainingRequest): string {
   if (r.kind === 'finetune') return `QAT fine-tune: ${basename(r.path)}`;
-  return r.options.model === 'lm' ? `Char LM on ${basename(String(r.options.data ?? ''))} — BitNet vs FP` : 'MNIST MLP — BitNet vs FP';
+  const what = r.options.baseline === false ? 'BitNet b1.58' : 'BitNet vs FP';
+  return r.options.model === 'lm' ? `Char LM on ${basename(String(r.options.data ?? ''))} — ${what}` : `MNIST MLP — ${what}`;
 }
 
 const fmtMetric = (name: MetricName, v: number): string => (name === 'accuracy' ? `${(100 * v).toFixed(2)} %` : v.toFixed(2));

@@ -109,6 +109,16 @@ export function trainingRunTests(api: TestingApi, cfg: SuiteConfig, extensionPat
         const live = await waitFor(() => api.liveRuns().find((r) => r.dir === dir && r.checkpoints.length >= 2), 10_000, 'two checkpoints of the run in the Jobs view');
         assertEqual(live.checkpoints.map((c) => `${c.run}@${c.step}`).join(','), 'bitnet@10,bitnet@20', 'checkpoints listed');
         for (const c of live.checkpoints) assert(existsSync(c.path), `${c.path} exists`);
+        // The same list as the user sees it: the Jobs view of the BitNet Lab sidebar (tree rows of the workbench, not a webview).
+        await vscode.commands.executeCommand('workbench.view.extension.bitnetLab');
+        const rows = await waitFor(async () => {
+          const t = await ctx.webview({ selector: '.monaco-list-row', action: 'text', within: '.monaco-workbench' });
+          return t === undefined || t.some((r) => r.includes('step 20')) ? (t ?? []) : undefined;
+        }, 10_000, 'the checkpoints in the Jobs view');
+        if (rows.length > 0) {
+          for (const step of [10, 20]) assert(rows.some((r) => r.includes(`BitNet b1.58 · step ${step}`)), `the Jobs view lists step ${step} (${JSON.stringify(rows)})`);
+          await ctx.screenshot('torchrun-checkpoints-sidebar');
+        }
         const a = live.checkpoints[0]!;
         const b = live.checkpoints[1]!;
         void vscode.commands.executeCommand('bitnetLab.diffRunCheckpoint', { dir, checkpoint: a }, b.path);
@@ -136,10 +146,12 @@ export function trainingRunTests(api: TestingApi, cfg: SuiteConfig, extensionPat
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         await vscode.commands.executeCommand('bitnetLab.openTrainingRun', dir);
         await waitFor(() => api.trainingPanels().find((p) => p.ready && p.folder === dir && p.lastStep === 20), 20_000, 'the torchrun run reopened');
+        assertEqual(api.trainingPanels().find((p) => p.folder === dir)?.slurm, true, 'a reopened torchrun folder still offers its SLURM script');
         const labels = (await vscode.commands.executeCommand('bitnetLab.overlayTrainingRun', tfjsPanel.folder)) as string[] | undefined;
         assert(labels && labels.length === 1 && labels[0]!.startsWith('tfjs'), `one tfjs overlay (${JSON.stringify(labels)})`);
         const overlaid = await untilShown(ctx, '#tr-overlays', (t) => t.includes('tfjs'), 'the overlay named on the page');
         if (overlaid !== '(no webview access)') {
+
           assertEqual(overlaid, `Overlaid: ${labels[0]}`, 'overlay line');
           const legend = await shownAll(ctx, '#chart-val-loss .bn-legend-item');
           assert(legend?.some((t) => t.includes(`BitNet b1.58 · ${labels[0]}`)) && legend.some((t) => t.trim() === 'BitNet b1.58'), `both runs in the validation-loss legend (${JSON.stringify(legend)})`);
@@ -161,6 +173,24 @@ export function trainingRunTests(api: TestingApi, cfg: SuiteConfig, extensionPat
         for (const line of ['#SBATCH --nodes=2', '#SBATCH --gpus-per-node=8', '#SBATCH --ntasks-per-node=1', 'train_bitnet.py job.json']) assert(text.includes(line), `sbatch has "${line}"`);
         const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === sbatch);
         assertEqual(editor?.document.getText(), text, 'the script is open in an editor');
+      },
+    ],
+    [
+      'training runs: torchrun with an interpreter that has no torch fails with one line naming it, on the page',
+      async (ctx) => {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        // Debian's own interpreter without its site packages (-S): the real python3, with no torch to import.
+        const python = join(cfg.workspace, 'python-without-site');
+        writeFileSync(python, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
+        const before = new Set(api.trainingPanels().map((p) => p.folder));
+        const result = await vscode.commands.executeCommand('bitnetLab.train', undefined, { quiet: true, options: { ...SMALL_LM, data: corpus, engine: 'torchrun', nproc: 1, python } });
+        assertEqual(result, undefined, 'the run failed');
+        const panel = api.trainingPanels().find((p) => p.folder !== undefined && !before.has(p.folder));
+        assert(panel?.folder && !existsSync(panel.folder), 'no run folder is left behind');
+        const status = await untilShown(ctx, '#tr-status', (t) => t.startsWith('error'), 'the error on the page');
+        if (status !== '(no webview access)') {
+          assert(status.includes(`Python interpreter ${python} cannot import torch`) && status.includes('PyTorch >= 1.13'), `one line naming the interpreter (${status})`);
+        }
       },
     ],
     [
