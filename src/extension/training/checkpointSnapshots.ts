@@ -67,7 +67,12 @@ export class CheckpointSnapshots {
       if (this.seen.get(run) === stamp) continue;
       this.seen.set(run, stamp);
       const folder = join(this.dir, SNAPSHOT_FOLDER);
-      await mkdir(folder, { recursive: true });
+      try {
+        // Not recursive: a run folder removed meanwhile (a cancelled run) must not come back.
+        await mkdir(folder);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') continue;
+      }
       const tmp = join(folder, `.${run}.${process.pid}.copy.tmp`);
       try {
         await copyFile(src, tmp);

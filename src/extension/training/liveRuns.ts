@@ -58,6 +58,17 @@ export class LiveRuns {
     this.changed();
   }
 
+  /** Stops looking, once any look under way is over (before a cancelled run's files are removed). */
+  async halt(dir: string): Promise<void> {
+    const e = this.runs.get(dir);
+    if (!e) return;
+    this.stop(dir);
+    e.timer = undefined;
+    await e.polling;
+    e.run.state = 'ended';
+    this.changed();
+  }
+
   /** The run's folder is gone (a cancelled run): forget it. */
   remove(dir: string): void {
     this.stop(dir);

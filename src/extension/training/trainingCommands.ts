@@ -19,7 +19,7 @@ import { linkProgressCancel } from '../progressCancel.js';
 import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
 import type { Services } from '../services.js';
 import type { EngineArgs } from '../commands/engineJobs.js';
-import type { Snapshot } from './checkpointSnapshots.js';
+import { SNAPSHOT_FOLDER, type Snapshot } from './checkpointSnapshots.js';
 import { uriOf } from '../commands/target.js';
 import { FINETUNE_TORCHRUN_UNSUPPORTED, localLaunchCommand, pickFinetuneEngine, pickRanks, pickTrainEngine, saveSlurmScript, type SlurmArgs } from './enginePick.js';
 import { copyLaunch, followTrainingRun, overlayRun, pickRunFolder } from './followRunPanel.js';
@@ -292,12 +292,14 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
   } catch (e) {
     const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
     const cancelled = failure.code === 'cancelled';
+    if (out) await s.liveRuns?.halt(out);
     // No partial checkpoint: the job removes the run folder it created, but not when it had to be killed.
     if (ownsOut && (cancelled || failure.code === 'crash')) await removeUnfinishedRun(request.options.out);
     // A folder the caller named keeps its finished files; only the dead writer's temp files go.
     else if (failure.code === 'crash' && typeof request.options.out === 'string') await removeCrashedWriterTemps(request.options.out, pid);
-    if (out && !existsSync(out)) s.liveRuns?.remove(out);
-    else if (out) await s.liveRuns?.end(out);
+    // Copies of checkpoints the stopped run itself removed (tfjs removes its own on cancel) go too.
+    if (out && existsSync(out) && !existsSync(join(out, 'bitnet.safetensors'))) await rm(join(out, SNAPSHOT_FOLDER), { recursive: true, force: true }).catch(() => undefined);
+    if (out && (!existsSync(out) || !existsSync(join(out, SNAPSHOT_FOLDER)))) s.liveRuns?.remove(out);
     panel.setStatus(cancelled ? 'cancelled' : 'error', cancelled ? 'no checkpoint was written' : failure.message);
     s.tracker.finish(tracked.id, cancelled ? 'cancelled' : 'failed', failure.message);
     if (!cancelled && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
