@@ -1,15 +1,17 @@
 /**
- * bitnetLab.train, bitnetLab.finetune and bitnetLab.openTrainingRun. Train
- * asks for a model (MNIST MLP, or a character LM on a workspace file or
+ * bitnetLab.train and bitnetLab.finetune (the commands about existing runs:
+ * runCommands.ts). Train asks for an engine (tfjs, or PyTorch torchrun with a
+ * rank count), a model (MNIST MLP, or a character LM on a workspace file or
  * folder) and a budget; fine-tune for data and a budget. The job runs in the
- * job process; its metric points stream to a training panel that opens at
- * the start. Checkpoints go to a fresh run folder (runsFolder.ts); a
+ * job process (a torchrun run: the job process launches torchrun); its
+ * metric points stream to a training panel that opens at the start, with
+ * the engine, the launch command and the checkpoints as they are written. Checkpoints go to a fresh run folder (runsFolder.ts); a
  * cancelled run's folder is removed by the job. On finish, the panel's
  * buttons and the notification open the checkpoints in the inspector.
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FinetuneBefore, JobRequest } from '../../protocol/jobs.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
@@ -19,13 +21,14 @@ import { linkProgressCancel } from '../progressCancel.js';
 import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
 import type { Services } from '../services.js';
 import type { EngineArgs } from '../commands/engineJobs.js';
-import { SNAPSHOT_FOLDER, type Snapshot } from './checkpointSnapshots.js';
+import { SNAPSHOT_FOLDER } from './checkpointSnapshots.js';
 import { uriOf } from '../commands/target.js';
-import { FINETUNE_TORCHRUN_UNSUPPORTED, localLaunchCommand, pickFinetuneEngine, pickRanks, pickTrainEngine, saveSlurmScript, type SlurmArgs } from './enginePick.js';
-import { copyLaunch, followTrainingRun, overlayRun, pickRunFolder } from './followRunPanel.js';
+import { FINETUNE_TORCHRUN_UNSUPPORTED, localLaunchCommand, pickFinetuneEngine, pickRanks, pickTrainEngine } from './enginePick.js';
+import { copyLaunch, overlayRun } from './followRunPanel.js';
+import { registerRunCommands } from './runCommands.js';
 import { resolvePython } from './pythonPath.js';
 import { engineLabel } from './runSummary.js';
-import { newRunDir, runsRoot, type PastRun } from './runsFolder.js';
+import { newRunDir, runsRoot } from './runsFolder.js';
 import { TrainingPanel } from './trainingPanel.js';
 
 type TrainingRequest = Extract<JobRequest, { kind: 'train' | 'finetune' }>;
@@ -132,45 +135,7 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       o.out ??= newRunDir(runsDir(s), 'finetune');
       return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
     }),
-    vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string | vscode.Uri) => {
-      const dir = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : (arg?.dir ?? (await pickRunFolder('Open Training Run: a folder with metrics.jsonl or TensorBoard event files')));
-      if (!dir) return undefined;
-      return followTrainingRun(s, dir);
-    }),
-    /** A torchrun run folder's sbatch script (the training panel's "SLURM script…" button; args skip the prompts). */
-    vscode.commands.registerCommand('bitnetLab.saveSlurmScript', async (dir?: string, args: SlurmArgs & { batchSize?: number } = {}) => {
-      const folder = dir ?? (TrainingPanel.all().find((p) => p.panel.active)?.info?.folder);
-      if (!folder) return undefined;
-      return saveSlurmScript(folder, args.batchSize ?? (await batchSizeOf(folder)), args);
-    }),
-    /** Another run's curves over the focused training panel's (the page's "Overlay a run…" button; a folder skips the pick). */
-    vscode.commands.registerCommand('bitnetLab.overlayTrainingRun', async (dir?: string) => {
-      const panels = TrainingPanel.all();
-      const panel = panels.find((p) => p.panel.active) ?? panels.at(-1);
-      if (!panel) {
-        void vscode.window.showInformationMessage('BitNet: open a training panel first (train, or Open Training Run…), then overlay another run on it.');
-        return undefined;
-      }
-      await overlayRun(s, panel, dir);
-      return panel.overlayLabels;
-    }),
-    /** Jobs view: a checkpoint of a run, diffed with another one of the same run (flip rate between the two steps). */
-    vscode.commands.registerCommand('bitnetLab.diffRunCheckpoint', async (node?: { checkpoint?: Snapshot; dir?: string }, other?: string) => {
-      const a = node?.checkpoint;
-      const run = node?.dir !== undefined ? s.liveRuns?.get(node.dir) : undefined;
-      if (!a || !run) return undefined;
-      let b = other;
-      if (b === undefined) {
-        const others = run.checkpoints.filter((c: Snapshot) => c.path !== a.path);
-        if (others.length === 0) {
-          void vscode.window.showInformationMessage('BitNet: this run has written one checkpoint so far; diff it when there is a second.');
-          return undefined;
-        }
-        b = (await vscode.window.showQuickPick(others.map((c: Snapshot) => ({ label: `${c.run === 'bitnet' ? 'BitNet b1.58' : 'full precision'} · step ${c.step}`, path: c.path })), { title: `Diff step ${a.step} with…` }))?.path;
-      }
-      if (!b) return undefined;
-      return vscode.commands.executeCommand('bitnetLab.compareCheckpoints', vscode.Uri.file(a.path), { other: b });
-    }),
+    ...registerRunCommands(s),
   ];
 }
 
@@ -318,12 +283,3 @@ function summariesOf(request: TrainingRequest, value: unknown): Partial<Record<R
   return { bitnet: v?.runs?.bitnet, fp: v?.runs?.fp };
 }
 
-/** The batch size a prepared torchrun folder trains with (job.json), for checking a SLURM shape against it. */
-async function batchSizeOf(dir: string): Promise<number> {
-  try {
-    const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as { batchSize?: unknown };
-    return typeof job.batchSize === 'number' ? job.batchSize : 1;
-  } catch {
-    return 1;
-  }
-}
