@@ -139,9 +139,9 @@ export function trainingRunTests(api: TestingApi, cfg: SuiteConfig, extensionPat
         const dir = state.torchrunDir;
         if (!dir) return ctx.note('no torchrun run (PyTorch missing, or the previous test failed): skipped');
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-        const tfjs = (await vscode.commands.executeCommand('bitnetLab.train', undefined, { quiet: true, options: { ...SMALL_LM, data: corpus, engine: 'tfjs', steps: 5, evalEvery: 5 } })) as { runs?: { bitnet?: unknown } } | undefined;
+        const tfjs = (await vscode.commands.executeCommand('bitnetLab.train', undefined, { quiet: true, options: { ...SMALL_LM, data: corpus, engine: 'tfjs', steps: 2, evalEvery: 2 } })) as { runs?: { bitnet?: unknown } } | undefined;
         assert(tfjs?.runs?.bitnet, 'the tfjs run finished');
-        const tfjsPanel = api.trainingPanels().find((p) => p.engine?.startsWith('tfjs') && p.lastStep === 5);
+        const tfjsPanel = api.trainingPanels().find((p) => p.engine?.startsWith('tfjs') && p.lastStep === 2);
         assert(tfjsPanel?.folder, 'the tfjs run has its panel and folder');
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         await vscode.commands.executeCommand('bitnetLab.openTrainingRun', dir);
