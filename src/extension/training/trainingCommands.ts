@@ -58,7 +58,8 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand('bitnetLab.train', async (_arg?: unknown, args: EngineArgs = {}) => {
       if (!(await trusted('training'))) return undefined;
       const o = { ...args.options };
-      o.engine ??= await pickTrainEngine();
+      // The MNIST MLP trains on tfjs only; a caller that prompts nothing (quiet) gets tfjs unless it names torchrun.
+      o.engine ??= o.model === 'mlp' || args.quiet ? 'tfjs' : await pickTrainEngine();
       if (o.engine === undefined) return undefined;
       if (o.engine === 'torchrun') {
         if (o.model === 'mlp') {
