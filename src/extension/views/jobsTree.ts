@@ -52,9 +52,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     if (node?.kind === 'liveRun') return node.run.checkpoints.map((checkpoint) => ({ kind: 'runCheckpoint', dir: node.run.dir, checkpoint }));
     if (node) return [];
     const jobs: JobsNode[] = this.tracker.list().map((job) => ({ kind: 'job', job }));
-    const live: JobsNode[] = (this.liveRuns?.list() ?? []).map((run) => ({ kind: 'liveRun', run }));
+    // Newest run first, above the jobs: its checkpoints are what a user watching a run looks for.
+    const live: JobsNode[] = (this.liveRuns?.list() ?? []).reverse().map((run) => ({ kind: 'liveRun', run }));
     const runs = await this.pastRuns();
-    return runs.length > 0 ? [...jobs, ...live, { kind: 'runs', runs }] : [...jobs, ...live];
+    return runs.length > 0 ? [...live, ...jobs, { kind: 'runs', runs }] : [...live, ...jobs];
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
