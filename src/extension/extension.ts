@@ -17,6 +17,7 @@ import { registerJobCommands } from './commands/jobs.js';
 import { CheckpointInspectorProvider } from './inspector/provider.js';
 import { JobTracker } from './jobTracker.js';
 import { registerReportPanels } from './panels/registerPanels.js';
+import { LiveRuns } from './training/liveRuns.js';
 import { listRuns } from './training/runsFolder.js';
 import { registerTrainingCommands, runsDir } from './training/trainingCommands.js';
 import { showAnalysisProgress } from './progressUi.js';
@@ -86,7 +87,9 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
   services.inspector = provider;
 
   const checkpointsTree = new CheckpointsTreeProvider(registry);
-  const jobsTree = new JobsTreeProvider(tracker, () => listRuns(runsDir(services)));
+  const liveRuns = new LiveRuns();
+  services.liveRuns = liveRuns;
+  const jobsTree = new JobsTreeProvider(tracker, () => listRuns(runsDir(services)), liveRuns);
   services.onRunsChanged = () => jobsTree.refresh();
   const summary = new SummaryViewProvider(registry, context.extensionUri);
 
@@ -107,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): BitnetLabApi {
     recentEditor,
     ...registerModelCommands(services, quality),
     { dispose: () => jobs.dispose() },
+    liveRuns,
   );
 
   return { testing: createTestingApi({ services, checkpointsTree, summary }) };

@@ -50,6 +50,8 @@ export interface TestingApi {
   /** Open comparison / energy / diff panels. */
   reportPanels(): PanelSnapshot[];
   trainingPanels(): TrainingPanelSnapshot[];
+  /** Runs of this window and their checkpoints as the Jobs view lists them. */
+  liveRuns(): Array<{ dir: string; title: string; engine: string; state: string; checkpoints: Array<{ run: string; step: number; path: string }> }>;
   /** Finished runs of the runs folder, as the Jobs view lists them. */
   pastRuns(): Promise<PastRun[]>;
   /** Open Try it panels: what the host holds for each (the page's own view is read through its frame). */
@@ -70,6 +72,13 @@ export interface TrainingPanelSnapshot {
   visible: boolean;
   metricsMessages: number;
   lastStep: number;
+  /** The run line: engine, folder, launch command. */
+  engine?: string;
+  folder?: string;
+  launch?: string;
+  /** The page offers "SLURM script…". */
+  slurm?: boolean;
+  overlays: string[];
 }
 
 export interface PanelSnapshot {
@@ -140,7 +149,11 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
         failed: p.failed,
       })),
     trainingPanels: () =>
-      TrainingPanel.all().map((p) => ({ title: p.panel.title, ready: p.isReady, visible: p.panel.visible, metricsMessages: p.metricsMessages, lastStep: p.metrics.lastStep() })),
+      TrainingPanel.all().map((p) => ({
+        title: p.panel.title, ready: p.isReady, visible: p.panel.visible, metricsMessages: p.metricsMessages, lastStep: p.metrics.lastStep(),
+        engine: p.info?.engine, folder: p.info?.folder, launch: p.info?.launch, slurm: p.info?.slurm, overlays: p.overlayLabels,
+      })),
+    liveRuns: () => (s.liveRuns?.list() ?? []).map((r) => ({ ...r, checkpoints: r.checkpoints.map((c) => ({ ...c })) })),
     pastRuns: () => listRuns(runsDir(s)),
     tryPanels: () => TryPanel.all().map((p) => ({ path: p.path, ready: p.isReady, visible: p.panel.visible, posted: [...p.posted], state: p.snapshot })),
   };

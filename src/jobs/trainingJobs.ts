@@ -13,6 +13,7 @@ import { defaultTrainConfig } from '../core/nn/config.js';
 import { finetuneRun } from '../core/nn/finetune.js';
 import { readMetricsFile } from '../core/nn/metricsFile.js';
 import { trainRun } from '../core/nn/trainer.js';
+import { trainTorchrun } from '../core/nn/torchrun/engine.js';
 import { QUANT_METHODS } from '../core/quant/types.js';
 import type { JobRequest } from '../protocol/jobs.js';
 import type { JobRunOptions } from './engineTypes.js';
@@ -40,7 +41,35 @@ export function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunO
   config.evalEvery = Math.max(1, Math.min(num(r.options, 'evalEvery') ?? config.evalEvery, config.steps));
   config.weightMethod = oneOf(r.options, 'method', QUANT_METHODS) ?? config.weightMethod;
   if (r.options.baseline === false) config.baseline = false;
+  config.logEvery = num(r.options, 'logEvery') ?? config.logEvery;
+  config.checkpointEvery = num(r.options, 'checkpointEvery') ?? config.checkpointEvery;
+  // Model size (the defaults are the CLI's); a test or a keybinding can ask for a tiny LM.
+  const lm = config.lm;
+  lm.dModel = num(r.options, 'dModel') ?? lm.dModel;
+  lm.layers = num(r.options, 'layers') ?? lm.layers;
+  lm.heads = num(r.options, 'heads') ?? lm.heads;
+  lm.kvHeads = num(r.options, 'kvHeads') ?? lm.heads;
+  lm.ffnDim = num(r.options, 'ffn') ?? lm.ffnDim;
+  lm.context = num(r.options, 'context') ?? lm.context;
+  config.text.valTokens = num(r.options, 'valTokens') ?? config.text.valTokens;
+  config.text.blockBytes = num(r.options, 'blockBytes') ?? config.text.blockBytes;
+  const warmup = num(r.options, 'warmupSteps');
+  if (warmup !== undefined) config.bitnet.warmupSteps = config.fp.warmupSteps = warmup;
   const out = str(r.options, 'out');
+  if (oneOf(r.options, 'engine', ['tfjs', 'torchrun'] as const) === 'torchrun') {
+    if (out === undefined) throw new BitnetLabError('usage', 'a torchrun run needs a run folder (option "out")');
+    const nproc = num(r.options, 'nproc') ?? 1;
+    if (!Number.isInteger(nproc) || nproc < 1) throw new BitnetLabError('usage', `option "nproc" must be a whole number of ranks, got ${nproc}`);
+    // trainTorchrun removes a fresh folder itself when cancelled before its first checkpoint.
+    return trainTorchrun(config, {
+      out,
+      python: str(r.options, 'python'),
+      topology: { nprocPerNode: nproc, nnodes: 1, nodeRank: 0 },
+      signal: run.signal,
+      onProgress: run.onProgress,
+      onMetrics: run.onMetrics,
+    });
+  }
   return inFreshFolder(out, () =>
     trainRun(config, { backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES), out, signal: run.signal, onProgress: run.onProgress, onMetrics: run.onMetrics }),
   );

@@ -24,6 +24,12 @@ export class MetricsBuffer {
     }
   }
 
+  /** Forget everything (the followed file started over). */
+  clear(): void {
+    this.all.clear();
+    this.pending = new Map();
+  }
+
   get hasPending(): boolean {
     return this.pending.size > 0;
   }

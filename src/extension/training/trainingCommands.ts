@@ -1,9 +1,11 @@
 /**
- * bitnetLab.train, bitnetLab.finetune and bitnetLab.openTrainingRun. Train
- * asks for a model (MNIST MLP, or a character LM on a workspace file or
+ * bitnetLab.train and bitnetLab.finetune (the commands about existing runs:
+ * runCommands.ts). Train asks for an engine (tfjs, or PyTorch torchrun with a
+ * rank count), a model (MNIST MLP, or a character LM on a workspace file or
  * folder) and a budget; fine-tune for data and a budget. The job runs in the
- * job process; its metric points stream to a training panel that opens at
- * the start. Checkpoints go to a fresh run folder (runsFolder.ts); a
+ * job process (a torchrun run: the job process launches torchrun); its
+ * metric points stream to a training panel that opens at the start, with
+ * the engine, the launch command and the checkpoints as they are written. Checkpoints go to a fresh run folder (runsFolder.ts); a
  * cancelled run's folder is removed by the job. On finish, the panel's
  * buttons and the notification open the checkpoints in the inspector.
  */
@@ -19,14 +21,23 @@ import { linkProgressCancel } from '../progressCancel.js';
 import { INSPECTOR_VIEW_TYPE } from '../inspector/provider.js';
 import type { Services } from '../services.js';
 import type { EngineArgs } from '../commands/engineJobs.js';
+import { SNAPSHOT_FOLDER } from './checkpointSnapshots.js';
 import { uriOf } from '../commands/target.js';
-import { newRunDir, runsRoot, type PastRun } from './runsFolder.js';
+import { FINETUNE_TORCHRUN_UNSUPPORTED, localLaunchCommand, pickFinetuneEngine, pickRanks, pickTrainEngine } from './enginePick.js';
+import { copyLaunch, overlayRun } from './followRunPanel.js';
+import { registerRunCommands } from './runCommands.js';
+import { resolvePython } from './pythonPath.js';
+import { engineLabel } from './runSummary.js';
+import { newRunDir, runsRoot } from './runsFolder.js';
 import { TrainingPanel } from './trainingPanel.js';
 
 type TrainingRequest = Extract<JobRequest, { kind: 'train' | 'finetune' }>;
 
 /** How long a cancelled run may take to notice before its process is restarted. */
 const CANCEL_GRACE_MS = 3000;
+
+/** Checkpoints a run from the train command writes along the way (the last at its final step). */
+const CHECKPOINTS_PER_RUN = 5;
 
 const BUDGETS = [
   { label: '200 steps', description: 'a quick look', steps: 200 },
@@ -47,6 +58,19 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand('bitnetLab.train', async (_arg?: unknown, args: EngineArgs = {}) => {
       if (!(await trusted('training'))) return undefined;
       const o = { ...args.options };
+      // The MNIST MLP trains on tfjs only; a caller that prompts nothing (quiet) gets tfjs unless it names torchrun.
+      o.engine ??= o.model === 'mlp' || args.quiet ? 'tfjs' : await pickTrainEngine();
+      if (o.engine === undefined) return undefined;
+      if (o.engine === 'torchrun') {
+        if (o.model === 'mlp') {
+          void vscode.window.showErrorMessage('BitNet: the PyTorch (torchrun) engine trains the character LM; the MNIST MLP trains on tfjs.');
+          return undefined;
+        }
+        o.model = 'lm';
+        o.nproc ??= await pickRanks();
+        if (o.nproc === undefined) return undefined;
+        o.python ??= (await resolvePython()).path;
+      }
       if (o.model === undefined) {
         const pick = await vscode.window.showQuickPick(
           [
@@ -73,6 +97,8 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
         if (!b) return undefined;
         o.steps = b.steps;
       }
+      // A few checkpoints along the way: the Jobs view lists each as it is written, and any two diff.
+      if (typeof o.steps === 'number') o.checkpointEvery ??= Math.max(1, Math.floor(o.steps / CHECKPOINTS_PER_RUN));
       const ownsOut = o.out === undefined;
       o.out ??= newRunDir(runsDir(s), String(o.model));
       return runTraining(s, { kind: 'train', options: { ...readBackend(), ...o } }, args, ownsOut);
@@ -82,6 +108,13 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       const path = uriOf(arg)?.fsPath ?? s.registry.active?.path ?? (await vscode.window.showOpenDialog({ title: 'Fine-tune which checkpoint?', filters: { safetensors: ['safetensors'] } }))?.[0]?.fsPath;
       if (!path) return undefined;
       const o = { ...args.options };
+      const engine = o.engine ?? (args.quiet ? 'tfjs' : await pickFinetuneEngine());
+      if (engine === undefined) return undefined;
+      if (engine === 'torchrun') {
+        void vscode.window.showWarningMessage(`BitNet: ${FINETUNE_TORCHRUN_UNSUPPORTED}`);
+        return undefined;
+      }
+      delete o.engine;
       if (o.data === undefined) {
         const pick = await vscode.window.showQuickPick(
           [
@@ -103,11 +136,7 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       o.out ??= newRunDir(runsDir(s), 'finetune');
       return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
     }),
-    vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string) => {
-      const dir = typeof arg === 'string' ? arg : arg?.dir;
-      if (!dir) return undefined;
-      return openPastRun(s, dir);
-    }),
+    ...registerRunCommands(s),
   ];
 }
 
@@ -133,7 +162,8 @@ function openInInspector(path: string): void {
 
 function titleOf(r: TrainingRequest): string {
   if (r.kind === 'finetune') return `QAT fine-tune: ${basename(r.path)}`;
-  return r.options.model === 'lm' ? `Char LM on ${basename(String(r.options.data ?? ''))} — BitNet vs FP` : 'MNIST MLP — BitNet vs FP';
+  const what = r.options.baseline === false ? 'BitNet b1.58' : 'BitNet vs FP';
+  return r.options.model === 'lm' ? `Char LM on ${basename(String(r.options.data ?? ''))} — ${what}` : `MNIST MLP — ${what}`;
 }
 
 const fmtMetric = (name: MetricName, v: number): string => (name === 'accuracy' ? `${(100 * v).toFixed(2)} %` : v.toFixed(2));
@@ -154,6 +184,20 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
     onCancel: () => cancelJob(),
     openCheckpoint: openInInspector,
   });
+  const out = typeof request.options.out === 'string' ? request.options.out : undefined;
+  const torchrun = request.options.engine === 'torchrun';
+  const nproc = typeof request.options.nproc === 'number' ? request.options.nproc : 1;
+  const engine = torchrun ? `PyTorch torchrun · ${nproc} rank${nproc === 1 ? '' : 's'}` : engineLabel('tfjs', undefined, request.options.backend);
+  const launch = torchrun && out ? localLaunchCommand(out, String(request.options.python ?? 'python3'), nproc) : undefined;
+  panel.setRunInfo(
+    { engine, ...(out ? { folder: out } : {}), ...(launch ? { launch, slurm: true } : {}), cancellable: true },
+    {
+      onCopyLaunch: () => void copyLaunch(launch),
+      onSlurmScript: () => void vscode.commands.executeCommand('bitnetLab.saveSlurmScript', out),
+      onOverlayRun: () => void overlayRun(s, panel),
+    },
+  );
+  if (out) s.liveRuns?.watch(out, basename(out), engine, runs);
   let before: FinetuneBefore | undefined;
   const running = s.jobs.start<TrainingRequest['kind']>(request, {
     onProgress: (p) => s.tracker.progress(tracked.id, p.done, p.total, p.label),
@@ -198,6 +242,9 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
       .filter(Boolean)
       .join(' vs ');
     panel.setStatus('done', line, checkpoints);
+    const ran = value as { engine?: string; worldSize?: number; distBackend?: string; backend?: string } | undefined;
+    if (ran?.engine === 'torchrun' || ran?.backend) panel.setRunInfo({ ...panel.info!, engine: engineLabel(ran.engine ?? 'tfjs', ran.worldSize, ran.backend, ran.distBackend) });
+    if (out) await s.liveRuns?.end(out);
     s.tracker.finish(tracked.id, 'done', line);
     s.onRunsChanged?.();
     if (!args.quiet) {
@@ -211,10 +258,14 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
   } catch (e) {
     const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
     const cancelled = failure.code === 'cancelled';
+    if (out) await s.liveRuns?.halt(out);
     // No partial checkpoint: the job removes the run folder it created, but not when it had to be killed.
     if (ownsOut && (cancelled || failure.code === 'crash')) await removeUnfinishedRun(request.options.out);
     // A folder the caller named keeps its finished files; only the dead writer's temp files go.
     else if (failure.code === 'crash' && typeof request.options.out === 'string') await removeCrashedWriterTemps(request.options.out, pid);
+    // Copies of checkpoints the stopped run itself removed (tfjs removes its own on cancel) go too.
+    if (out && existsSync(out) && !existsSync(join(out, 'bitnet.safetensors'))) await rm(join(out, SNAPSHOT_FOLDER), { recursive: true, force: true }).catch(() => undefined);
+    if (out && (!existsSync(out) || !existsSync(join(out, SNAPSHOT_FOLDER)))) s.liveRuns?.remove(out);
     panel.setStatus(cancelled ? 'cancelled' : 'error', cancelled ? 'no checkpoint was written' : failure.message);
     s.tracker.finish(tracked.id, cancelled ? 'cancelled' : 'failed', failure.message);
     if (!cancelled && !args.quiet) void vscode.window.showErrorMessage(`BitNet ${request.kind}: ${failure.message}`);
@@ -233,25 +284,3 @@ function summariesOf(request: TrainingRequest, value: unknown): Partial<Record<R
   return { bitnet: v?.runs?.bitnet, fp: v?.runs?.fp };
 }
 
-/** Reopen a finished run's curves: the job process reads metrics.jsonl, the panel replays it. */
-async function openPastRun(s: Services, dir: string): Promise<TrainingPanel | undefined> {
-  try {
-    const result = await s.jobs.start({ kind: 'runMetrics', dir }).result;
-    const v = (result as { value: { runs: Partial<Record<RunName, MetricPoint[]>>; summary?: { config?: { steps?: number; model?: string }; runs?: Record<string, RunSummaryLike | undefined>; after?: RunSummaryLike } } }).value;
-    const runs = (['bitnet', 'fp'] as RunName[]).filter((r) => (v.runs[r]?.length ?? 0) > 0);
-    const firstEval = runs.flatMap((r) => v.runs[r] ?? []).find((p) => p.kind === 'eval');
-    const metricName: MetricName = firstEval?.kind === 'eval' ? firstEval.metricName : 'accuracy';
-    const panel = TrainingPanel.create(s.context.extensionUri, { title: `Run ${basename(dir)}`, metricName, runs, totalSteps: v.summary?.config?.steps ?? 0 }, { openCheckpoint: openInInspector });
-    for (const r of runs) panel.addMetrics(r, v.runs[r]!);
-    const checkpoints: Partial<Record<RunName, string>> = {};
-    const bit = v.summary?.runs?.bitnet?.checkpoint ?? v.summary?.after?.checkpoint;
-    const fp = v.summary?.runs?.fp?.checkpoint;
-    if (bit) checkpoints.bitnet = bit;
-    if (fp) checkpoints.fp = fp;
-    panel.setStatus('done', 'finished run, reopened from metrics.jsonl', checkpoints);
-    return panel;
-  } catch (e) {
-    void vscode.window.showErrorMessage(`BitNet: cannot reopen ${basename(dir)}: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  }
-}

@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { MetricName, MetricPoint, RunName, TrainingPanelEvent } from '../../protocol/training.js';
 import { isTrainingPanelRequest } from '../../protocol/training.js';
+import { isTrainingRunRequest, type Overlay, type RunInfo, type TrainingRunEvent } from '../../protocol/trainingRuns.js';
 import { makeNonce, webviewPageHtml } from '../inspector/html.js';
 import { MetricsBuffer } from './metricsBuffer.js';
 
@@ -23,6 +24,10 @@ type Finetune = Extract<TrainingPanelEvent, { type: 'finetune' }>;
 export interface TrainingPanelHooks {
   onCancel?: () => void;
   openCheckpoint: (path: string) => void;
+  /** The page's "Copy launch command", "SLURM script…" and "Overlay a run…" buttons. */
+  onCopyLaunch?: () => void;
+  onSlurmScript?: () => void;
+  onOverlayRun?: () => void;
 }
 
 export class TrainingPanel {
@@ -32,6 +37,8 @@ export class TrainingPanel {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private status: Status = { type: 'status', state: 'running' };
   private finetune: Finetune | undefined;
+  private runInfo: RunInfo | undefined;
+  private overlays: Overlay[] = [];
   /** Metrics messages posted (tests: proves forwarding is batched). */
   metricsMessages = 0;
   disposed = false;
@@ -59,13 +66,21 @@ export class TrainingPanel {
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'bitnet.svg');
     webview.onDidReceiveMessage((m: unknown) => {
+      if (isTrainingRunRequest(m)) {
+        if (m.type === 'copyLaunch') this.hooks.onCopyLaunch?.();
+        else if (m.type === 'slurmScript') this.hooks.onSlurmScript?.();
+        else this.hooks.onOverlayRun?.();
+        return;
+      }
       if (!isTrainingPanelRequest(m)) return;
       if (m.type === 'ready') {
         // A fresh page (first load, or shown again after being hidden): the whole run so far.
         this.ready = true;
         this.post(this.init);
+        if (this.runInfo) this.post(this.runInfo);
         if (this.finetune) this.post(this.finetune);
         for (const b of this.metrics.replay()) this.postMetrics(b.run, b.points);
+        for (const o of this.overlays) this.post(o);
         this.post(this.status);
       } else if (m.type === 'cancel') {
         this.hooks.onCancel?.();
@@ -96,6 +111,35 @@ export class TrainingPanel {
     this.post(this.init);
   }
 
+  /** Engine, folder, launch command: the panel's run line. */
+  setRunInfo(info: Omit<RunInfo, 'type'>, hooks?: Partial<TrainingPanelHooks>): void {
+    this.runInfo = { type: 'runInfo', ...info };
+    if (hooks) this.hooks = { ...this.hooks, ...hooks };
+    this.post(this.runInfo);
+  }
+
+  get info(): RunInfo | undefined {
+    return this.runInfo;
+  }
+
+  /** Another run's curves drawn over this one's (compare engines, seeds, recipes). */
+  addOverlay(o: Omit<Overlay, 'type'>): void {
+    const overlay: Overlay = { type: 'overlay', ...o };
+    this.overlays.push(overlay);
+    this.post(overlay);
+  }
+
+  get overlayLabels(): string[] {
+    return [...new Set(this.overlays.map((o) => o.label))];
+  }
+
+  /** The followed source started over: the page drops its curves, the points that follow redraw them. */
+  reset(): void {
+    this.flush();
+    this.metrics.clear();
+    this.post({ type: 'reset' });
+  }
+
   setFinetune(m: Omit<Finetune, 'type'>): void {
     this.finetune = { type: 'finetune', ...m };
     this.post(this.finetune);
@@ -124,7 +168,7 @@ export class TrainingPanel {
     this.post({ type: 'metrics', run, points });
   }
 
-  private post(m: TrainingPanelEvent): void {
+  private post(m: TrainingPanelEvent | TrainingRunEvent): void {
     if (!this.ready || this.disposed) return;
     void this.panel.webview.postMessage(m);
   }

@@ -5,9 +5,19 @@
  */
 import * as vscode from 'vscode';
 import type { JobTracker, TrackedJob } from '../jobTracker.js';
+import type { Snapshot } from '../training/checkpointSnapshots.js';
+import type { LiveRun, LiveRuns } from '../training/liveRuns.js';
 import type { PastRun } from '../training/runsFolder.js';
 
-export type JobsNode = { kind: 'job'; job: TrackedJob } | { kind: 'runs'; runs: PastRun[] } | { kind: 'run'; run: PastRun };
+export type JobsNode =
+  | { kind: 'job'; job: TrackedJob }
+  | { kind: 'runs'; runs: PastRun[] }
+  | { kind: 'run'; run: PastRun }
+  /** A run of this window and the checkpoints it has written so far. */
+  | { kind: 'liveRun'; run: LiveRun }
+  | { kind: 'runCheckpoint'; dir: string; checkpoint: Snapshot };
+
+export const RUN_LABEL: Record<Snapshot['run'], string> = { bitnet: 'BitNet b1.58', fp: 'full precision' };
 
 export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<JobsNode | undefined>();
@@ -15,8 +25,11 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private readonly subscription: { dispose(): void };
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly tracker: JobTracker, private readonly pastRuns: () => Promise<PastRun[]> = async () => []) {
+  private readonly liveSubscription: { dispose(): void } | undefined;
+
+  constructor(private readonly tracker: JobTracker, private readonly pastRuns: () => Promise<PastRun[]> = async () => [], private readonly liveRuns?: LiveRuns) {
     this.subscription = tracker.onDidChange(() => this.refresh());
+    this.liveSubscription = liveRuns?.onDidChange(() => this.refresh());
   }
 
   /** Coalesced: progress events arrive many times a second. */
@@ -30,15 +43,19 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   dispose(): void {
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     this.subscription.dispose();
+    this.liveSubscription?.dispose();
     this.emitter.dispose();
   }
 
   async getChildren(node?: JobsNode): Promise<JobsNode[]> {
     if (node?.kind === 'runs') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node?.kind === 'liveRun') return node.run.checkpoints.map((checkpoint) => ({ kind: 'runCheckpoint', dir: node.run.dir, checkpoint }));
     if (node) return [];
     const jobs: JobsNode[] = this.tracker.list().map((job) => ({ kind: 'job', job }));
+    // Newest run first, above the jobs: its checkpoints are what a user watching a run looks for.
+    const live: JobsNode[] = (this.liveRuns?.list() ?? []).reverse().map((run) => ({ kind: 'liveRun', run }));
     const runs = await this.pastRuns();
-    return runs.length > 0 ? [...jobs, { kind: 'runs', runs }] : jobs;
+    return runs.length > 0 ? [...live, ...jobs, { kind: 'runs', runs }] : [...live, ...jobs];
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
@@ -46,6 +63,28 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       const item = new vscode.TreeItem(`Past training runs (${node.runs.length})`, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = 'past-runs';
       item.iconPath = new vscode.ThemeIcon('history');
+      return item;
+    }
+    if (node.kind === 'liveRun') {
+      const r = node.run;
+      const n = r.checkpoints.length;
+      const item = new vscode.TreeItem(`${r.title}`, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `live-${r.dir}`;
+      item.description = `${r.engine} · ${n === 0 ? 'no checkpoint yet' : `${n} checkpoint${n === 1 ? '' : 's'}`}`;
+      item.tooltip = `${r.dir}\nCheckpoints appear here as the run writes them; right-click one to diff it with another.`;
+      item.iconPath = new vscode.ThemeIcon(r.state === 'running' ? 'sync~spin' : 'graph-line');
+      item.contextValue = 'bitnetLab.liveRun';
+      return item;
+    }
+    if (node.kind === 'runCheckpoint') {
+      const c = node.checkpoint;
+      const item = new vscode.TreeItem(`${RUN_LABEL[c.run]} · step ${c.step}`, vscode.TreeItemCollapsibleState.None);
+      item.id = `ckpt-${c.path}`;
+      item.resourceUri = vscode.Uri.file(c.path);
+      item.tooltip = c.path;
+      item.iconPath = new vscode.ThemeIcon('database');
+      item.contextValue = 'bitnetLab.runCheckpoint';
+      item.command = { command: 'bitnetLab.openInspector', title: 'Open in Inspector', arguments: [vscode.Uri.file(c.path)] };
       return item;
     }
     if (node.kind === 'run') {

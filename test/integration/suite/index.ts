@@ -11,6 +11,7 @@ import type { TreeSnapshot } from '../../../src/extension/testingApi.js';
 import { assert, assertEqual, loadConfig, runTests, sleep, waitFor, type TestFn } from './harness.js';
 import { modelTests } from './models.js';
 import { untilPainted, untilSeen, untilText } from './page.js';
+import { trainingRunTests } from './trainingRuns.js';
 
 const EXTENSION_ID = 'bitnet-lab.bitnet-lab';
 const COMMANDS = [
@@ -28,6 +29,9 @@ const COMMANDS = [
   'bitnetLab.openTrainingRun',
   'bitnetLab.evaluateQuality',
   'bitnetLab.tryModel',
+  'bitnetLab.diffRunCheckpoint',
+  'bitnetLab.saveSlurmScript',
+  'bitnetLab.overlayTrainingRun',
 ];
 
 /** Tensor names straight from the file's header, read independently of the extension. */
@@ -506,6 +510,6 @@ export async function run(): Promise<void> {
     ],
   ];
 
-  const result = await runTests(cfg, [...tests, ...modelTests(api, cfg)]);
+  const result = await runTests(cfg, [...tests, ...modelTests(api, cfg), ...trainingRunTests(api, cfg, ext.extensionPath)]);
   if (result.failed > 0) throw new Error(`${result.failed} integration test(s) failed: ${result.results.filter((r) => !r.ok).map((r) => r.name).join('; ')}`);
 }

@@ -15,9 +15,21 @@ interface RunData {
 
 export const RUN_LABEL: Record<RunName, string> = { bitnet: 'BitNet b1.58', fp: 'full precision' };
 const RUN_COLOR: Record<RunName, number> = { bitnet: 0, fp: 1 };
+/** Overlaid runs take the colours after the own runs' two and the layers' use of the rest. */
+const OVERLAY_COLORS = [3, 5, 7, 9, 4, 6];
+
+/** Another run drawn over this panel's own (same charts, its own colour and legend name). */
+interface OverlayRun {
+  label: string;
+  run: RunName;
+  data: RunData;
+}
 
 export class MetricsStore {
   readonly runs = new Map<RunName, RunData>();
+  readonly overlays: OverlayRun[] = [];
+  /** Legend names when the runs are not BitNet vs full precision (an external trainer's log). */
+  labels: Partial<Record<RunName, string>> = {};
   metricName: MetricName = 'accuracy';
   totalPoints = 0;
 
@@ -27,14 +39,25 @@ export class MetricsStore {
       r = { train: [], evals: [] };
       this.runs.set(run, r);
     }
-    for (const p of points) {
-      if (p.kind === 'train') r.train.push({ step: p.step, loss: p.loss, lr: p.lr });
-      else if (p.kind === 'eval') {
-        r.evals.push(p);
-        this.metricName = p.metricName;
-      } else continue;
-      this.totalPoints++;
-    }
+    this.totalPoints += addPoints(r, points);
+    const last = [...points].reverse().find((p) => p.kind === 'eval');
+    if (last?.kind === 'eval') this.metricName = last.metricName;
+  }
+
+  addOverlay(label: string, run: RunName, points: readonly MetricPoint[]): void {
+    let o = this.overlays.find((x) => x.label === label && x.run === run);
+    if (!o) this.overlays.push((o = { label, run, data: { train: [], evals: [] } }));
+    addPoints(o.data, points);
+  }
+
+  /** The followed source started over. Overlays are other runs: they stay. */
+  clear(): void {
+    this.runs.clear();
+    this.totalPoints = 0;
+  }
+
+  runLabel(run: RunName): string {
+    return this.labels[run] ?? RUN_LABEL[run];
   }
 
   lastStep(): number {
@@ -51,8 +74,11 @@ export class MetricsStore {
     const out: ChartSeries[] = [];
     for (const run of ['bitnet', 'fp'] as const) {
       const r = this.runs.get(run);
-      if (r) out.push({ name: RUN_LABEL[run] + suffix, points: decimate(pick(r), buckets), colorIndex: RUN_COLOR[run] });
+      if (r) out.push({ name: this.runLabel(run) + suffix, points: decimate(pick(r), buckets), colorIndex: RUN_COLOR[run] });
     }
+    this.overlays.forEach((o, i) => {
+      out.push({ name: `${RUN_LABEL[o.run]} · ${o.label}`, points: decimate(pick(o.data), buckets), colorIndex: OVERLAY_COLORS[i % OVERLAY_COLORS.length] });
+    });
     return out;
   }
 
@@ -101,4 +127,16 @@ export function shortLayerName(name: string): string {
   if (m) return `${m[1]}.${m[2]}`;
   const k = /layers\.(\d+)\.weight$/.exec(name);
   return k ? `layer ${k[1]}` : name.replace(/\.weight$/, '');
+}
+
+/** Appends metric points to a run's data; returns how many were kept (unknown kinds are skipped). */
+function addPoints(r: RunData, points: readonly MetricPoint[]): number {
+  let n = 0;
+  for (const p of points) {
+    if (p.kind === 'train') r.train.push({ step: p.step, loss: p.loss, lr: p.lr });
+    else if (p.kind === 'eval') r.evals.push(p);
+    else continue;
+    n++;
+  }
+  return n;
 }

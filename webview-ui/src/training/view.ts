@@ -8,6 +8,8 @@
 import '../shared/charts/index.js';
 import type { LineChart } from '../shared/charts/lineChart.js';
 import type { RunName, TrainingPanelEvent, TrainingPanelRequest } from '../../../src/protocol/training.js';
+import type { TrainingRunEvent, TrainingRunRequest } from '../../../src/protocol/trainingRuns.js';
+import { RunBar } from './runBar.js';
 import { MetricsStore, type ChartSeries } from './store.js';
 
 type ChartId = 'train-loss' | 'val-loss' | 'val-metric' | 'lr' | 'sparsity' | 'gamma' | 'flips';
@@ -45,13 +47,16 @@ export class TrainingView {
   private readonly finetune: HTMLTableElement;
   private readonly cancelButton: HTMLButtonElement;
   private readonly openButtons = new Map<RunName, HTMLButtonElement>();
+  private readonly runBar: RunBar;
+  /** False for a followed folder: there is nothing here to cancel. */
+  private cancellable = true;
   private frame = 0;
   private totalSteps = 0;
   private state = 'waiting for metrics…';
   /** Redraw count, for tests: proves updates are coalesced. */
   redraws = 0;
 
-  constructor(root: HTMLElement, private readonly post: (m: TrainingPanelRequest) => void) {
+  constructor(root: HTMLElement, private readonly post: (m: TrainingPanelRequest | TrainingRunRequest) => void) {
     const head = el('header', 'tr-head');
     this.title = el('h2', 'tr-title', 'Training curves');
     this.status = el('span', 'tr-status', this.state);
@@ -69,6 +74,7 @@ export class TrainingView {
       actions.append(b);
     }
     head.append(this.title, this.status, actions);
+    this.runBar = new RunBar((m) => this.post(m));
     this.finetune = el('table', 'tr-finetune') as HTMLTableElement;
     this.finetune.id = 'tr-finetune';
     this.finetune.hidden = true;
@@ -92,24 +98,37 @@ export class TrainingView {
       grid.append(card);
       this.charts.set(s.id, chart);
     }
-    root.append(head, this.finetune, grid);
+    root.append(head, this.runBar.element, this.finetune, grid);
   }
 
-  handle(m: TrainingPanelEvent): void {
+  handle(m: TrainingPanelEvent | TrainingRunEvent): void {
     switch (m.type) {
       case 'init':
         this.title.textContent = m.title;
         this.totalSteps = m.totalSteps;
         this.store.metricName = m.metricName;
         this.state = 'running';
-        this.cancelButton.hidden = false;
+        this.cancelButton.hidden = !this.cancellable;
+        break;
+      case 'runInfo':
+        this.cancellable = m.cancellable;
+        if (!m.cancellable) this.cancelButton.hidden = true;
+        this.store.labels = (m.labels ?? {}) as Partial<Record<RunName, string>>;
+        this.runBar.show(m);
+        break;
+      case 'overlay':
+        this.store.addOverlay(m.label, m.run, m.points);
+        this.runBar.showOverlays([...new Set(this.store.overlays.map((o) => o.label))]);
+        break;
+      case 'reset':
+        this.store.clear();
         break;
       case 'metrics':
         this.store.add(m.run, m.points);
         break;
       case 'status':
         this.state = m.state + (m.message ? ` — ${m.message}` : '');
-        this.cancelButton.hidden = m.state !== 'running';
+        this.cancelButton.hidden = m.state !== 'running' || !this.cancellable;
         for (const [run, b] of this.openButtons) b.hidden = !m.checkpoints?.[run];
         break;
       case 'finetune':
