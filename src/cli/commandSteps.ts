@@ -6,6 +6,7 @@
 import { openCheckpoint } from '../core/formats/open.js';
 import type { CheckpointSource } from '../core/formats/types.js';
 import type { ProgressFn } from '../core/progress.js';
+import { unmatchedPatternWarnings } from '../core/quant/selection.js';
 import type { CliIo } from './command.js';
 import { createProgressBar } from './progressBar.js';
 
@@ -26,4 +27,13 @@ export async function withProgressBar<T>(io: CliIo, title: string, work: (onProg
   } finally {
     bar.done();
   }
+}
+
+/**
+ * `warning: --exclude foo matches no tensor of this checkpoint` on stderr for
+ * each pattern that selects nothing: a typo otherwise silently leaves the run
+ * doing what the user did not ask.
+ */
+export function warnUnmatchedPatterns(io: CliIo, names: Iterable<string>, selection: { include?: readonly string[]; exclude?: readonly string[] }): void {
+  for (const w of unmatchedPatternWarnings(names, selection)) io.stderr(`warning: ${w}\n`);
 }

@@ -2,7 +2,7 @@ import { analyzeCheckpoint } from '../../core/analysis/analyze.js';
 import { BitnetLabError } from '../../core/errors.js';
 import { parseCommandArgs, intOption } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderReport } from '../format/report.js';
 import { writeReportJson } from '../format/reportJson.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
@@ -31,9 +31,10 @@ options:
     if (positionals.length !== 1) throw new BitnetLabError('usage', 'inspect: give exactly one checkpoint path (see bitnet-lab inspect --help)');
     const selection = quantSelection('inspect', values);
     const bins = intOption('inspect', 'bins', values.bins, 64, 1);
-    const report = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress })),
-    );
+    const report = await withCheckpoint(positionals[0]!, (source) => {
+      warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), selection);
+      return withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress }));
+    });
     if (values.json) writeReportJson(report, io.stdout);
     else io.stdout(renderReport(report));
     return 0;

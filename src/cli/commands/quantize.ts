@@ -2,7 +2,7 @@ import { quantizeCheckpoint, isQuantizeFormat, QUANTIZE_FORMATS, type QuantizeSu
 import { BitnetLabError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const quantize: CliCommand = {
@@ -61,9 +61,10 @@ options:
     if (values.fallback !== undefined && !format.startsWith('gguf-')) throw new BitnetLabError('usage', 'quantize: --fallback applies to GGUF formats only');
     const selection = quantSelection('quantize', values);
     const out = values.out;
-    const summary = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, fallback, ...selection, signal: io.signal, onProgress })),
-    );
+    const summary = await withCheckpoint(positionals[0]!, (source) => {
+      warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), selection);
+      return withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, fallback, ...selection, signal: io.signal, onProgress }));
+    });
     io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return 0;
   },

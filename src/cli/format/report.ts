@@ -16,7 +16,7 @@ const TENSOR_COLUMNS: Column<TensorReport>[] = [
   { title: '+1 / −1', align: 'right', value: (t) => (t.stats ? plusMinus(t) : '') },
   { title: 'rel.RMSE', align: 'right', value: (t) => (t.stats ? formatNumber(t.stats.relRmse, 3) : '') },
   { title: 'SQNR dB', align: 'right', value: (t) => (t.stats ? t.stats.sqnrDb.toFixed(2) : '') },
-  { title: 'note', value: note, maxWidth: 40 },
+  { title: 'note', value: note, maxWidth: 40, cut: 'words' },
 ];
 
 function plusMinus(t: TensorReport): string {
@@ -27,7 +27,9 @@ function plusMinus(t: TensorReport): string {
 
 function note(t: TensorReport): string {
   if (t.error) return `error: ${t.error}`;
-  if (t.stats && t.stats.nonFinite > 0) return `⚠ ${t.stats.nonFinite} NaN/Inf values left out`;
+  const nonFinite = t.stats?.nonFinite ?? t.distribution?.nonFinite ?? 0;
+  if (nonFinite > 0) return `⚠ ${nonFinite} NaN/Inf values left out${t.quantized ? '' : ` (kept: ${t.reason ?? 'not a linear weight'})`}`;
+  if (t.stats?.fakeQuantized) return 'already ternary (fake-quant)';
   if (t.stats?.storedTernary) return 'stored ternary';
   return t.quantized ? '' : `kept: ${t.reason ?? 'not a linear weight'}`;
 }
