@@ -3,6 +3,7 @@
  * happens, and run work under a stderr progress bar that is cleared before
  * the command prints its result.
  */
+import { isBitnetLabError } from '../core/errors.js';
 import { openCheckpoint } from '../core/formats/open.js';
 import type { CheckpointSource } from '../core/formats/types.js';
 import type { ProgressFn } from '../core/progress.js';
@@ -23,9 +24,12 @@ export async function withCheckpoint<T>(path: string, use: (source: CheckpointSo
 export async function withProgressBar<T>(io: CliIo, title: string, work: (onProgress: ProgressFn) => Promise<T>): Promise<T> {
   const bar = createProgressBar(io, title);
   try {
-    return await work(bar.update);
-  } finally {
-    bar.done();
+    const result = await work(bar.update);
+    bar.done('finished');
+    return result;
+  } catch (e) {
+    bar.done(isBitnetLabError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed');
+    throw e;
   }
 }
 

@@ -7,6 +7,9 @@ import { renderReport } from '../format/report.js';
 import { writeReportJson } from '../format/reportJson.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
+/** More bins than this says nothing a 4096-bin histogram does not, and costs memory per tensor. */
+const MAX_BINS = 4096;
+
 export const inspect: CliCommand = {
   name: 'inspect',
   summary: 'what BitNet quantization does to every tensor of a checkpoint (safetensors, sharded, GGUF, HF BitNet, tfjs)',
@@ -19,7 +22,7 @@ options:
   --method M            absmean (BitNet b1.58, default) | median | sign (1-bit BitNet)
   --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
   --exclude PATTERN     keep tensors matching in high precision (repeatable)
-  --bins N              histogram bins (default 64)
+  --bins N              histogram bins (default 64, at most 4096)
   --json                print the report as one JSON object (the schema the extension uses)
 `,
   async run(argv, io) {
@@ -30,7 +33,7 @@ options:
     });
     if (positionals.length !== 1) throw new BitnetLabError('usage', 'inspect: give exactly one checkpoint path (see bitnet-lab inspect --help)');
     const selection = quantSelection('inspect', values);
-    const bins = intOption('inspect', 'bins', values.bins, 64, 1);
+    const bins = intOption('inspect', 'bins', values.bins, 64, 1, MAX_BINS);
     const report = await withCheckpoint(positionals[0]!, (source) => {
       warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), selection);
       return withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress }));
