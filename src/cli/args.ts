@@ -11,10 +11,22 @@ export function parseCommandArgs<T extends OptionSpec>(command: string, argv: st
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    // Node's messages span several lines; ours is one.
-    const first = (e as Error).message.split('\n')[0];
-    throw new BitnetLabError('usage', `${command}: ${first} (see bitnet-lab ${command} --help)`);
+    throw new BitnetLabError('usage', `${command}: ${usageMistake(e as Error & { code?: string })} (see bitnet-lab ${command} --help)`);
   }
+}
+
+/** Node's parseArgs messages (several lines, advice about `--`) said in one short line of ours. */
+function usageMistake(e: Error & { code?: string }): string {
+  const option = /'(-{1,2}[^' <]+)/.exec(e.message)?.[1];
+  if (option !== undefined) {
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      if (/does not take an argument/.test(e.message)) return `${option} takes no value`;
+      if (/ambiguous/.test(e.message)) return `${option} needs a value (write ${option}=VALUE for one starting with "-")`;
+      return `${option} needs a value`;
+    }
+  }
+  return e.message.split('\n')[0]!;
 }
 
 /**
