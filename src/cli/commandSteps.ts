@@ -39,5 +39,6 @@ export async function withProgressBar<T>(io: CliIo, title: string, work: (onProg
  * doing what the user did not ask.
  */
 export function warnUnmatchedPatterns(io: CliIo, names: Iterable<string>, selection: { include?: readonly string[]; exclude?: readonly string[] }): void {
+  if ((selection.include?.length ?? 0) + (selection.exclude?.length ?? 0) === 0) return;
   for (const w of unmatchedPatternWarnings(names, selection)) io.stderr(`warning: ${w}\n`);
 }

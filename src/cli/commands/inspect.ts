@@ -3,7 +3,7 @@ import { BitnetLabError } from '../../core/errors.js';
 import { parseCommandArgs, intOption } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
-import { renderReport } from '../format/report.js';
+import { writeReport } from '../format/report.js';
 import { writeReportJson } from '../format/reportJson.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
@@ -39,7 +39,7 @@ options:
       return withProgressBar(io, 'analysing', (onProgress) => analyzeCheckpoint(source, { ...selection, bins, signal: io.signal, onProgress }));
     });
     if (values.json) writeReportJson(report, io.stdout);
-    else io.stdout(renderReport(report));
+    else writeReport(report, io.stdout);
     return 0;
   },
 };

@@ -17,16 +17,35 @@ export interface Column<Row> {
 }
 
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  // Loops, not spreads: a checkpoint can have hundreds of thousands of tensors,
-  // and spreading that many arguments overflows the call stack.
-  const cells = rows.map((r) => columns.map((c) => (c.cut === 'words' ? truncateWords(c.value(r), c.maxWidth) : shorten(c.value(r), c.maxWidth))));
+  const parts: string[] = [];
+  writeTable(rows, columns, (t) => void parts.push(t));
+  return parts.join('');
+}
+
+/** Lines are handed to `write` in pieces of about this many characters. */
+const WRITE_CHUNK = 1 << 16;
+
+/**
+ * The table written piece by piece: cells are formatted once to measure the
+ * columns and again to write each line, so no array of every cell and no
+ * string of the whole table exist at once (400,000 tensors make ~4 M cells).
+ */
+export function writeTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], write: (text: string) => void): void {
+  const cell = (c: Column<Row>, r: Row): string => (c.cut === 'words' ? truncateWords(c.value(r), c.maxWidth) : shorten(c.value(r), c.maxWidth));
+  // Loops, not spreads: spreading that many arguments overflows the call stack.
   const widths = columns.map((c) => c.title.length);
-  for (const row of cells) for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i]!, row[i]!.length);
+  for (const r of rows) for (let i = 0; i < columns.length; i++) widths[i] = Math.max(widths[i]!, cell(columns[i]!, r).length);
   const line = (values: string[]) =>
     values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
   let out = `${line(columns.map((c) => c.title))}\n${line(widths.map((w) => '─'.repeat(w)))}\n`;
-  for (const row of cells) out += `${line(row)}\n`;
-  return out;
+  for (const r of rows) {
+    out += `${line(columns.map((c) => cell(c, r)))}\n`;
+    if (out.length >= WRITE_CHUNK) {
+      write(out);
+      out = '';
+    }
+  }
+  write(out);
 }
 
 export function shorten(s: string, max: number | undefined): string {
