@@ -153,3 +153,23 @@ describe('fake-quantized weights are recognised as already ternary', () => {
     }
   });
 });
+
+describe('quantize keeps a fake-quantized weight as it is', () => {
+  it('fake-quant of a fake-quant output is the same weights (γ not shrunk), on the decoded and the 16-bit pattern routes', async () => {
+    const dir = tempDir();
+    const gamma = 0.01171875;
+    const codes = pseudoRandom(512 * 1024, 11).map((x) => (x > 0.33 ? 1 : x < -0.33 ? -1 : 0));
+    const big = writeF32Safetensors(join(dir, 'big.safetensors'), [
+      { name: 'a.q_proj.weight', shape: [512, 1024], values: codes.map((c) => c * gamma), dtype: 'BF16' },
+    ]);
+    for (const input of [TINY_LLAMA, join(__dirname, '../../fixtures/torch/tiny_llama_f32.safetensors'), big]) {
+      const once = join(dir, `once-${input.length}.safetensors`);
+      const twice = join(dir, `twice-${input.length}.safetensors`);
+      expect((await cli(['quantize', input, '-o', once, '--format', 'fake-quant'])).code).toBe(0);
+      expect((await cli(['quantize', once, '-o', twice, '--format', 'fake-quant'])).code).toBe(0);
+      const a = readSafetensorsByHand(once);
+      const b = readSafetensorsByHand(twice);
+      for (const [name, t] of a) expect(Array.from(b.get(name)!.values), `${input}: ${name}`).toEqual(Array.from(t.values));
+    }
+  });
+});
