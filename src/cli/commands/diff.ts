@@ -21,6 +21,9 @@ options:
   --method M            absmean (default) | median | sign
   --include PATTERN     also compare tensors matching (repeatable)
   --exclude PATTERN     skip tensors matching (repeatable)
+                        PATTERN: a module name as in HF modules_to_not_convert
+                        (down_proj, mlp.down_proj, model.layers.0), a glob on the
+                        tensor name (*q_proj*) or /regex/; one matching nothing is warned about
   --json                print the full comparison as JSON
 `,
   async run(argv, io) {

@@ -22,6 +22,9 @@ options:
   --method M            absmean (BitNet b1.58, default) | median | sign (1-bit BitNet)
   --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
   --exclude PATTERN     keep tensors matching in high precision (repeatable)
+                        PATTERN: a module name as in HF modules_to_not_convert
+                        (down_proj, mlp.down_proj, model.layers.0), a glob on the
+                        tensor name (*q_proj*) or /regex/; one matching nothing is warned about
   --bins N              histogram bins (default 64, at most 4096)
   --json                print the report as one JSON object (the schema the extension uses)
 `,

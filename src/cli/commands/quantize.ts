@@ -42,6 +42,9 @@ options:
                         cannot hold
   --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
   --exclude PATTERN     keep tensors matching in high precision (repeatable)
+                        PATTERN: a module name as in HF modules_to_not_convert
+                        (down_proj, mlp.down_proj, model.layers.0), a glob on the
+                        tensor name (*q_proj*) or /regex/; one matching nothing is warned about
   --json                print the summary as JSON
 `,
   async run(argv, io) {
