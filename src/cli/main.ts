@@ -3,6 +3,7 @@
  * src/cli/commands/; this file only dispatches, wires Ctrl-C to an
  * AbortSignal and turns typed errors into one clean `error: …` line.
  */
+import { writeSync } from 'node:fs';
 import { isBitnetLabError } from '../core/errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -52,6 +53,31 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** A 1 ms synchronous pause, for a non-blocking stdout that is full. */
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * stdout written synchronously, waiting for a slow reader. process.stdout on
+ * a pipe queues what the reader has not taken yet in memory, so a 100 MB
+ * report piped into a slow consumer held ~100 MB more than needed; here the
+ * command waits instead. A reader that went away (`| head`) ends the program
+ * quietly, as Unix tools do.
+ */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(1, bytes, at, bytes.length - at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pauseCell, 0, 0, 1);
+      else if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw e;
+    }
+  }
+}
+
 function run(): void {
   const controller = new AbortController();
   let interrupts = 0;
@@ -62,7 +88,7 @@ function run(): void {
     controller.abort();
   });
   const io: CliIo = {
-    stdout: (t) => process.stdout.write(t),
+    stdout: (t) => writeStdout(t),
     stderr: (t) => process.stderr.write(t),
     interactive: Boolean(process.stderr.isTTY),
     signal: controller.signal,

@@ -13,10 +13,18 @@ const TTY_INTERVAL_MS = 100;
 const PIPE_INTERVAL_MS = 5000;
 const WIDTH = 28;
 
+/** How the work under the bar ended; by default 'cancelled' once Ctrl-C fired, else 'finished'. */
+export type BarOutcome = 'finished' | 'cancelled' | 'failed';
+
 export interface ProgressBar {
   update: ProgressFn;
-  /** Clear the bar (TTY) so the next output starts on a clean line. */
-  done(): void;
+  /**
+   * Clear the bar (TTY) so the next output starts on a clean line. On a pipe
+   * print the last line: 100 % when finished, "cancelled at N %" when Ctrl-C
+   * stopped the work (never a 100 % the work did not reach), nothing extra on
+   * failure (the error line follows).
+   */
+  done(outcome?: BarOutcome): void;
 }
 
 export function createProgressBar(io: CliIo, title: string, now: () => number = Date.now): ProgressBar {
@@ -41,13 +49,20 @@ export function createProgressBar(io: CliIo, title: string, now: () => number = 
       last = e;
       draw(e);
     },
-    done() {
+    done(outcome = io.signal.aborted ? 'cancelled' : 'finished') {
       if (finished) return;
       finished = true;
+      const seconds = (now() - started) / 1000;
       if (drawn && io.interactive) io.stderr('\r\x1b[2K');
-      else if (drawn && last && !io.interactive) io.stderr(`${formatLine(title, { ...last, done: last.total }, (now() - started) / 1000)}\n`);
+      if (outcome === 'cancelled' && (drawn || seconds * 1000 >= SHOW_AFTER_MS)) io.stderr(`${cancelledLine(title, last, seconds)}\n`);
+      else if (outcome === 'finished' && drawn && last && !io.interactive) io.stderr(`${formatLine(title, { ...last, done: last.total }, seconds)}\n`);
     },
   };
+}
+
+export function cancelledLine(title: string, e: ProgressEvent | undefined, seconds: number): string {
+  const at = e && e.total > 0 ? ` at ${(Math.min(1, e.done / e.total) * 100).toFixed(0)}%` : '';
+  return `${title} cancelled${at} after ${seconds.toFixed(1)} s`;
 }
 
 export function formatLine(title: string, e: ProgressEvent, seconds: number): string {

@@ -6,7 +6,7 @@ import { BitnetLabError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { formatNumber, renderTable } from '../format/table.js';
 import { renderEnergy } from './energyRender.js';
 import { renderModelQuality } from './modelQualityRender.js';
@@ -73,9 +73,10 @@ options:
       exclude: listOption(values.exclude),
     };
     if (options.batch > 4096) throw new BitnetLabError('usage', 'compare: --batch must be at most 4096');
-    const report = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'comparing', (onProgress) => compareCheckpoint(source, { ...options, signal: io.signal, onProgress })),
-    );
+    const report = await withCheckpoint(positionals[0]!, (source) => {
+      warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), options);
+      return withProgressBar(io, 'comparing', (onProgress) => compareCheckpoint(source, { ...options, signal: io.signal, onProgress }));
+    });
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderComparison(report));
     return 0;
   },

@@ -2,7 +2,7 @@ import { diffCheckpoints, type CheckpointDiff } from '../../core/analysis/diff.j
 import { BitnetLabError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderTable } from '../format/table.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
@@ -21,6 +21,9 @@ options:
   --method M            absmean (default) | median | sign
   --include PATTERN     also compare tensors matching (repeatable)
   --exclude PATTERN     skip tensors matching (repeatable)
+                        PATTERN: a module name as in HF modules_to_not_convert
+                        (down_proj, mlp.down_proj, model.layers.0), a glob on the
+                        tensor name (*q_proj*) or /regex/; one matching nothing is warned about
   --json                print the full comparison as JSON
 `,
   async run(argv, io) {
@@ -31,12 +34,14 @@ options:
     if (positionals.length !== 2) throw new BitnetLabError('usage', 'diff: give two checkpoints (see bitnet-lab diff --help)');
     const selection = quantSelection('diff', values);
     const result = await withCheckpoint(positionals[0]!, (a) =>
-      withCheckpoint(positionals[1]!, (b) =>
-        withProgressBar(io, 'comparing', (onProgress) => diffCheckpoints(a, b, { ...selection, signal: io.signal, onProgress })),
-      ),
+      withCheckpoint(positionals[1]!, (b) => {
+        warnUnmatchedPatterns(io, [...a.tensors, ...b.tensors].map((t) => t.name), selection);
+        return withProgressBar(io, 'comparing', (onProgress) => diffCheckpoints(a, b, { ...selection, signal: io.signal, onProgress }));
+      }),
     );
     io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiff(result));
-    return 0;
+    // Every pair failed to read: the figures above are empty, which is a failure, not a 0 % diff.
+    return result.tensors.length === 0 && result.errors.length > 0 ? 1 : 0;
   },
 };
 

@@ -3,7 +3,7 @@ import { PROCESS_NODES, type ProcessNode } from '../../core/analysis/energy.js';
 import { BitnetLabError } from '../../core/errors.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { renderEnergy } from './energyRender.js';
 
 export const energy: CliCommand = {
@@ -37,9 +37,10 @@ options:
     const tokens = intOption('energy', 'tokens', values.tokens, 1000, 1);
     const include = listOption(values.include);
     const exclude = listOption(values.exclude);
-    const report = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'reading weights', (onProgress) => energyOfCheckpoint(source, { node, tokens, include, exclude, signal: io.signal, onProgress })),
-    );
+    const report = await withCheckpoint(positionals[0]!, (source) => {
+      warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), { include, exclude });
+      return withProgressBar(io, 'reading weights', (onProgress) => energyOfCheckpoint(source, { node, tokens, include, exclude, signal: io.signal, onProgress }));
+    });
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : `${report.file} (${report.format}), ${report.layers.length} linear layers\n\n${renderEnergy(report)}`);
     return 0;
   },

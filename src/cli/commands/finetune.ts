@@ -44,8 +44,8 @@ export const finetune: CliCommand = {
     const bar = createProgressBar(io, 'fine-tuning');
     // done() prints a final line on pipes: call it exactly once.
     let closed = false;
-    const closeBar = (): void => {
-      if (!closed) bar.done();
+    const closeBar = (outcome?: 'failed'): void => {
+      if (!closed) bar.done(outcome);
       closed = true;
     };
     try {
@@ -66,7 +66,8 @@ export const finetune: CliCommand = {
       }
       return 0;
     } finally {
-      closeBar();
+      // Still open here only when the run threw: a cancel (the bar sees the signal) or a failure.
+      closeBar(io.signal.aborted ? undefined : 'failed');
     }
   },
 };

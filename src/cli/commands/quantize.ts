@@ -2,7 +2,7 @@ import { quantizeCheckpoint, isQuantizeFormat, QUANTIZE_FORMATS, type QuantizeSu
 import { BitnetLabError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { withCheckpoint, withProgressBar } from '../commandSteps.js';
+import { warnUnmatchedPatterns, withCheckpoint, withProgressBar } from '../commandSteps.js';
 import { QUANT_SELECTION_OPTIONS, quantSelection } from '../quantOptions.js';
 
 export const quantize: CliCommand = {
@@ -42,6 +42,9 @@ options:
                         cannot hold
   --include PATTERN     also quantize tensors matching (repeatable, comma-separated)
   --exclude PATTERN     keep tensors matching in high precision (repeatable)
+                        PATTERN: a module name as in HF modules_to_not_convert
+                        (down_proj, mlp.down_proj, model.layers.0), a glob on the
+                        tensor name (*q_proj*) or /regex/; one matching nothing is warned about
   --json                print the summary as JSON
 `,
   async run(argv, io) {
@@ -61,9 +64,10 @@ options:
     if (values.fallback !== undefined && !format.startsWith('gguf-')) throw new BitnetLabError('usage', 'quantize: --fallback applies to GGUF formats only');
     const selection = quantSelection('quantize', values);
     const out = values.out;
-    const summary = await withCheckpoint(positionals[0]!, (source) =>
-      withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, fallback, ...selection, signal: io.signal, onProgress })),
-    );
+    const summary = await withCheckpoint(positionals[0]!, (source) => {
+      warnUnmatchedPatterns(io, source.tensors.map((t) => t.name), selection);
+      return withProgressBar(io, 'quantizing', (onProgress) => quantizeCheckpoint(source, { out, format, fallback, ...selection, signal: io.signal, onProgress }));
+    });
     io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return 0;
   },

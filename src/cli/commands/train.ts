@@ -123,8 +123,8 @@ ${TORCHRUN_USAGE}`,
     const bar = createProgressBar(io, resume ? 'resuming' : `training ${model}`);
     // done() prints a final line on pipes: call it exactly once.
     let closed = false;
-    const closeBar = (): void => {
-      if (!closed) bar.done();
+    const closeBar = (outcome?: 'failed'): void => {
+      if (!closed) bar.done(outcome);
       closed = true;
     };
     try {
@@ -141,7 +141,8 @@ ${TORCHRUN_USAGE}`,
       }
       return 0;
     } finally {
-      closeBar();
+      // Still open here only when the run threw: a cancel (the bar sees the signal) or a failure.
+      closeBar(io.signal.aborted ? undefined : 'failed');
     }
   },
 };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseBackendPreference, type BackendPreference } from '../../core/backend.js';
 import { BitnetLabError } from '../../core/errors.js';
 import type { RunSummary } from '../../core/nn/trainer.js';
+import { parseDecimal } from '../args.js';
 import { formatNumber } from '../format/table.js';
 
 export function backendOption(command: string, v: unknown): BackendPreference {
@@ -22,7 +23,7 @@ export function defaultOutDir(what: string, now = new Date()): string {
 
 export function floatOption(command: string, name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  const n = Number(v);
+  const n = parseDecimal(v);
   if (!Number.isFinite(n) || n < 0) throw new BitnetLabError('usage', `${command}: --${name} must be a non-negative number, got "${String(v)}"`);
   return n;
 }

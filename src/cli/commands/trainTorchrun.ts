@@ -73,8 +73,8 @@ export async function runTorchrunEngine(config: TrainConfig, out: string, resume
   }
   const bar = createProgressBar(io, resume ? 'resuming (torchrun)' : 'training lm (torchrun)');
   let closed = false;
-  const closeBar = (): void => {
-    if (!closed) bar.done();
+  const closeBar = (outcome?: 'failed'): void => {
+    if (!closed) bar.done(outcome);
     closed = true;
   };
   try {
@@ -98,6 +98,7 @@ export async function runTorchrunEngine(config: TrainConfig, out: string, resume
     io.stdout(`  metrics: ${out}/metrics.jsonl\n  launch:  ${r.launch}\n`);
     return 0;
   } finally {
-    closeBar();
+    // Still open here only when the run threw: a cancel (the bar sees the signal) or a failure.
+    closeBar(io.signal.aborted ? undefined : 'failed');
   }
 }

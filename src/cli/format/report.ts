@@ -4,7 +4,7 @@
  */
 import type { CheckpointReport, MemoryByFormat, TensorReport } from '../../core/analysis/report.js';
 import { formatBytes } from '../../core/format.js';
-import { formatCount, formatNumber, formatPercent, renderTable, type Column } from './table.js';
+import { formatCount, formatNumber, formatPercent, renderTable, writeTable, type Column } from './table.js';
 
 const TENSOR_COLUMNS: Column<TensorReport>[] = [
   { title: 'tensor', value: (t) => t.name, maxWidth: 48 },
@@ -16,7 +16,7 @@ const TENSOR_COLUMNS: Column<TensorReport>[] = [
   { title: '+1 / −1', align: 'right', value: (t) => (t.stats ? plusMinus(t) : '') },
   { title: 'rel.RMSE', align: 'right', value: (t) => (t.stats ? formatNumber(t.stats.relRmse, 3) : '') },
   { title: 'SQNR dB', align: 'right', value: (t) => (t.stats ? t.stats.sqnrDb.toFixed(2) : '') },
-  { title: 'note', value: note, maxWidth: 40 },
+  { title: 'note', value: note, maxWidth: 40, cut: 'words' },
 ];
 
 function plusMinus(t: TensorReport): string {
@@ -27,7 +27,9 @@ function plusMinus(t: TensorReport): string {
 
 function note(t: TensorReport): string {
   if (t.error) return `error: ${t.error}`;
-  if (t.stats && t.stats.nonFinite > 0) return `⚠ ${t.stats.nonFinite} NaN/Inf values left out`;
+  const nonFinite = t.stats?.nonFinite ?? t.distribution?.nonFinite ?? 0;
+  if (nonFinite > 0) return `⚠ ${nonFinite} NaN/Inf values left out${t.quantized ? '' : ` (kept: ${t.reason ?? 'not a linear weight'})`}`;
+  if (t.stats?.fakeQuantized) return 'already ternary (fake-quant)';
   if (t.stats?.storedTernary) return 'stored ternary';
   return t.quantized ? '' : `kept: ${t.reason ?? 'not a linear weight'}`;
 }
@@ -45,22 +47,27 @@ const MEMORY_ROWS: Array<[keyof MemoryByFormat, string]> = [
 ];
 
 export function renderReport(report: CheckpointReport): string {
+  const parts: string[] = [];
+  writeReport(report, (t) => void parts.push(t));
+  return parts.join('');
+}
+
+/** The report as text, written piece by piece (see writeTable): a 400,000-tensor table is never one string. */
+export function writeReport(report: CheckpointReport, write: (text: string) => void): void {
   const { totals } = report;
-  const out: string[] = [];
-  out.push(`${report.file}  (${report.format}, ${report.tensors.length} tensors)\n`);
-  out.push(`method ${report.method} · engine ${report.backend} · ${report.provenance.seconds.toFixed(2)} s · ${report.provenance.machine}\n\n`);
-  out.push(renderTable(report.tensors, TENSOR_COLUMNS));
-  out.push('\n');
+  write(`${report.file}  (${report.format}, ${report.tensors.length} tensors)\n`);
+  write(`method ${report.method} · engine ${report.backend} · ${report.provenance.seconds.toFixed(2)} s · ${report.provenance.machine}\n\n`);
+  writeTable(report.tensors, TENSOR_COLUMNS, write);
+  write('\n');
   const dtypes = Object.entries(totals.dtypeParams).map(([d, n]) => `${d} ${formatCount(n)}`).join(', ');
-  out.push(`parameters ${formatCount(totals.params)} (${dtypes}); ${formatCount(totals.quantizedParams)} in ${totals.quantizedTensors} quantizable linear weights (${formatPercent(totals.params > 0 ? totals.quantizedParams / totals.params : 0)})\n\n`);
+  write(`parameters ${formatCount(totals.params)} (${dtypes}); ${formatCount(totals.quantizedParams)} in ${totals.quantizedTensors} quantizable linear weights (${formatPercent(totals.params > 0 ? totals.quantizedParams / totals.params : 0)})\n\n`);
   const base = totals.memory.asStored;
-  out.push(
+  write(
     renderTable(MEMORY_ROWS, [
       { title: 'storage (linear weights as…)', value: ([, label]) => label },
       { title: 'bytes', align: 'right', value: ([k]) => formatBytes(totals.memory[k]) },
       { title: 'vs stored', align: 'right', value: ([k]) => (totals.memory[k] > 0 ? `${(base / totals.memory[k]).toFixed(2)}×` : '–') },
     ]),
   );
-  out.push('Non-linear tensors (embeddings, norms, head) stay as stored in every row.\n');
-  return out.join('');
+  write('Non-linear tensors (embeddings, norms, head) stay as stored in every row.\n');
 }

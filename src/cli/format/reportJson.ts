@@ -18,9 +18,16 @@ export function writeReportJson(report: CheckpointReport, write: (text: string) 
       write(JSON.stringify(value));
       return;
     }
-    write('[');
-    report.tensors.forEach((t, i) => write(`${i > 0 ? ',' : ''}${JSON.stringify(t)}`));
-    write(']');
+    // Tensors are gathered into ~64 KB pieces: one write per tensor costs more than the JSON itself.
+    let piece = '[';
+    report.tensors.forEach((t, i) => {
+      piece += `${i > 0 ? ',' : ''}${JSON.stringify(t)}`;
+      if (piece.length >= 1 << 16) {
+        write(piece);
+        piece = '';
+      }
+    });
+    write(`${piece}]`);
   });
   write('}\n');
 }

@@ -15,12 +15,12 @@ import { BitnetLabError, cancelled, throwIfAborted } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import type { RunOptions } from '../progress.js';
 import { type QuantMethod } from '../quant/types.js';
-import { TensorSelector, declaredFullPrecision, type SelectionDecision } from '../quant/selection.js';
+import { TensorSelector, declaredFullPrecision, unmatchedPatternWarnings, type SelectionDecision } from '../quant/selection.js';
 import { HISTOGRAM16_MIN_ELEMENTS, storedHalf16Kind } from '../quant/histogram16.js';
 import { TOOL } from '../version.js';
 import { describeMachine } from './machine.js';
 import { addToMemory, emptyMemory } from './memory.js';
-import { REPORT_SCHEMA_VERSION, type CheckpointReport, type ReportTotals, type TensorReport, type TensorStats } from './report.js';
+import { REPORT_SCHEMA_VERSION, type CheckpointReport, type ReportTotals, type TensorReport, type TensorStats, type ValueSummary } from './report.js';
 import { DEFAULT_HISTOGRAM_BINS, EXACT16_DTYPES, TensorStatsBuilder } from './tensorStats.js';
 
 export const ANALYSIS_ENGINE = 'js-stream';
@@ -65,7 +65,8 @@ function headerTensor(t: TensorEntry, decision: SelectionDecision): TensorReport
   return {
     name: t.name,
     dtype: t.dtype,
-    shape: [...t.shape],
+    // The source's own array, not a copy: the report is never mutated, and 400,000 copies add up.
+    shape: t.shape,
     params: t.params,
     bytes: t.bytes,
     quantized: decision.quantized,
@@ -96,7 +97,13 @@ function totalsOf(source: CheckpointSource, decisions: readonly SelectionDecisio
   return { params, bytes, quantizedParams, quantizedTensors, dtypeParams, memory };
 }
 
+function* namesOf(source: CheckpointSource): Iterable<string> {
+  for (const t of source.tensors) yield t.name;
+}
+
 function baseReport(source: CheckpointSource, options: AnalyzeOptions, decisions: SelectionDecision[], seconds: number): CheckpointReport {
+  const patterns = (options.include?.length ?? 0) + (options.exclude?.length ?? 0);
+  const warnings = patterns === 0 ? [] : unmatchedPatternWarnings(namesOf(source), { include: options.include, exclude: options.exclude });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     file: source.path,
@@ -115,6 +122,7 @@ function baseReport(source: CheckpointSource, options: AnalyzeOptions, decisions
       seconds,
       machine: describeMachine(),
     },
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -150,11 +158,18 @@ export async function analyzeCheckpoint(source: CheckpointSource, options: Analy
     throwIfAborted(options.signal, { file: source.path, tensor: t.name });
     if (wanted[i]) {
       try {
-        tr.stats = await tensorStats(source, t, method, options, chunkElements, cacheElements, cache, (fraction) =>
+        // A kept tensor is read for its values only: one histogram bin, and no ternary figures in the report.
+        const kept = !decisions[i]!.quantized;
+        const stats = await tensorStats(source, t, method, { ...options, bins: kept ? 1 : options.bins }, chunkElements, cacheElements, cache, (fraction) =>
           options.onProgress?.({ label: t.name, done: bytesBefore + t.bytes * fraction, total: totalBytes, unit: 'bytes' }),
         );
-        if (tr.stats.nonFinite > 0) {
-          (tr.notes ??= []).push(`${tr.stats.nonFinite} non-finite values (NaN/Inf) are left out of every figure`);
+        if (kept) tr.distribution = valueSummary(stats);
+        else tr.stats = stats;
+        if (stats.nonFinite > 0) {
+          (tr.notes ??= []).push(`${stats.nonFinite} non-finite values (NaN/Inf) are left out of every figure`);
+        }
+        if (!kept && stats.fakeQuantized) {
+          (tr.notes ??= []).push('values already ternary {−γ, 0, +γ} (fake-quantized): read as stored, not quantized again');
         }
       } catch (e) {
         if (e instanceof BitnetLabError && e.code === 'cancelled') throw e;
@@ -169,6 +184,10 @@ export async function analyzeCheckpoint(source: CheckpointSource, options: Analy
   }
   report.provenance.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+function valueSummary(s: TensorStats): ValueSummary {
+  return { min: s.min, max: s.max, mean: s.mean, std: s.std, nonFinite: s.nonFinite };
 }
 
 async function tensorStats(

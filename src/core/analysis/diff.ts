@@ -110,6 +110,15 @@ function zeroFraction(c: Int8Array): number {
   return c.length > 0 ? z / c.length : 0;
 }
 
+/** Why no pair of tensors can be compared, in the user's terms (a diff of nothing is a mistake, not a 0 % result). */
+function nothingToCompare(a: CheckpointSource, b: CheckpointSource, onlyInA: number, shapeMismatch: number): string {
+  const sizes = `${a.tensors.length} tensors in ${a.path}, ${b.tensors.length} in ${b.path}`;
+  if (a.tensors.length === 0 || b.tensors.length === 0) return `nothing to compare: one checkpoint has no tensors (${sizes})`;
+  if (onlyInA === a.tensors.length) return `the two checkpoints have no tensor in common: no name matches (${sizes}); diff compares two versions of the same model`;
+  if (shapeMismatch > 0 && shapeMismatch + onlyInA === a.tensors.length) return `the two checkpoints have no tensor in common: the ${shapeMismatch} names they share all differ in shape`;
+  return 'the two checkpoints have no quantizable tensor in common (only embeddings, norms or other kept tensors match); --include adds tensors';
+}
+
 export async function diffCheckpoints(a: CheckpointSource, b: CheckpointSource, options: DiffOptions = {}): Promise<CheckpointDiff> {
   const started = performance.now();
   const method = options.method ?? 'absmean';
@@ -133,6 +142,7 @@ export async function diffCheckpoints(a: CheckpointSource, b: CheckpointSource, 
     if (selector.decide(ta).quantized || selector.decide(tb).quantized) pairs.push([ta, tb]);
   }
   const onlyInB = b.tensors.filter((t) => !aKeys.has(key(t.name))).map((t) => t.name);
+  if (pairs.length === 0) throw new BitnetLabError('usage', nothingToCompare(a, b, onlyInA.length, shapeMismatch.length), { file: b.path });
 
   const tensors: TensorDiff[] = [];
   const errors: CheckpointDiff['errors'] = [];
@@ -197,9 +207,6 @@ export async function diffCheckpoints(a: CheckpointSource, b: CheckpointSource, 
     });
   const params = tensors.reduce((s, t) => s + t.params, 0);
   const flips = tensors.reduce((s, t) => s + t.flips, 0);
-  if (pairs.length === 0 && a.tensors.length > 0 && b.tensors.length > 0 && shapeMismatch.length === 0 && onlyInA.length === a.tensors.length) {
-    throw new BitnetLabError('usage', 'the two checkpoints have no tensor names in common', { file: b.path });
-  }
   return {
     fileA: a.path,
     fileB: b.path,

@@ -6,7 +6,13 @@
 import type { CheckpointFormat } from '../formats/types.js';
 import type { QuantMethod } from '../quant/types.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/**
+ * 2: tensors kept in high precision carry no ternary statistics (`stats` is
+ *    null; their value range is in `distribution`), `stats.fakeQuantized`
+ *    marks values that already were ternary, and the report may list
+ *    `warnings`. Version 1 reports are read by upgradeReport (reportVersion.ts).
+ */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface Histogram {
   /** bins + 1 ascending edges, spanning [min, max] of the tensor. */
@@ -38,6 +44,22 @@ export interface TensorStats {
   thresholds: number[];
   /** True when the stored values already were ternary codes (packed checkpoints): no re-quantization happened. */
   storedTernary?: boolean;
+  /**
+   * True when the tensor is stored as floats that already are exactly
+   * {−γ, 0, +γ} (fake-quantized, e.g. by `quantize --format fake-quant` or our
+   * fine-tune): read as stored ternary (storedTernary is true too), γ = that magnitude.
+   */
+  fakeQuantized?: boolean;
+}
+
+/** The value range of a tensor kept in high precision: what it holds, with nothing about quantization. */
+export interface ValueSummary {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** NaN/±Inf values, left out of the other figures. */
+  nonFinite: number;
 }
 
 export interface TensorReport {
@@ -50,7 +72,10 @@ export interface TensorReport {
   quantized: boolean;
   /** Why a tensor is not quantized (e.g. "embedding", "norm", "1-D", "excluded by --exclude"). */
   reason?: string;
+  /** Ternary statistics, for quantized tensors only (null until analysed, and always null for kept tensors). */
   stats: TensorStats | null;
+  /** For an analysed tensor kept in high precision: its values, not their quantization. */
+  distribution?: ValueSummary;
   notes?: string[];
   /** An error confined to this tensor (e.g. truncated data) — the rest of the report is still valid. */
   error?: string;
@@ -99,4 +124,6 @@ export interface CheckpointReport {
   tensors: TensorReport[];
   totals: ReportTotals;
   provenance: Provenance;
+  /** Things the user should know about the settings, e.g. an --exclude pattern that matches no tensor. */
+  warnings?: string[];
 }

@@ -117,10 +117,18 @@ export class TensorStatsBuilder {
   private lowNeg?: Float64Array;
   private refining = false;
 
+  // Values already exactly {−c, 0, +c} (a fake-quantized tensor): reported as
+  // stored ternary with γ = c instead of quantized a second time.
+  private ternaryCandidate: boolean;
+  /** The one nonzero magnitude seen so far (NaN before the first). */
+  private ternaryAbs = NaN;
+  private detectedTernary = false;
+
   constructor(config: StatsConfig) {
     this.method = config.method;
     this.bins = Math.max(1, Math.floor(config.bins ?? DEFAULT_HISTOGRAM_BINS));
     this.storedTernary = config.storedTernary === true;
+    this.ternaryCandidate = !this.storedTernary;
     this.halves = config.halves ?? 'bf16';
     this.mode = config.exact16 === true ? 'bits16' : 'general';
     this.wasm = config.loops === 'typescript' ? undefined : statsKernel();
@@ -129,6 +137,11 @@ export class TensorStatsBuilder {
   /** Which way the figures were computed ('bits16' one pass, or 'general' two passes). */
   get way(): Mode {
     return this.mode;
+  }
+
+  /** Codes are read off the values (threshold 0), not chosen by the method: stored codes, or values already ternary. */
+  private get codesGiven(): boolean {
+    return this.storedTernary || this.detectedTernary;
   }
 
   /** Start the next pass over the tensor's values; false when no more passes are needed. */
@@ -163,7 +176,7 @@ export class TensorStatsBuilder {
     if (this.mode === 'bits16') this.addBits16(chunk);
     else if (this.pass === 1) this.addPass1(chunk);
     else if (this.refining) this.addPass2MedianRefine(chunk);
-    else if (this.method === 'sign' && !this.storedTernary) this.addPass2Sign(chunk);
+    else if (this.method === 'sign' && !this.codesGiven) this.addPass2Sign(chunk);
     else this.addPass2Ternary(chunk);
   }
 
@@ -229,11 +242,12 @@ export class TensorStatsBuilder {
     this.sumSq = s.sumSq;
     this.min = s.min;
     this.max = s.max;
-    if (this.method === 'median' && !this.storedTernary) {
+    this.detectTernaryInHigh16(counts, values);
+    if (this.method === 'median' && !this.codesGiven) {
       this.threshold = lowerMedianAbsOfHistogram16(counts, this.halves, this.count);
     }
     this.startPass2();
-    const sign = this.method === 'sign' && !this.storedTernary;
+    const sign = this.method === 'sign' && !this.codesGiven;
     const t = this.threshold;
     const hist = this.histogram;
     for (let b = 0; b < 65536; b++) {
@@ -255,6 +269,24 @@ export class TensorStatsBuilder {
       const d = v - this.mean;
       this.sumDev += c * d * d;
       hist[this.binOf(v)]! += c;
+    }
+  }
+
+  /** Every finite nonzero bin holding ±the same magnitude means the tensor already is ternary. */
+  private detectTernaryInHigh16(counts: Float64Array, values: Float64Array | Float32Array): void {
+    if (!this.ternaryCandidate || this.nonFinite > 0) return;
+    let c = NaN;
+    for (let b = 0; b < 65536; b++) {
+      if (counts[b]! === 0) continue;
+      const v = values[b]!;
+      if (v === 0) continue;
+      const a = Math.abs(v);
+      if (c !== c) c = a;
+      else if (a !== c) return;
+    }
+    if (c === c) {
+      this.detectedTernary = true;
+      this.ternaryAbs = c;
     }
   }
 
@@ -294,12 +326,38 @@ export class TensorStatsBuilder {
     this.min = scratch[5]!;
     this.max = scratch[6]!;
     this.finder?.add(chunk);
+    if (this.ternaryCandidate) this.checkTernary(chunk);
+  }
+
+  /**
+   * Pass 1: are all nonzero values ±one magnitude? Gives up at the first value
+   * that is not, so a real weight tensor pays for two or three elements.
+   */
+  private checkTernary(chunk: Float32Array): void {
+    let c = this.ternaryAbs;
+    for (let i = 0; i < chunk.length; i++) {
+      const v = chunk[i]!;
+      if (v === 0) continue;
+      const a = v < 0 ? -v : v;
+      if (a === c) continue;
+      if (c !== c && a < Infinity) {
+        c = a;
+        continue;
+      }
+      this.ternaryCandidate = false;
+      return;
+    }
+    this.ternaryAbs = c;
   }
 
   /** Scale-dependent setup shared by both ways: threshold, mean, histogram range. */
   private startPass2(): void {
     this.mean = this.count > 0 ? this.sum / this.count : 0;
-    if (this.storedTernary) this.threshold = 0;
+    if (this.mode === 'general' && this.pass === 2 && this.ternaryCandidate && this.ternaryAbs === this.ternaryAbs) {
+      this.detectedTernary = true;
+      this.refining = false;
+    }
+    if (this.codesGiven) this.threshold = 0;
     else if (this.method === 'absmean') this.threshold = absmeanThreshold(absmeanGammaFromSum(this.sumAbs, this.count));
     else if (this.method === 'sign') this.threshold = this.mean;
     else if (this.finder) {
@@ -375,7 +433,7 @@ export class TensorStatsBuilder {
 
   private result(): TensorStats {
     const n = this.count;
-    const sign = this.method === 'sign' && !this.storedTernary;
+    const sign = this.method === 'sign' && !this.codesGiven;
     const nonzero = this.plus + this.minus;
     const zeros = sign ? 0 : n - nonzero;
     let scale: number;
@@ -386,14 +444,16 @@ export class TensorStatsBuilder {
       dot = 2 * this.codeSum - this.sum;
       qq = n;
     } else {
-      if (this.storedTernary) scale = nonzero > 0 ? this.codeSum / nonzero : GAMMA_EPS;
+      if (this.detectedTernary) scale = this.ternaryAbs;
+      else if (this.storedTernary) scale = nonzero > 0 ? this.codeSum / nonzero : GAMMA_EPS;
       else if (this.method === 'absmean') scale = absmeanGammaFromSum(this.sumAbs, n);
       else scale = medianScale(this.sumAbs, n, nonzero);
       dot = this.codeSum;
       qq = nonzero;
     }
     const s2 = this.sumSq;
-    const err = Math.max(0, s2 - 2 * scale * dot + scale * scale * qq);
+    // Values already ternary are reproduced exactly; the sums would leave rounding dust.
+    const err = this.detectedTernary ? 0 : Math.max(0, s2 - 2 * scale * dot + scale * scale * qq);
     const reconstructionZero = qq === 0;
     let relRmse: number;
     let cosine: number;
@@ -407,7 +467,7 @@ export class TensorStatsBuilder {
       cosine = reconstructionZero ? 1 : 0;
       sqnrDb = 0;
     }
-    const thresholds = this.storedTernary ? [] : sign ? [this.threshold] : [-this.threshold, this.threshold];
+    const thresholds = this.codesGiven ? [] : sign ? [this.threshold] : [-this.threshold, this.threshold];
     return {
       gamma: scale,
       zeros,
@@ -425,7 +485,8 @@ export class TensorStatsBuilder {
       nonFinite: this.nonFinite,
       histogram: this.histogramResult(),
       thresholds,
-      ...(this.storedTernary ? { storedTernary: true } : {}),
+      ...(this.codesGiven ? { storedTernary: true } : {}),
+      ...(this.detectedTernary ? { fakeQuantized: true } : {}),
     };
   }
 

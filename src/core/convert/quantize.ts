@@ -152,7 +152,8 @@ export async function quantizeCheckpoint(source: CheckpointSource, options: Quan
           } else {
             const abs = method === 'absmean' ? new AbsSum() : undefined;
             values = await readTensorValues(source, p.entry, signal, values, abs ? (c) => abs.add(c) : undefined);
-            q = (p.entry.ternary ? storedTernary(values, codes) : undefined) ?? ternarize(values, method, codes, abs);
+            // Stored codes, or floats already {−γ, 0, +γ} (fake-quant): read as they are, not quantized again.
+            q = (p.entry.ternary || method !== 'sign' ? storedTernary(values, codes) : undefined) ?? ternarize(values, method, codes, abs);
           }
           if (q.codes.buffer !== codes?.buffer) codes = q.codes;
           options.onQuantized?.(p.entry.name, q);

@@ -10,10 +10,17 @@
  * conv weights are stored output-first; flattening the rest into `out` keeps
  * rows contiguous). GGUF shapes are already reversed to this order by the reader.
  *
- * Patterns (--include / --exclude), matched against the whole tensor name:
+ * Patterns (--include / --exclude, and the bitnetLab.include / exclude settings):
+ *   - a module name, as in Hugging Face's quantization_config.modules_to_not_convert:
+ *     a pattern without `*`, `?` or slashes names whole dot-separated parts of
+ *     the tensor name, anywhere in it. `down_proj`, `mlp.down_proj`,
+ *     `model.layers.0` and `lm_head` all work; `layers.1` does not reach
+ *     `layers.10`, and `proj` does not reach `down_proj` (write `*proj*` for that).
+ *     A trailing dot (`model.layers.0.`, as some configs write it) is ignored.
  *   - a simple glob: `*` matches any run of characters (dots included), `?`
  *     one character; everything else is literal. No `**`, no character classes.
- *     `*q_proj*` or `model.layers.0.*`.
+ *     Matched against the whole tensor name or its module name (the name
+ *     without the last part): `*q_proj*`, `model.layers.0.*`, `model.layers.*.mlp.down_proj`.
  *   - a regular expression written /…/ or /…/flags, searched anywhere in the name.
  * Precedence: --exclude beats --include, which beats the name defaults. An
  * include cannot make a 1-D tensor or an integer tensor quantizable.
@@ -67,7 +74,7 @@ export interface SelectionDecision {
 
 export type NameMatcher = (name: string) => boolean;
 
-/** Compile a user pattern; a malformed /regex/ is a usage error. */
+/** Compile a user pattern (see the file comment); a malformed /regex/ is a usage error. */
 export function compilePattern(pattern: string): NameMatcher {
   const re = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
   if (re) {
@@ -78,12 +85,65 @@ export function compilePattern(pattern: string): NameMatcher {
       throw new BitnetLabError('usage', `bad pattern ${pattern}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  if (!/[*?]/.test(pattern)) return moduleMatcher(pattern);
   const body = pattern
     .split('')
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
     .join('');
   const rx = new RegExp(`^${body}$`, 's');
-  return (name) => rx.test(name);
+  return (name) => rx.test(name) || rx.test(moduleOf(name));
+}
+
+/** `model.layers.0.mlp.down_proj.weight` → `model.layers.0.mlp.down_proj`. */
+function moduleOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** True when the pattern's dot-separated parts occur as consecutive whole parts of the name. */
+function moduleMatcher(pattern: string): NameMatcher {
+  const want = pattern.replace(/\.+$/, '');
+  if (want.length === 0) return () => false;
+  return (name) => {
+    for (let at = name.indexOf(want); at >= 0; at = name.indexOf(want, at + 1)) {
+      const end = at + want.length;
+      if ((at === 0 || name[at - 1] === '.') && (end === name.length || name[end] === '.')) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * The user patterns that select no tensor of the checkpoint: almost always a
+ * typo or a name from another architecture, worth a warning since the run
+ * otherwise silently does what the user did not ask.
+ */
+export function unmatchedPatterns(names: Iterable<string>, options: Pick<SelectionOptions, 'include' | 'exclude'>): { include: string[]; exclude: string[] } {
+  const pending = (list: readonly string[] | undefined) => (list ?? []).map((p) => ({ p, m: compilePattern(p), hit: false }));
+  const inc = pending(options.include);
+  const exc = pending(options.exclude);
+  const all = [...inc, ...exc];
+  if (all.length === 0) return { include: [], exclude: [] };
+  let left = all.length;
+  for (const name of names) {
+    for (const e of all) {
+      if (!e.hit && e.m(name)) {
+        e.hit = true;
+        left--;
+      }
+    }
+    if (left === 0) break;
+  }
+  return { include: inc.filter((e) => !e.hit).map((e) => e.p), exclude: exc.filter((e) => !e.hit).map((e) => e.p) };
+}
+
+/** One warning line per pattern that matches nothing ("" when all match). */
+export function unmatchedPatternWarnings(names: Iterable<string>, options: Pick<SelectionOptions, 'include' | 'exclude'>): string[] {
+  const u = unmatchedPatterns(names, options);
+  return [
+    ...u.include.map((p) => `--include ${p} matches no tensor of this checkpoint`),
+    ...u.exclude.map((p) => `--exclude ${p} matches no tensor of this checkpoint`),
+  ];
 }
 
 /**

@@ -27,11 +27,18 @@ describe('analyzeCheckpoint', () => {
     expect(r.tensors.map((t) => [t.quantized, t.reason])).toEqual([
       [false, 'embedding'], [false, '1-D'], [true, undefined], [true, undefined], [false, 'output head'],
     ]);
-    // Streaming stats equal the in-memory computation.
+    // Streaming stats equal the in-memory computation; kept tensors get their value range only, no ternary figures.
     const src2 = tinyLlama();
     r.tensors.forEach((t, i) => {
       const exact16 = t.dtype === 'BF16' && t.params >= 1 << 18;
-      expect(t.stats).toEqual(computeTensorStats(src2[i]!.values, { method: 'absmean', exact16 }));
+      const full = computeTensorStats(src2[i]!.values, { method: 'absmean', exact16 });
+      if (t.quantized) {
+        expect(t.stats).toEqual(full);
+        expect(t.distribution).toBeUndefined();
+      } else {
+        expect(t.stats).toBeNull();
+        expect(t.distribution).toEqual({ min: full.min, max: full.max, mean: full.mean, std: full.std, nonFinite: full.nonFinite });
+      }
     });
     expect(r.totals.params).toBe(6400 + 64 + 4096 + 512 * 1024 + 6400);
     expect(r.totals.quantizedParams).toBe(4096 + 512 * 1024);

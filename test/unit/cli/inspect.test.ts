@@ -93,7 +93,14 @@ describe('inspect --json at scale', () => {
     const pieces: string[] = [];
     writeReportJson(report, (t) => pieces.push(t));
     expect(pieces.join('')).toBe(`${JSON.stringify(report)}\n`);
-    expect(pieces.length).toBeGreaterThan(report.tensors.length);
+    // Never the whole tensor list in one string: pieces of ~64 KB at most (plus one tensor).
+    const many = { ...report, tensors: Array.from({ length: 2000 }, () => report.tensors).flat() };
+    const big: string[] = [];
+    writeReportJson(many, (t) => big.push(t));
+    expect(big.join('')).toBe(`${JSON.stringify(many)}\n`);
+    const longestTensor = Math.max(...report.tensors.map((t: unknown) => JSON.stringify(t).length));
+    expect(Math.max(...big.map((p) => p.length))).toBeLessThanOrEqual((1 << 16) + longestTensor + 2);
+    expect(big.length).toBeGreaterThan(10);
   });
 
   it('renders a table of 300,000 rows without overflowing the stack', async () => {

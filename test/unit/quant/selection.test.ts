@@ -67,7 +67,9 @@ describe('patterns', () => {
   it('globs match the whole name, * spans dots, ? one character, the rest is literal', () => {
     expect(compilePattern('model.layers.*.mlp.*')('model.layers.12.mlp.up_proj.weight')).toBe(true);
     expect(compilePattern('model.layers.?.mlp.*')('model.layers.12.mlp.up_proj.weight')).toBe(false);
-    expect(compilePattern('q_proj')('model.q_proj.weight')).toBe(false);
+    // Without * or ? a pattern is a module name (whole dot-separated parts), as in HF modules_to_not_convert.
+    expect(compilePattern('q_proj')('model.q_proj.weight')).toBe(true);
+    expect(compilePattern('proj')('model.q_proj.weight')).toBe(false);
     expect(compilePattern('a.b')('axb')).toBe(false);
     expect(compilePattern('*(1)*')('w(1).x')).toBe(true);
   });

@@ -102,9 +102,13 @@ export async function readHeaderFrom(
   if (8 + n > fileSize) {
     throw new BitnetLabError('truncated', `header length ${n} runs past the end of the ${fileSize}-byte file`, { file, offset: 8 });
   }
+  return parseSafetensorsHeader(await readHeaderBytes(handle, file, n), fileSize, file);
+}
+
+async function readHeaderBytes(handle: FileHandle, file: string, n: number): Promise<Uint8Array> {
   const json = new Uint8Array(n);
   await readExactly(handle, file, json, 8, 'the header');
-  return parseSafetensorsHeader(json, fileSize, file);
+  return json;
 }
 
 /** Opens, reads and validates a header, then closes the file. */
@@ -138,47 +142,52 @@ function isCount(v: unknown): v is number {
  */
 export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, file: string): SafetensorsHeader {
   const n = json.byteLength;
-  const dataStart = 8 + n;
   let text: string;
   try {
     text = strictUtf8.decode(json);
   } catch {
     throw new BitnetLabError('header', 'header is not valid UTF-8', { file, offset: 8 });
   }
+  // From here on only the text is used, so callers that drop their reference
+  // let the bytes go before JSON.parse builds its objects (a 59 MB header's
+  // bytes, text and parse tree would otherwise all be alive at once).
+  return parseHeaderText(text, n, fileSize, file);
+}
+
+function parseHeaderText(text: string, n: number, fileSize: number, file: string): SafetensorsHeader {
+  const dataStart = 8 + n;
   // The spec wants '{' first; the Rust reader tolerates leading whitespace, so do we.
+  // (Leading whitespace is ASCII, so the UTF-16 index equals the byte index.)
   let first = 0;
-  while (first < n && (json[first] === 0x20 || json[first] === 0x09 || json[first] === 0x0a || json[first] === 0x0d)) first++;
-  if (json[first] !== 0x7b) {
+  while (first < text.length && (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09 || text.charCodeAt(first) === 0x0a || text.charCodeAt(first) === 0x0d)) first++;
+  if (text.charCodeAt(first) !== 0x7b) {
     throw new BitnetLabError('header', 'header does not start with "{" (not a safetensors file?)', { file, offset: 8 + first });
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new BitnetLabError('header', `header is not valid JSON (${jsonErrorReason(e)})`, { file, offset: 8 + jsonErrorByte(e, text) });
-  }
-  if (!isPlainObject(parsed)) {
-    throw new BitnetLabError('header', 'header JSON is not an object', { file, offset: 8 + first });
-  }
+  // The header is never parsed whole: JSON.parse of a 400,000-tensor header
+  // builds a tree several times the text's size. The top-level object is
+  // walked here and each entry's value parsed on its own, once to check the
+  // syntax of the whole text (so a syntax error anywhere is reported first, as
+  // a whole parse would), then again to build the entries.
+  walkTopLevel(text, first, file, () => undefined);
   const keys = scanJsonKeys(text);
   if (keys.duplicate !== undefined) {
     const { key, at } = keys.duplicate;
     throw new BitnetLabError('header', `duplicate key "${key}" in header`, { file, tensor: key, offset: 8 + byteIndex(text, at) });
   }
   // Only computed when an error needs it: byte offsets cost a slice each.
-  const keyOffset = (name: string): number => 8 + byteIndex(text, keys.topLevel.get(name) ?? first);
+  const keyOffset = (name: string): number => 8 + byteIndex(text, keys.topLevelAt(name) ?? first);
 
   let metadata: Record<string, string> = {};
   let hasMetadata = false;
   const tensors: SafetensorsTensorInfo[] = [];
-  for (const [name, value] of Object.entries(parsed)) {
+  walkTopLevel(text, first, file, (name, value) => {
     if (name === METADATA_KEY) {
       metadata = validateMetadata(value, file, () => keyOffset(name));
       hasMetadata = true;
-      continue;
+      return;
     }
     tensors.push(validateEntry(name, value, file, () => keyOffset(name), dataStart));
-  }
+  });
 
   // Per-tensor bounds first: "runs past the end" is more useful than "gap".
   const dataSize = fileSize - dataStart;
@@ -207,6 +216,114 @@ export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, file:
     });
   }
   return { file, headerBytes: n, dataStart, fileSize, tensors, metadata, hasMetadata };
+}
+
+const WS = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * Walks the top-level object of valid-or-not JSON `text` (whose "{" is at
+ * `open`), calling `use` with each key and its value parsed alone. Syntax
+ * errors are reported as JSON.parse would, with the byte where they are.
+ */
+function walkTopLevel(text: string, open: number, file: string, use: (key: string, value: unknown) => void): void {
+  const n = text.length;
+  const syntax = (reason: string, at: number): BitnetLabError =>
+    new BitnetLabError('header', `header is not valid JSON (${reason} in JSON at position ${at})`, { file, offset: 8 + byteIndex(text, at) });
+  // A piece parsed alone (a key or a value) failed: V8's reason, placed in the whole text.
+  const parsedAlone = (e: unknown, start: number, length: number): BitnetLabError =>
+    syntax(jsonErrorReason(e).replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, ''), start + jsonErrorPosition(e, length));
+  const skipWs = (i: number): number => {
+    while (i < n && WS(text.charCodeAt(i))) i++;
+    return i;
+  };
+  let i = skipWs(open + 1);
+  if (text.charCodeAt(i) === 0x7d) i++;
+  else {
+    for (;;) {
+      if (i >= n || text.charCodeAt(i) !== 0x22) throw syntax(i >= n ? 'Unterminated object' : 'Expected double-quoted property name', i);
+      // The key: a JSON string, decoded only when it holds escapes.
+      const keyStart = i;
+      let j = i + 1;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x5c) j++;
+        else if (c === 0x22) break;
+        else if (c < 0x20) throw syntax('Bad control character in string literal', j);
+      }
+      if (j >= n) throw syntax('Unterminated string', n);
+      // Decoded by JSON.parse even without escapes: a plain slice would be a
+      // view into the whole header text and keep it alive as long as any name.
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(keyStart, j + 1)) as string;
+      } catch (e) {
+        throw parsedAlone(e, keyStart, j + 1 - keyStart);
+      }
+      i = skipWs(j + 1);
+      if (text.charCodeAt(i) !== 0x3a) throw syntax("Expected ':' after property name", i);
+      const valueStart = skipWs(i + 1);
+      const valueEnd = endOfValue(text, valueStart);
+      let value: unknown;
+      try {
+        value = JSON.parse(text.slice(valueStart, valueEnd));
+      } catch (e) {
+        throw parsedAlone(e, valueStart, valueEnd - valueStart);
+      }
+      use(key, value);
+      i = skipWs(valueEnd);
+      const c = text.charCodeAt(i);
+      if (c === 0x2c) {
+        i = skipWs(i + 1);
+        continue;
+      }
+      if (c === 0x7d) {
+        i++;
+        break;
+      }
+      throw syntax(i >= n ? 'Unterminated object' : "Expected ',' or '}' after property value", i);
+    }
+  }
+  i = skipWs(i);
+  if (i < n) throw syntax('Unexpected non-whitespace character after the object', i);
+}
+
+/** Where the JSON value starting at `i` ends: its closing bracket, or the first delimiter after a scalar. */
+function endOfValue(text: string, i: number): number {
+  const n = text.length;
+  const c0 = text.charCodeAt(i);
+  if (c0 === 0x22) {
+    for (let j = i + 1; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x5c) j++;
+      else if (c === 0x22) return j + 1;
+    }
+    return n;
+  }
+  if (c0 !== 0x7b && c0 !== 0x5b) {
+    let j = i;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === 0x2c || c === 0x7d || c === 0x5d || WS(c)) break;
+      j++;
+    }
+    return j;
+  }
+  let depth = 0;
+  for (let j = i; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 0x22) {
+      for (j++; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) j++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  return n;
 }
 
 function validateMetadata(value: unknown, file: string, offsetOf: () => number): Record<string, string> {
@@ -260,10 +377,8 @@ function jsonErrorReason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** V8 says "… at position 123" (a UTF-16 index); turn it into a byte index. */
-function jsonErrorByte(e: unknown, text: string): number {
+/** V8 says "… at position 123" (a UTF-16 index into the parsed text); without one, the error is at the end. */
+function jsonErrorPosition(e: unknown, length: number): number {
   const m = /position (\d+)/.exec(jsonErrorReason(e));
-  if (m === null) return 0;
-  const pos = Math.min(Number(m[1]), text.length);
-  return Buffer.byteLength(text.slice(0, pos), 'utf8');
+  return m === null ? length : Math.min(Number(m[1]), length);
 }

@@ -14,21 +14,69 @@ export interface DuplicateKey {
 
 export interface KeyScan {
   duplicate?: DuplicateKey;
-  /** UTF-16 index of each top-level key's opening quote (first occurrence). */
-  topLevel: Map<string, number>;
+  /**
+   * UTF-16 index of a top-level key's opening quote (first occurrence), found
+   * by a second scan only when asked: error messages need it, and a map of
+   * every key would hold hundreds of thousands of entries for nothing.
+   */
+  topLevelAt(key: string): number | undefined;
+}
+
+/**
+ * Keys seen in one object. Most objects of a header (one per tensor) hold
+ * three keys: a short array costs far less than a Set per object, which
+ * mattered at 400,000 tensors; a Set takes over beyond a few keys.
+ */
+class KeySet {
+  private list: string[] | undefined = [];
+  private set: Set<string> | undefined;
+
+  /** Adds the key; false if it was already there. */
+  add(key: string): boolean {
+    if (this.list !== undefined) {
+      if (this.list.includes(key)) return false;
+      this.list.push(key);
+      if (this.list.length > 16) {
+        this.set = new Set(this.list);
+        this.list = undefined;
+      }
+      return true;
+    }
+    if (this.set!.has(key)) return false;
+    this.set!.add(key);
+    return true;
+  }
 }
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a;
 const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
 
 export function scanJsonKeys(text: string): KeyScan {
+  const duplicate = walkKeys(text);
+  return { ...(duplicate ? { duplicate } : {}), topLevelAt: (key) => findTopLevelKey(text, key) };
+}
+
+function findTopLevelKey(text: string, wanted: string): number | undefined {
+  let found: number | undefined;
+  walkKeys(text, (key, at) => {
+    if (key !== wanted) return false;
+    found = at;
+    return true;
+  });
+  return found;
+}
+
+/**
+ * Walks the keys of an already-valid JSON text; returns the first duplicate
+ * within one object. `onTopLevel` sees each top-level key and may stop the walk.
+ */
+function walkKeys(text: string, onTopLevel?: (key: string, at: number) => boolean): DuplicateKey | undefined {
   // One entry per open container: a key set for objects, null for arrays.
-  const stack: Array<Set<string> | null> = [];
-  const topLevel = new Map<string, number>();
+  const stack: Array<KeySet | null> = [];
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === LBRACE) stack.push(new Set());
+    if (c === LBRACE) stack.push(new KeySet());
     else if (c === LBRACKET) stack.push(null);
     else if (c === RBRACE || c === RBRACKET) stack.pop();
     else if (c === QUOTE) {
@@ -54,12 +102,11 @@ export function scanJsonKeys(text: string): KeyScan {
       if (text.charCodeAt(k) !== COLON) continue; // a string value, not a key
       // Escaped spellings ("\u0077" vs "w") must compare equal, so decode those.
       const key = escaped ? (JSON.parse(text.slice(start, j + 1)) as string) : text.slice(start + 1, j);
-      if (top.has(key)) return { duplicate: { key, at: start }, topLevel };
-      top.add(key);
-      if (stack.length === 1) topLevel.set(key, start);
+      if (!top.add(key)) return { key, at: start };
+      if (stack.length === 1 && onTopLevel?.(key, start) === true) return undefined;
     }
   }
-  return { topLevel };
+  return undefined;
 }
 
 /** UTF-8 byte position of UTF-16 index `at` in `text`. */

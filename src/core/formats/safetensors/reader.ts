@@ -21,16 +21,22 @@ export class SafetensorsFile implements CheckpointSource {
   private readonly byName: Map<string, TensorEntry>;
   private closed = false;
 
+  /** The header's figures; its tensor list lives on as `tensors` only (400,000-tensor headers exist). */
+  readonly header: Omit<SafetensorsHeader, 'tensors'>;
+
   constructor(
     readonly path: string,
-    readonly header: SafetensorsHeader,
+    header: SafetensorsHeader,
     private readonly handle: FileHandle,
   ) {
-    this.tensors = header.tensors.map((t) => ({
+    const { tensors, ...figures } = header;
+    this.header = figures;
+    this.tensors = tensors.map((t) => ({
       name: t.name,
       dtype: t.dtype,
       shape: t.shape,
-      storedShape: t.shape.slice(),
+      // safetensors stores the logical shape itself; one array serves both.
+      storedShape: t.shape,
       params: t.params,
       bytes: t.bytes,
       file: path,
