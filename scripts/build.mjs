@@ -23,6 +23,8 @@ const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/jobs/worker.ts', out: 'jobWorker' },
+  // The resident-memory probe (src/core/analysis/residentMemory.ts) runs as a process of its own.
+  { in: 'scripts/rssProbe.ts', out: 'rssProbe' },
 ].filter((e) => existsSync(join(root, e.in)));
 
 /** Browser bundles for webviews: every top-level *.ts in webview-ui/src/entries. */

@@ -1,56 +1,10 @@
 /**
- * Training metrics as they travel from the training loop (job process or CLI)
- * to metrics.jsonl and to the training-curves webview. Plain JSON data only.
+ * Training metrics on their way to the training-curves webview. The metric
+ * types themselves belong to the engine (src/core/nn/metricTypes.ts).
  */
 
-export type RunName = 'bitnet' | 'fp';
-export type MetricName = 'accuracy' | 'perplexity';
-
-/** Ternary statistics of one BitLinear weight at an evaluation. */
-export interface LayerPoint {
-  name: string;
-  /** Share of zero codes. */
-  sparsity: number;
-  /** Quantization scale (γ for absmean). */
-  gamma: number;
-  /** Share of codes that changed since the previous evaluation (null at the first). */
-  flipRate: number | null;
-}
-
-/** Cheap point logged every few steps: the running training loss. */
-export interface TrainPoint {
-  kind: 'train';
-  step: number;
-  /** Mean training loss over the steps since the previous train point (nats). */
-  loss: number;
-  lr: number;
-  wd: number;
-}
-
-/** Full evaluation on the validation set. */
-export interface EvalPoint {
-  kind: 'eval';
-  step: number;
-  /** Mean training loss since the previous evaluation (null at the starting evaluation). */
-  trainLoss: number | null;
-  valLoss: number;
-  valMetric: number;
-  metricName: MetricName;
-  lr: number;
-  wd: number;
-  /** Wall-clock seconds this run has spent training so far. */
-  seconds: number;
-  /**
-   * Ternary statistics of the quantized layers. For the FP run these describe
-   * what post-training absmean quantization would give at that moment.
-   */
-  layers: LayerPoint[];
-}
-
-export type MetricPoint = TrainPoint | EvalPoint;
-
-/** One line of metrics.jsonl. */
-export type MetricsLine = MetricPoint & { run: RunName };
+export type { EvalPoint, LayerPoint, MetricName, MetricPoint, MetricsLine, RunName, TrainPoint } from '../core/nn/metricTypes.js';
+import type { MetricName, MetricPoint, RunName } from '../core/nn/metricTypes.js';
 
 // ---------------------------------------------------------------- host → training panel
 
