@@ -27,6 +27,8 @@ const layers = {
   'src/protocol': {
     mayImport: [],
     mayImportTypes: ['src/core'],
+    // Enumerations the schemas check against, from pure modules (no Node, no tfjs): the pages load protocol too.
+    mayImportValues: { 'src/core': ['src/core/quant/types.ts', 'src/core/analysis/energy.ts'] },
     packages: ['valibot'],
     why: 'messages are plain data shared by the host, the job process and the pages',
   },

@@ -7,16 +7,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKEND_PREFERENCES } from '../core/backend.js';
 import { BitnetLabError, isBitnetLabError } from '../core/errors.js';
 import { defaultTrainConfig } from '../core/nn/config.js';
 import { finetuneRun } from '../core/nn/finetune.js';
 import { readMetricsFile } from '../core/nn/metricsFile.js';
 import { trainRun } from '../core/nn/trainer.js';
-import { QUANT_METHODS } from '../core/quant/types.js';
 import type { JobRequest } from '../protocol/jobs.js';
 import type { JobRunOptions } from './engineTypes.js';
-import { num, oneOf, str } from './engineOptions.js';
 
 /** Run `work` writing into `out`; if it fails or is cancelled and `out` did not exist before, remove it. */
 async function inFreshFolder<T>(out: string | undefined, work: () => Promise<T>): Promise<T> {
@@ -30,33 +27,32 @@ async function inFreshFolder<T>(out: string | undefined, work: () => Promise<T>)
 }
 
 export function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunOptions): Promise<unknown> {
-  const model = oneOf(r.options, 'model', ['mlp', 'lm'] as const) ?? 'mlp';
-  const data = str(r.options, 'data') ?? (model === 'mlp' ? 'mnist' : undefined);
+  const o = r.options;
+  const model = o.model ?? 'mlp';
+  const data = o.data ?? (model === 'mlp' ? 'mnist' : undefined);
   if (data === undefined) throw new BitnetLabError('usage', 'the language model needs a text file or folder to train on');
   const config = defaultTrainConfig(model, data);
-  config.steps = num(r.options, 'steps') ?? config.steps;
-  config.seed = num(r.options, 'seed') ?? config.seed;
-  config.batchSize = num(r.options, 'batchSize') ?? config.batchSize;
-  config.evalEvery = Math.max(1, Math.min(num(r.options, 'evalEvery') ?? config.evalEvery, config.steps));
-  config.weightMethod = oneOf(r.options, 'method', QUANT_METHODS) ?? config.weightMethod;
-  if (r.options.baseline === false) config.baseline = false;
-  const out = str(r.options, 'out');
+  config.steps = o.steps ?? config.steps;
+  config.seed = o.seed ?? config.seed;
+  config.batchSize = o.batchSize ?? config.batchSize;
+  config.evalEvery = Math.max(1, Math.min(o.evalEvery ?? config.evalEvery, config.steps));
+  config.weightMethod = o.method ?? config.weightMethod;
+  if (o.baseline === false) config.baseline = false;
+  const out = o.out;
   return inFreshFolder(out, () =>
-    trainRun(config, { backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES), out, signal: run.signal, onProgress: run.onProgress, onMetrics: run.onMetrics }),
+    trainRun(config, { backend: o.backend, out, signal: run.signal, onProgress: run.onProgress, onMetrics: run.onMetrics }),
   );
 }
 
 export function finetuneJob(r: Extract<JobRequest, { kind: 'finetune' }>, run: JobRunOptions): Promise<unknown> {
-  const data = str(r.options, 'data');
+  const { data, out, batchSize } = r.options;
   if (data === undefined) throw new BitnetLabError('usage', 'fine-tuning needs data: mnist, or a text file or folder', { file: r.path });
-  const out = str(r.options, 'out');
-  const batchSize = num(r.options, 'batchSize');
   return inFreshFolder(out, () =>
     finetuneRun(
       r.path,
-      { data, steps: num(r.options, 'steps') ?? 300, ...(batchSize !== undefined ? { batchSize } : {}), seed: num(r.options, 'seed') },
+      { data, steps: r.options.steps ?? 300, ...(batchSize !== undefined ? { batchSize } : {}), seed: r.options.seed },
       {
-        backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES),
+        backend: r.options.backend,
         out,
         signal: run.signal,
         onProgress: run.onProgress,

@@ -3,8 +3,42 @@
  * types themselves belong to the engine (src/core/nn/metricTypes.ts).
  */
 
+import * as v from 'valibot';
+import type { EvalPoint, LayerPoint, MetricName, MetricPoint, RunName, TrainPoint } from '../core/nn/metricTypes.js';
+import { anyNumber, picklistOf } from './schema.js';
+
 export type { EvalPoint, LayerPoint, MetricName, MetricPoint, MetricsLine, RunName, TrainPoint } from '../core/nn/metricTypes.js';
-import type { MetricName, MetricPoint, RunName } from '../core/nn/metricTypes.js';
+
+// Schemas of the engine's metric types, annotated with them so the compiler keeps the two in step.
+export const RunNameSchema: v.GenericSchema<RunName> = picklistOf<RunName>()(['bitnet', 'fp']);
+export const MetricNameSchema: v.GenericSchema<MetricName> = picklistOf<MetricName>()(['accuracy', 'perplexity']);
+
+const LayerPointSchema: v.GenericSchema<LayerPoint> = v.strictObject({
+  name: v.string(),
+  sparsity: anyNumber,
+  gamma: anyNumber,
+  flipRate: v.nullable(anyNumber),
+});
+
+// `satisfies`, not an annotation: the variant below needs the object schemas' entries.
+const TrainPointSchema = v.strictObject({ kind: v.literal('train'), step: v.number(), loss: anyNumber, lr: anyNumber, wd: anyNumber }) satisfies v.GenericSchema<TrainPoint>;
+
+const EvalPointSchema = v.strictObject({
+  kind: v.literal('eval'),
+  step: v.number(),
+  trainLoss: v.nullable(anyNumber),
+  valLoss: anyNumber,
+  valMetric: anyNumber,
+  metricName: MetricNameSchema,
+  lr: anyNumber,
+  wd: anyNumber,
+  seconds: anyNumber,
+  layers: v.array(LayerPointSchema),
+}) satisfies v.GenericSchema<EvalPoint>;
+
+/** Annotated with the engine's types, so the compiler keeps the two in step. */
+export const MetricPointSchema: v.GenericSchema<MetricPoint> = v.variant('kind', [TrainPointSchema, EvalPointSchema]);
+
 
 // ---------------------------------------------------------------- host → training panel
 
@@ -17,15 +51,14 @@ export type TrainingPanelEvent =
 
 // ---------------------------------------------------------------- training panel → host
 
-export type TrainingPanelRequest = { type: 'ready' } | { type: 'cancel' } | { type: 'openCheckpoint'; run: RunName };
+export const TrainingPanelRequestSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('ready') }),
+  v.strictObject({ type: v.literal('cancel') }),
+  v.strictObject({ type: v.literal('openCheckpoint'), run: RunNameSchema }),
+]);
+export type TrainingPanelRequest = v.InferOutput<typeof TrainingPanelRequestSchema>;
 
+/** Validated on receipt (the page is untrusted); malformed requests are ignored. */
 export function isTrainingPanelRequest(m: unknown): m is TrainingPanelRequest {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancel') return true;
-  if (t === 'openCheckpoint') {
-    const r = (m as { run?: unknown }).run;
-    return r === 'bitnet' || r === 'fp';
-  }
-  return false;
+  return v.is(TrainingPanelRequestSchema, m);
 }

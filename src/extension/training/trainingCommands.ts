@@ -101,7 +101,8 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       }
       const ownsOut = o.out === undefined;
       o.out ??= newRunDir(runsDir(s), 'finetune');
-      return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
+      // Fine-tuning keeps the checkpoint's quantizer: only the backend setting applies.
+      return runTraining(s, { kind: 'finetune', path, options: { backend: readBackend().backend as never, ...o } }, args, ownsOut);
     }),
     vscode.commands.registerCommand('bitnetLab.openTrainingRun', async (arg?: PastRun | string) => {
       const dir = typeof arg === 'string' ? arg : arg?.dir;
