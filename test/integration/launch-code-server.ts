@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundleSuite, checkBuilt, OUT_DIR } from './bundleSuite.js';
 import type { SuiteResult, WebviewAnswer, WebviewQuery } from './suite/harness.js';
-import { createWorkspace, REPO } from './workspace.js';
+import { createWorkspace, REPO, type RealModelConfig } from './workspace.js';
+import { hfModelsRoot, torchAvailable } from '../peers/torchModels.js';
 
 export const DEFAULT_CODE_SERVER = join(
   process.env.BITNET_LAB_CODE_SERVER_DIR ?? join(homedir(), '.cache', 'bitnet-lab', 'code-server'),
@@ -71,11 +72,21 @@ async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess)
 async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewAnswer> {
   try {
     for (const frame of page.frames()) {
-      if (q.within !== undefined && (await frame.$(q.within).catch(() => null)) === null) continue;
+      if (q.within !== undefined) {
+        const scope = await frame.$(q.within).catch(() => null);
+        if (scope === null) continue;
+        if (q.withinText !== undefined && !((await scope.textContent().catch(() => '')) ?? '').includes(q.withinText)) continue;
+      }
       const handles = await frame.$$(q.selector).catch(() => []);
       if (handles.length === 0) continue;
       if (q.action === 'click') await handles[0]!.click();
       else if (q.action === 'fill') await handles[0]!.fill(q.value ?? '');
+      else if (q.action === 'hover') {
+        const box = await handles[0]!.boundingBox();
+        if (!box) return { texts: [], error: 'not on screen' };
+        await handles[0]!.hover({ position: { x: box.width * (q.at?.[0] ?? 0.5), y: box.height * (q.at?.[1] ?? 0.5) } });
+      } else if (q.action === 'attr') return { texts: await Promise.all(handles.map(async (h) => (await h.getAttribute(q.value ?? '')) ?? '')) };
+      else if (q.action === 'pixels') return { texts: await Promise.all(handles.map(async (h) => String(await h.evaluate(paintedPixels)))) };
       else return { texts: await Promise.all(handles.map(async (h) => (await h.textContent()) ?? '')) };
       return { texts: [] };
     }
@@ -85,6 +96,46 @@ async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewA
   }
 }
 
+/**
+ * Run `bitnet-lab eval --json` and `bitnet-lab generate --mode fp --json` on
+ * the real-model inputs and write each result atomically where the suite
+ * waits for it. A failing CLI writes {"error": …}, so the test fails plainly.
+ */
+async function expectFromCli(m: RealModelConfig, log: (line: string) => void): Promise<void> {
+  const cli = join(REPO, 'dist', 'cli.js');
+  const runCli = (args: string[], out: string): Promise<void> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.on('close', (code) => {
+        let body = stdout;
+        try {
+          JSON.parse(stdout);
+        } catch {
+          body = JSON.stringify({ error: `bitnet-lab ${args[0]} exited ${code}: ${stdout.slice(0, 300)}` });
+        }
+        writeFileSync(`${out}.tmp`, body);
+        renameSync(`${out}.tmp`, out);
+        log(`expected values: bitnet-lab ${args[0]} → ${out}`);
+        resolve();
+      });
+    });
+  await runCli(['eval', m.checkpoint, '--data', m.textFile, '--context', String(m.context), '--json'], m.expectedEval);
+  await runCli(['generate', m.checkpoint, '--prompt', m.prompt, '--max-tokens', String(m.maxTokens), '--temperature', '0', '--mode', 'fp', '--json'], m.expectedFpGenerate);
+}
+
+/** Canvas pixels that are not fully transparent (runs in the page): > 0 means the chart drew something. */
+function paintedPixels(el: Element): number {
+  const canvas = el as HTMLCanvasElement;
+  const ctx = canvas.getContext?.('2d');
+  if (!ctx || canvas.width === 0 || canvas.height === 0) return 0;
+  const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+  return n;
+}
+
 export async function runInCodeServer(options: CodeServerRunOptions = {}): Promise<SuiteResult> {
   const log = options.log ?? (() => {});
   const bin = findCodeServer(options.codeServer);
@@ -92,8 +143,12 @@ export async function runInCodeServer(options: CodeServerRunOptions = {}): Promi
   const screenshotDir = options.screenshotDir ?? join(REPO, 'test-results');
   mkdirSync(screenshotDir, { recursive: true });
   rmSync(OUT_DIR, { recursive: true, force: true });
-  const cfg = createWorkspace(OUT_DIR, true);
+  // The real-model tests need PyTorch's fixture (built once, cached); torchAvailable throws on CI without it.
+  const hf = torchAvailable() ? join(await hfModelsRoot(), 'llama') : undefined;
+  const cfg = createWorkspace(OUT_DIR, true, hf);
   const suite = await bundleSuite(cfg);
+  // What the CLI computes on the same inputs, worked out while VS Code starts and the other tests run.
+  const expected = cfg.realModel ? expectFromCli(cfg.realModel, log) : Promise.resolve();
 
   const userData = join(cfg.workspace, '.vscode-user');
   const extensionsDir = join(cfg.workspace, '.vscode-extensions');
@@ -167,6 +222,7 @@ export async function runInCodeServer(options: CodeServerRunOptions = {}): Promi
         writeFileSync(join(cfg.stageDir, `${name}.done`), file);
       }
       if (existsSync(cfg.resultFile)) {
+        await expected;
         const result = JSON.parse(readFileSync(cfg.resultFile, 'utf8')) as SuiteResult;
         await page.screenshot({ path: join(screenshotDir, 'vscode-final.png') });
         return result;

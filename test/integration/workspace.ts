@@ -4,7 +4,7 @@
  * and a checkpoint big enough that an analysis is still running when a test
  * kills the job process or cancels.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,35 @@ export interface SuiteConfig {
   diffB: string;
   /** Run only the tests whose name contains this (BITNET_LAB_IT_ONLY; a local shortcut, never in CI). */
   only?: string;
+  /**
+   * A real model: the PyTorch-made `llama` Hugging Face folder (config.json,
+   * tokenizer.json, model.safetensors) copied into the workspace, a text to
+   * evaluate it on, and the files where the launcher writes what the CLI
+   * computes on the same inputs (the numbers the views must show). Absent
+   * when PyTorch is not installed.
+   */
+  realModel?: RealModelConfig;
 }
+
+export interface RealModelConfig {
+  /** model.safetensors inside the copied folder. */
+  checkpoint: string;
+  textFile: string;
+  context: number;
+  prompt: string;
+  maxTokens: number;
+  /** `bitnet-lab eval --json` on textFile with --context (written by the launcher when done). */
+  expectedEval: string;
+  /** `bitnet-lab generate --mode fp --temperature 0 --json` of prompt (written by the launcher when done). */
+  expectedFpGenerate: string;
+}
+
+/** A few sentences of plain English: the tokenizer gives ~130 tokens, four windows of 32. */
+export const EVAL_TEXT = `The quick brown fox jumps over the lazy dog. A ternary network stores each weight as minus one, zero or plus one, and one scale per tensor.
+Researchers measured perplexity on held-out text to compare the full precision model with its quantized twin. The results were close on large models
+and further apart on small ones, which is what the scaling story of BitNet predicts. We keep the embeddings and the output head in high precision,
+quantize every linear layer inside the blocks, and run the activations through eight-bit absmax quantization per token before each matrix product.
+`;
 
 interface RawTensor {
   name: string;
@@ -87,7 +115,19 @@ function llamaLike(layers: number, hidden: number, ffn: number, vocab: number): 
   return t;
 }
 
-export function createWorkspace(outDir: string, screenshots: boolean): SuiteConfig {
+/** Copy the HF model folder into the workspace and describe the real-model inputs. */
+function realModelIn(workspace: string, outDir: string, hfFolder: string): RealModelConfig {
+  const dir = join(workspace, 'llama-hf');
+  cpSync(hfFolder, dir, { recursive: true });
+  const textFile = join(workspace, 'eval.txt');
+  writeFileSync(textFile, EVAL_TEXT);
+  return {
+    checkpoint: join(dir, 'model.safetensors'), textFile, context: 32, prompt: 'The quick brown fox', maxTokens: 24,
+    expectedEval: join(outDir, 'expected-eval.json'), expectedFpGenerate: join(outDir, 'expected-generate-fp.json'),
+  };
+}
+
+export function createWorkspace(outDir: string, screenshots: boolean, hfLlamaFolder?: string): SuiteConfig {
   const workspace = mkdtempSync(join(tmpdir(), 'bitnet-lab-it-'));
   const tiny = join(workspace, 'tiny_llama.safetensors');
   if (existsSync(TINY_FIXTURE)) copyFileSync(TINY_FIXTURE, tiny);
@@ -115,5 +155,6 @@ export function createWorkspace(outDir: string, screenshots: boolean): SuiteConf
   mkdirSync(stageDir, { recursive: true });
   const exportDir = join(workspace, 'exports');
   mkdirSync(exportDir);
-  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir, diffA, diffB, only: process.env.BITNET_LAB_IT_ONLY };
+  const realModel = hfLlamaFolder !== undefined ? realModelIn(workspace, outDir, hfLlamaFolder) : undefined;
+  return { workspace, tiny, corrupt, big, resultFile: join(outDir, 'result.json'), stageDir, screenshots, exportDir, diffA, diffB, only: process.env.BITNET_LAB_IT_ONLY, realModel };
 }

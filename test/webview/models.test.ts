@@ -201,6 +201,13 @@ describe('Try it panel', () => {
     expect(await page.getAttribute('#try-col-ternary', 'data-status')).toBe('cancelled');
     expect(await page.textContent('#try-col-ternary')).toContain('Cancelled after 3 tokens.');
     await page.screenshot({ path: join(RESULTS, 'try-it.png') });
+    // Not shown once the column has stopped: its message says where.
+    expect(await page.textContent('#try-col-ternary .try-stats')).not.toContain('so far');
+    // A run started from outside the page (the command) puts its prompt and settings in the form.
+    const elsewhere: TryState = { ...running, runId: 2, prompt: 'Started by the command', settings: { maxTokens: 5, temperature: 0.5, topK: 3, seed: 9 } };
+    await send(page, { type: 'state', state: elsewhere });
+    expect(await page.$eval('#try-prompt', (t) => (t as HTMLTextAreaElement).value)).toBe('Started by the command');
+    expect(await page.$eval('#try-maxTokens', (t) => (t as HTMLInputElement).value)).toBe('5');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -6,7 +6,7 @@
  * it (re)loads.
  */
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { LinearMode } from '../../core/model/api.js';
 import type { GenerateSettings, ModelRunSettings, TryColumn, TryEvent, TryState } from '../../protocol/models.js';
 import { parseTryRequest } from '../../protocol/models.js';
@@ -15,6 +15,15 @@ import { makeNonce, webviewPageHtml } from '../inspector/html.js';
 import type { Services } from '../services.js';
 
 export const TRY_VIEW_TYPE = 'bitnetLab.tryModel';
+
+/**
+ * What to call a checkpoint in the panel: Hugging Face folders all hold a
+ * `model.safetensors` (or its index), so name the folder too.
+ */
+export function displayName(path: string): string {
+  const file = basename(path);
+  return /^(model|pytorch_model|consolidated)([-.]|$)/.test(file) ? `${basename(dirname(path))}/${file}` : file;
+}
 
 export const DEFAULT_GENERATE: GenerateSettings = { maxTokens: 64, temperature: 0, topK: 40, seed: 1 };
 
@@ -37,7 +46,7 @@ export class TryPanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRY_VIEW_TYPE, `Try it: ${basename(path)}`, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+    const panel = vscode.window.createWebviewPanel(TRY_VIEW_TYPE, `Try it: ${displayName(path)}`, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
       enableScripts: true,
       retainContextWhenHidden: false,
       localResourceRoots: [vscode.Uri.joinPath(s.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(s.context.extensionUri, 'media')],
@@ -48,7 +57,7 @@ export class TryPanel {
   }
 
   private constructor(private readonly s: Services, readonly path: string, modes: LinearMode[], readonly panel: vscode.WebviewPanel, private readonly runSettings: () => ModelRunSettings) {
-    this.state = { fileName: basename(path), runId: 0, prompt: '', settings: DEFAULT_GENERATE, columns: modes.map((mode) => ({ mode, status: 'idle', text: '', tokens: 0 })) };
+    this.state = { fileName: displayName(path), runId: 0, prompt: '', settings: DEFAULT_GENERATE, columns: modes.map((mode) => ({ mode, status: 'idle', text: '', tokens: 0 })) };
     const webview = panel.webview;
     webview.html = webviewPageHtml({
       cspSource: webview.cspSource,
@@ -122,7 +131,7 @@ export class TryPanel {
       },
     );
     this.running.push(job);
-    const tracked = this.s.tracker.add('generate', `${basename(this.path)} (${mode})`, () => job.cancel());
+    const tracked = this.s.tracker.add('generate', `${displayName(this.path)} (${mode})`, () => job.cancel());
     let final: TryColumn;
     try {
       const r = (await job.result).value;

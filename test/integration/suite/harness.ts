@@ -42,11 +42,19 @@ export interface TestContext {
 
 export interface WebviewQuery {
   selector: string;
-  /** 'text': textContent of every match; 'click' / 'fill': the first match. */
-  action: 'text' | 'click' | 'fill';
+  /**
+   * 'text': textContent of every match; 'attr': attribute `value` of every
+   * match; 'pixels': painted (non-transparent) pixel count of every matching
+   * canvas; 'click' / 'fill': the first match; 'hover': move the mouse over
+   * the first match, at fractions `at` of its box (default the centre).
+   */
+  action: 'text' | 'attr' | 'pixels' | 'click' | 'fill' | 'hover';
   value?: string;
+  at?: [number, number];
   /** Only frames that also contain this selector (tells webviews apart). */
   within?: string;
+  /** … and whose `within` element's text includes this (tells two inspectors apart by file name). */
+  withinText?: string;
 }
 
 /** The launcher's answer to a webview query. */

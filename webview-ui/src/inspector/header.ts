@@ -62,7 +62,7 @@ export class InspectorHeader extends LitElement {
       ${this.renderProvenance()}
       ${Object.keys(d.metadata).length > 0
         ? html`<details class="bn-metadata">
-            <summary>Metadata (${Object.keys(d.metadata).length} entries)</summary>
+            <summary>Metadata (${Object.keys(d.metadata).length} ${Object.keys(d.metadata).length === 1 ? 'entry' : 'entries'})</summary>
             <dl>${Object.entries(d.metadata).map(([k, v]) => html`<dt>${k}</dt><dd title=${v.length <= 2000 ? v : `${v.slice(0, 2000)}…`}>${v.length > 400 ? `${v.slice(0, 400)}… (${v.length.toLocaleString('en-US')} chars)` : v}</dd>`)}</dl>
           </details>`
         : nothing}

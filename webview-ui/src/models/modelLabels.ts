@@ -1,5 +1,6 @@
 /** How the real-model views name modes and state provenance (shared by Quality and Try it). */
 import type { LinearMode, ModelProvenance } from '../../../src/core/model/api.js';
+import { formatSig } from '../shared/format.js';
 
 export const MODE_LABELS: Record<LinearMode, string> = {
   fp: 'FP (full precision)',
@@ -11,7 +12,8 @@ export const MODE_SHORT: Record<LinearMode, string> = { fp: 'FP', ternary: 'tern
 
 /** One line that says where a number comes from: architecture, tokenizer, compute path, threads, machine, settings. */
 export function provenanceLine(p: ModelProvenance): string {
-  const settings = Object.entries(p.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  // Measured rates arrive as full doubles: four significant digits say all they can.
+  const settings = Object.entries(p.settings).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? formatSig(v, 4) : String(v)}`).join(', ');
   return [p.architecture, `tokenizer: ${p.tokenizer}`, p.compute, `${p.threads} thread${p.threads === 1 ? '' : 's'}`, p.machine, settings].filter((s) => s !== '').join(' · ');
 }
 

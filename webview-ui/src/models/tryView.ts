@@ -23,6 +23,8 @@ export class TryView extends LitElement {
   @state() private tryState: TryState | undefined;
   @state() private draft: TryDraft = { prompt: '', settings: { maxTokens: 64, temperature: 0, topK: 40, seed: 1 } };
   @state() private invalid = '';
+  /** Per column of the run shown: when its first text arrived and how many tokens it held then (the live rate's origin). */
+  private firstText = new Map<string, { at: number; tokens: number }>();
   post: (m: TryRequest) => void = () => undefined;
   saveDraft: (d: TryDraft) => void = () => undefined;
 
@@ -38,12 +40,19 @@ export class TryView extends LitElement {
     const s = this.tryState;
     switch (e.type) {
       case 'state':
+        if (e.state.runId !== s?.runId) this.firstText.clear();
+        // A run started elsewhere (the command, a keybinding) shows its own prompt and settings in the form.
+        if (s !== undefined && e.state.runId !== s.runId && e.state.prompt !== '') {
+          this.draft = { prompt: e.state.prompt, settings: e.state.settings };
+          this.saveDraft(this.draft);
+        }
         this.tryState = e.state;
         // A fresh page takes the prompt of the run on show, unless the user was typing a new one.
         if (this.draft.prompt === '' && e.state.prompt !== '') this.draft = { prompt: e.state.prompt, settings: e.state.settings };
         break;
       case 'text':
         if (!s || e.runId !== s.runId) return;
+        if (!this.firstText.has(e.mode)) this.firstText.set(e.mode, { at: performance.now(), tokens: s.columns.find((c) => c.mode === e.mode)?.tokens ?? 0 });
         this.tryState = { ...s, columns: s.columns.map((c) => (c.mode === e.mode ? { ...c, text: c.text + e.text, tokens: c.tokens + e.tokens } : c)) };
         break;
       case 'column':
@@ -77,8 +86,9 @@ export class TryView extends LitElement {
   protected override render(): TemplateResult {
     const s = this.tryState;
     if (!s) return html`<p class="mq-note">Loading the checkpoint…</p>`;
-    const num = (key: keyof GenerateSettings, label: string, title: string): TemplateResult => html`<label title=${title}>${label}
-      <vscode-textfield id=${`try-${key}`} type="number" .value=${String(this.draft.settings[key])}
+    // A number field's step defaults to 1, which marks 0.8 invalid (red): temperature takes hundredths.
+    const num = (key: keyof GenerateSettings, label: string, title: string, step = 1): TemplateResult => html`<label title=${title}>${label}
+      <vscode-textfield id=${`try-${key}`} type="number" .step=${step} .value=${String(this.draft.settings[key])}
         @input=${(e: Event) => this.setDraft({ settings: { [key]: Number((e.target as HTMLInputElement).value) } as Partial<GenerateSettings> })}></vscode-textfield></label>`;
     return html`
       <h1 class="try-title">Try it: ${s.fileName}</h1>
@@ -87,7 +97,7 @@ export class TryView extends LitElement {
         @input=${(e: Event) => this.setDraft({ prompt: (e.target as HTMLTextAreaElement).value })}></vscode-textarea>
       <div class="try-settings">
         ${num('maxTokens', 'new tokens', `1 to ${MAX_NEW_TOKENS}`)}
-        ${num('temperature', 'temperature', '0 is greedy (the same text every time)')}
+        ${num('temperature', 'temperature', '0 is greedy (the same text every time)', 0.01)}
         ${num('topK', 'top-k', 'sample among the k most likely tokens (0: all)')}
         ${num('seed', 'seed', 'sampling seed (both models use the same)')}
         ${this.running
@@ -98,6 +108,19 @@ export class TryView extends LitElement {
       <div class="try-columns">${s.columns.map((c) => this.renderColumn(c, s))}</div>`;
   }
 
+  /**
+   * Tokens/s while streaming, from this page's clock: tokens since the first
+   * text arrived over the time since (model loading and the prompt are not in
+   * it). The host's figure replaces it when the column is done.
+   */
+  private liveRate(c: TryColumn): string {
+    const f = this.firstText.get(c.mode);
+    if (!f) return '';
+    const seconds = (performance.now() - f.at) / 1000;
+    const tokens = c.tokens - f.tokens;
+    return seconds > 0.2 && tokens > 0 ? ` · ${formatRate(tokens / seconds)} tokens/s` : '';
+  }
+
   private renderColumn(c: TryColumn, s: TryState): TemplateResult {
     const r = c.result;
     return html`<section class="try-column" id=${`try-col-${c.mode}`} data-status=${c.status} aria-label=${MODE_LABELS[c.mode]}>
@@ -106,8 +129,8 @@ export class TryView extends LitElement {
       <div class="try-stats">
         ${r
           ? html`<span class="try-rate">${formatRate(r.tokensPerSecond)} tokens/s</span> · ${r.generatedTokens} new tokens · prompt ${r.promptTokens} tokens`
-          : c.status === 'running' || c.tokens > 0
-            ? html`${c.tokens} tokens so far`
+          : c.status === 'running'
+            ? html`${c.tokens} ${c.tokens === 1 ? 'token' : 'tokens'} so far${this.liveRate(c)}`
             : nothing}
       </div>
       ${c.message ? html`<p class=${c.status === 'failed' ? 'mq-error' : 'mq-note'}>${c.message}</p>` : nothing}
