@@ -95,7 +95,7 @@ export function generatedModule(watName, constName, bytes, relaxed = false) {
   );
 }
 
-export default async function buildKernels({ root, dist }) {
+export default async function buildKernels({ root }) {
   for (const k of KERNELS) {
     const src = join(root, k.wat);
     const watName = k.wat.split('/').pop();
@@ -106,17 +106,5 @@ export default async function buildKernels({ root, dist }) {
     if (existsSync(dest) && readFileSync(dest, 'utf8') === text) continue;
     writeFileSync(`${dest}.tmp`, text);
     renameSync(`${dest}.tmp`, dest);
-  }
-  // The resident-memory probe runs as its own process (src/core/analysis/residentMemory.ts),
-  // so it is a bundle of its own next to the others.
-  if (dist) {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [join(root, 'src/core/kernels/rssProbe.ts')],
-      outfile: join(dist, 'rssProbe.js'),
-      bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-      // 'error': nodeRequire's import.meta fallback is dead code in CJS (require exists).
-      external: ['@tensorflow/*'], logLevel: 'error', absWorkingDir: root,
-    });
   }
 }

@@ -2,11 +2,13 @@
 // each part of the product joins the build by creating its entry file.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const outdirArg = process.argv.find((a) => a.startsWith('--outdir='));
+// --outdir=DIR builds elsewhere than dist/ (the production-build test, without touching dist/).
+const dist = outdirArg ? resolve(root, outdirArg.slice('--outdir='.length)) : join(root, 'dist');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
@@ -23,6 +25,8 @@ const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/jobs/worker.ts', out: 'jobWorker' },
+  // The resident-memory probe (src/core/analysis/residentMemory.ts) runs as a process of its own.
+  { in: 'scripts/rssProbe.ts', out: 'rssProbe' },
 ].filter((e) => existsSync(join(root, e.in)));
 
 /** Browser bundles for webviews: every top-level *.ts in webview-ui/src/entries. */
@@ -37,6 +41,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   absWorkingDir: root,
+  // The integration tests' levers on the host (src/extension/testingApi.ts) ship only in development builds.
+  define: { __BITNET_TEST_HOOKS__: production ? 'false' : 'true' },
 };
 
 for (const e of nodeEntries) {
@@ -52,7 +58,7 @@ for (const e of nodeEntries) {
     // backend finds its .wasm binaries next to its own module.
     external: ['vscode', '@tensorflow/*'],
     // CJS has no import.meta; give modules that need their own URL the real one.
-    define: { 'import.meta.url': '__bitnetImportMetaUrl' },
+    define: { ...common.define, 'import.meta.url': '__bitnetImportMetaUrl' },
     banner: { js: `${e.banner ? `${e.banner}\n` : ''}const __bitnetImportMetaUrl = require('url').pathToFileURL(__filename).href;` },
   });
   if (e.banner) chmodSync(join(dist, `${e.out}.js`), 0o755);
@@ -71,4 +77,4 @@ if (webEntries.length > 0) {
 }
 
 if (watch) console.log('watch mode is not implemented; re-run npm run build');
-console.log(`built ${nodeEntries.length} node bundle(s), ${webEntries.length} webview bundle(s) into dist/`);
+console.log(`built ${nodeEntries.length} node bundle(s), ${webEntries.length} webview bundle(s) into ${dist}`);

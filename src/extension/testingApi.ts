@@ -2,6 +2,11 @@
  * A small, plain-data window into the host for the integration tests (run
  * inside the extension host): tree contents as labels, job states, the job
  * process's pid and a way to kill it, inspector timings.
+ *
+ * The levers that act on the host (TestHooks) exist only in development
+ * builds: scripts/build.mjs defines __BITNET_TEST_HOOKS__ as false for
+ * `--production`, and the minifier drops them, so a packaged extension
+ * exports only the read-only snapshots.
  */
 import * as vscode from 'vscode';
 import type { TrackedJob } from './jobTracker.js';
@@ -34,7 +39,18 @@ export interface ModelSnapshot {
   cached: boolean;
 }
 
-export interface TestingApi {
+/** Set by scripts/build.mjs: true in development bundles, false in `--production` ones. */
+declare const __BITNET_TEST_HOOKS__: boolean;
+
+/** Levers on the host for the integration tests; absent from production builds. */
+export interface TestHooks {
+  killJobProcess(): boolean;
+  /** Press Cancel on the progress notification of a Jobs-view job; false when it shows none. */
+  cancelFromProgress(jobId: number): boolean;
+}
+
+/** What the integration tests (run against a development build) see; a production build lacks TestHooks. */
+export interface TestingApi extends TestHooks {
   checkpointsTree(): Promise<TreeSnapshot[]>;
   jobs(): Array<Omit<TrackedJob, 'cancel'>>;
   models(): ModelSnapshot[];
@@ -42,9 +58,6 @@ export interface TestingApi {
   whenIdle(path: string): Promise<ModelSnapshot | undefined>;
   jobProcessPid(): number | undefined;
   jobProcessSpawns(): number;
-  killJobProcess(): boolean;
-  /** Press Cancel on the progress notification of a Jobs-view job; false when it shows none. */
-  cancelFromProgress(jobId: number): boolean;
   inspectorSessions(path: string): Array<{ ready: boolean; posted: number; visible: boolean }>;
   summary(): SummaryInput | undefined;
   /** Open comparison / energy / diff panels. */
@@ -124,7 +137,13 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     );
   };
 
+  // Inline, so the minifier drops the whole object once the define makes the condition false.
+  const hooks = (__BITNET_TEST_HOOKS__
+    ? { killJobProcess: () => s.jobs.killProcess('SIGKILL'), cancelFromProgress: (jobId: number) => requestProgressCancel(jobId) }
+    : {}) as TestHooks;
+
   return {
+    ...hooks,
     checkpointsTree: () => walk(),
     jobs: () => s.tracker.list().map(({ cancel: _cancel, ...rest }) => ({ ...rest })),
     models: () => s.registry.list().map((m) => snapshotModel(m.path)!),
@@ -134,8 +153,6 @@ export function createTestingApi(parts: { services: Services; checkpointsTree: C
     },
     jobProcessPid: () => s.jobs.pid,
     jobProcessSpawns: () => s.jobs.spawnCount,
-    killJobProcess: () => s.jobs.killProcess('SIGKILL'),
-    cancelFromProgress: (jobId) => requestProgressCancel(jobId),
     inspectorSessions: (path) => s.inspector.sessionsFor(path).map((x) => ({ ready: x.isReady, posted: x.posted, visible: x.panel.visible })),
     summary: () => summary.current(),
     reportPanels: () =>

@@ -9,7 +9,7 @@ import type { TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
 import type { FinetuneBefore, HostToJob, JobFailure, JobKind, JobRequest, JobResult } from '../protocol/jobs.js';
 import type { MetricPoint, RunName } from '../protocol/training.js';
-import { isJobToHost } from '../protocol/jobs.js';
+import { parseJobToHost } from '../protocol/jobs.js';
 import { automaticRestartDelay, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restartPolicy.js';
 
 export class JobError extends Error {
@@ -191,11 +191,13 @@ export class JobClient {
     return child;
   }
 
-  private onMessage(raw: unknown): void {
-    if (!isJobToHost(raw)) {
-      this.options.log?.('job process: ignored a malformed message');
+  private onMessage(message: unknown): void {
+    const parsed = parseJobToHost(message);
+    if (!parsed.ok) {
+      this.options.log?.(`job process: ignored ${parsed.error}`);
       return;
     }
+    const raw = parsed.value;
     if (raw.type === 'ready') {
       this.ready = true;
       for (const w of this.readyWaiters.splice(0)) w();

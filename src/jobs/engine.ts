@@ -7,16 +7,12 @@
 import { analyzeCheckpoint, headerReport } from '../core/analysis/analyze.js';
 import { compareCheckpoint } from '../core/analysis/compare.js';
 import { diffCheckpoints } from '../core/analysis/diff.js';
-import { PROCESS_NODES } from '../core/analysis/energy.js';
 import { energyOfCheckpoint } from '../core/analysis/energyCheckpoint.js';
-import { BACKEND_PREFERENCES } from '../core/backend.js';
 import { isQuantizeFormat, quantizeCheckpoint, type QuantizeFormat } from '../core/convert/quantize.js';
 import { BitnetLabError } from '../core/errors.js';
 import { openCheckpoint } from '../core/formats/open.js';
 import type { CheckpointSource } from '../core/formats/types.js';
-import { QUANT_METHODS } from '../core/quant/types.js';
 import type { Engine } from './engineTypes.js';
-import { num, oneOf, str, strings } from './engineOptions.js';
 import { finetuneJob, runMetricsJob, trainJob } from './trainingJobs.js';
 import { evaluateText } from '../core/model/eval.js';
 import { generateText } from '../core/model/generate.js';
@@ -58,22 +54,22 @@ export const engine: Engine = {
       withSource(r.input, (source) =>
         quantizeCheckpoint(source, {
           out: r.output,
-          format: quantizeFormatOf(str(r.options, 'format')),
-          method: oneOf(r.options, 'method', QUANT_METHODS),
-          include: strings(r.options, 'include'),
-          exclude: strings(r.options, 'exclude'),
+          format: quantizeFormatOf(r.options.format),
+          method: r.options.method,
+          include: r.options.include,
+          exclude: r.options.exclude,
           ...run,
         }),
       ),
     compare: (r, run) =>
       withSource(r.path, (source) =>
         compareCheckpoint(source, {
-          backend: oneOf(r.options, 'backend', BACKEND_PREFERENCES),
-          include: strings(r.options, 'include'),
-          exclude: strings(r.options, 'exclude'),
-          seed: num(r.options, 'seed'),
-          timeBudgetMs: num(r.options, 'timeBudgetMs'),
-          node: oneOf(r.options, 'node', PROCESS_NODES),
+          backend: r.options.backend,
+          include: r.options.include,
+          exclude: r.options.exclude,
+          seed: r.options.seed,
+          timeBudgetMs: r.options.timeBudgetMs,
+          node: r.options.node,
           ...run,
         }),
       ),
@@ -81,9 +77,9 @@ export const engine: Engine = {
       withSource(r.a, (a) =>
         withSource(r.b, (b) =>
           diffCheckpoints(a, b, {
-            method: oneOf(r.options, 'method', QUANT_METHODS),
-            include: strings(r.options, 'include'),
-            exclude: strings(r.options, 'exclude'),
+            method: r.options.method,
+            include: r.options.include,
+            exclude: r.options.exclude,
             ...run,
           }),
         ),
@@ -92,10 +88,10 @@ export const engine: Engine = {
       if (r.path === undefined) throw new BitnetLabError('usage', 'the energy report needs a checkpoint: open one in the inspector first');
       return withSource(r.path, (source) =>
         energyOfCheckpoint(source, {
-          node: oneOf(r.options, 'node', PROCESS_NODES),
-          tokens: num(r.options, 'tokens'),
-          include: strings(r.options, 'include'),
-          exclude: strings(r.options, 'exclude'),
+          node: r.options.node,
+          tokens: r.options.tokens,
+          include: r.options.include,
+          exclude: r.options.exclude,
           ...run,
         }),
       );

@@ -10,7 +10,7 @@ import type { TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
 import type { FinetuneBefore, HostToJob, JobRequest, JobResult, JobToHost } from '../protocol/jobs.js';
 import type { MetricPoint, RunName } from '../protocol/training.js';
-import { isHostToJob } from '../protocol/jobs.js';
+import { parseHostToJob } from '../protocol/jobs.js';
 import type { Engine, ExtraJob, ExtraJobKind, JobRunOptions } from './engineTypes.js';
 import { toFailure, unavailable } from './failure.js';
 import { TextCoalescer } from './textCoalescer.js';
@@ -30,8 +30,12 @@ export function serveJobs(channel: JobChannel, engine: Engine): void {
   const running = new Map<number, AbortController>();
 
   channel.onMessage((raw) => {
-    if (!isHostToJob(raw)) return;
-    const msg: HostToJob = raw;
+    const parsed = parseHostToJob(raw);
+    if (!parsed.ok) {
+      refuse(channel, raw, parsed.error);
+      return;
+    }
+    const msg: HostToJob = parsed.value;
     if (msg.type === 'cancel') {
       running.get(msg.id)?.abort();
       return;
@@ -41,6 +45,21 @@ export function serveJobs(channel: JobChannel, engine: Engine): void {
     running.set(msg.id, controller);
     void runJob(msg.id, msg.request, controller.signal, channel, engine).finally(() => running.delete(msg.id));
   });
+}
+
+/**
+ * A start request that does not fit its schema (a bad option from a command's
+ * arguments, a host of another version) fails its job as a usage error with
+ * the schema's one line, instead of leaving the host waiting for an answer.
+ */
+function refuse(channel: JobChannel, raw: unknown, error: string): void {
+  const m = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  if (m.type === 'start' && typeof m.id === 'number' && Number.isSafeInteger(m.id)) {
+    const reason = `invalid job request: ${error}`;
+    channel.send({ type: 'error', id: m.id, failure: { code: 'usage', message: reason, reason } });
+  } else {
+    console.error(`ignored ${error}`);
+  }
 }
 
 async function runJob(id: number, request: JobRequest, signal: AbortSignal, channel: JobChannel, engine: Engine): Promise<void> {

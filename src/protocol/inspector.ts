@@ -6,8 +6,10 @@
  * from the webview to the host).
  */
 import type { CheckpointReport, ReportTotals, TensorReport, Provenance } from '../core/analysis/report.js';
-import type { QuantMethod } from '../core/quant/types.js';
+import * as v from 'valibot';
+import { QUANT_METHODS, type QuantMethod } from '../core/quant/types.js';
 import type { QualityEvent, QualityRequest } from './models.js';
+import { id, parseMessage } from './schema.js';
 
 /** A table row: a TensorReport without the histogram (that is fetched on demand, as binary). */
 export type TensorRow = Omit<TensorReport, 'stats'> & {
@@ -50,42 +52,30 @@ export type InspectorEvent =
 
 // ---------------------------------------------------------------- webview → host
 
+/** The inspector's own requests, validated on receipt (the page is untrusted). */
+export const InspectorOwnRequestSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('ready') }),
+  v.strictObject({ type: v.literal('getHistogram'), requestId: id, name: v.pipe(v.string(), v.maxLength(4096)) }),
+  v.strictObject({ type: v.literal('reanalyze'), method: v.picklist(QUANT_METHODS) }),
+  v.strictObject({ type: v.literal('cancel') }),
+  v.strictObject({ type: v.literal('exportReport'), format: v.picklist(['json', 'html']) }),
+  v.strictObject({ type: v.literal('openSettings') }),
+]);
+
 export type InspectorRequest =
-  | { type: 'ready' }
-  | { type: 'getHistogram'; requestId: number; name: string }
-  | { type: 'reanalyze'; method: QuantMethod }
-  | { type: 'cancel' }
-  | { type: 'exportReport'; format: 'json' | 'html' }
-  | { type: 'openSettings' }
+  | v.InferOutput<typeof InspectorOwnRequestSchema>
   /** The Quality section's buttons; validated by parseQualityRequest, not here. */
   | QualityRequest;
 
-const METHODS = new Set(['absmean', 'median', 'sign']);
-
 /**
  * Validate an untrusted message from the webview. Returns undefined for
- * anything malformed, which the host ignores (and logs).
+ * anything malformed, which the host ignores; `onError` receives the reason
+ * (message type and path) for the log.
  */
-export function parseInspectorRequest(raw: unknown): InspectorRequest | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  switch (m.type) {
-    case 'ready':
-    case 'cancel':
-    case 'openSettings':
-      return { type: m.type };
-    case 'getHistogram':
-      if (Number.isSafeInteger(m.requestId) && typeof m.name === 'string' && m.name.length <= 4096) {
-        return { type: 'getHistogram', requestId: m.requestId as number, name: m.name };
-      }
-      return undefined;
-    case 'reanalyze':
-      return typeof m.method === 'string' && METHODS.has(m.method) ? { type: 'reanalyze', method: m.method as QuantMethod } : undefined;
-    case 'exportReport':
-      return m.format === 'json' || m.format === 'html' ? { type: 'exportReport', format: m.format } : undefined;
-    default:
-      return undefined;
-  }
+export function parseInspectorRequest(raw: unknown, onError?: (line: string) => void): InspectorRequest | undefined {
+  const r = parseMessage(InspectorOwnRequestSchema, raw, 'from the inspector page');
+  if (!r.ok) onError?.(r.error);
+  return r.ok ? r.value : undefined;
 }
 
 /** Strip the histogram from a TensorReport for the table (histograms travel separately, as binary). */

@@ -1,136 +1,128 @@
 /**
  * Messages between the extension host and the job process (a forked Node
  * child that owns tfjs and every heavy engine call). One discriminated union
- * per direction. The channel uses `serialization: 'advanced'` (structured
- * clone), so typed arrays and ArrayBuffers cross it unchanged.
+ * per direction, declared once as valibot schemas: the schema types each
+ * message (v.InferOutput) and checks it on receipt, nested fields and job
+ * options included (strict objects: an unknown key is an error). The channel
+ * uses `serialization: 'advanced'` (structured clone), so typed arrays and
+ * ArrayBuffers cross it unchanged.
  */
-import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
-import type { ProgressEvent } from '../core/progress.js';
-import type { QuantMethod } from '../core/quant/types.js';
-import type { EvalJobRequest, EvalJobValue, GenerateJobRequest, GenerateJobValue, TextMessage } from './models.js';
-import type { MetricName, MetricPoint, RunName } from './training.js';
+import * as v from 'valibot';
+import { AnalyzeJobSettingsSchema, CompareOptionsSchema, DiffOptionsSchema, EnergyOptionsSchema, FinetuneOptionsSchema, QuantizeOptionsSchema, TrainOptionsSchema } from './jobOptions.js';
+import { EvalJobRequestSchema, EvalJobValueSchema, GenerateJobRequestSchema, GenerateJobValueSchema, TextMessageSchema } from './models.js';
+import { CheckpointReportSchema, ProgressEventSchema, TensorReportSchema } from './reportSchemas.js';
+import { anyNumber, id, parseMessage, type Parsed } from './schema.js';
+import { MetricNameSchema, MetricPointSchema, RunNameSchema } from './training.js';
 
-export interface AnalyzeJobSettings {
-  method: QuantMethod;
-  include: string[];
-  exclude: string[];
-  /** Backend preference as in the `bitnetLab.backend` setting. */
-  backend: string;
-  bins?: number;
-  /** Restrict the analysis to these tensor names (e.g. one tensor re-analysed). */
-  only?: string[];
-}
+export type { AnalyzeJobSettings } from './jobOptions.js';
+
+const path = v.pipe(v.string(), v.minLength(1));
 
 /** What the host can ask for. Kinds after 'analyze' call engine modules that may be absent in a build. */
-export type JobRequest =
+export const JobRequestSchema = v.variant('kind', [
   /** Header only; `settings` decide which tensors count as quantized. */
-  | { kind: 'open'; path: string; settings?: AnalyzeJobSettings }
-  | { kind: 'analyze'; path: string; settings: AnalyzeJobSettings }
-  | { kind: 'quantize'; input: string; output: string; options: Record<string, unknown> }
-  | { kind: 'compare'; path: string; options: Record<string, unknown> }
-  | { kind: 'energy'; path?: string; options: Record<string, unknown> }
-  | { kind: 'diff'; a: string; b: string; options: Record<string, unknown> }
-  | { kind: 'train'; options: Record<string, unknown> }
-  | { kind: 'finetune'; path: string; options: Record<string, unknown> }
+  v.strictObject({ kind: v.literal('open'), path, settings: v.optional(AnalyzeJobSettingsSchema) }),
+  v.strictObject({ kind: v.literal('analyze'), path, settings: AnalyzeJobSettingsSchema }),
+  v.strictObject({ kind: v.literal('quantize'), input: path, output: path, options: QuantizeOptionsSchema }),
+  v.strictObject({ kind: v.literal('compare'), path, options: CompareOptionsSchema }),
+  v.strictObject({ kind: v.literal('energy'), path: v.optional(path), options: EnergyOptionsSchema }),
+  v.strictObject({ kind: v.literal('diff'), a: path, b: path, options: DiffOptionsSchema }),
+  v.strictObject({ kind: v.literal('train'), options: TrainOptionsSchema }),
+  v.strictObject({ kind: v.literal('finetune'), path, options: FinetuneOptionsSchema }),
   /** Read a finished training run's folder back (metrics.jsonl + run.json) to show its curves again. */
-  | { kind: 'runMetrics'; dir: string }
+  v.strictObject({ kind: v.literal('runMetrics'), dir: path }),
   /** Real models (src/core/model): perplexity and per-layer error on a text; a continuation of a prompt. */
-  | EvalJobRequest
-  | GenerateJobRequest;
+  EvalJobRequestSchema,
+  GenerateJobRequestSchema,
+]);
+export type JobRequest = v.InferOutput<typeof JobRequestSchema>;
 
 export type JobKind = JobRequest['kind'];
 
-export const JOB_KINDS: readonly JobKind[] = ['open', 'analyze', 'quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics', 'eval', 'generate'];
+export const JOB_KINDS: readonly JobKind[] = JobRequestSchema.options.map((o) => o.entries.kind.literal);
 
 /** Quality of a checkpoint before quantization-aware fine-tuning (full precision and post-training ternary). */
-export interface FinetuneBefore {
-  metricName: MetricName;
-  fpValLoss: number;
-  fpMetric: number;
-  ptqValLoss: number;
-  ptqMetric: number;
-}
+export const FinetuneBeforeSchema = v.strictObject({
+  metricName: MetricNameSchema,
+  fpValLoss: anyNumber,
+  fpMetric: anyNumber,
+  ptqValLoss: anyNumber,
+  ptqMetric: anyNumber,
+});
+export type FinetuneBefore = v.InferOutput<typeof FinetuneBeforeSchema>;
 
-export type JobResult =
+/** Kinds whose result is engine-defined plain data (a comparison table, an energy report, a training summary …), passed on as is. */
+const ENGINE_VALUE_KINDS = ['quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics'] as const satisfies readonly JobKind[];
+
+export const JobResultSchema = v.variant('kind', [
   /** `files`: every file the checkpoint reads (the index and its shards), for cache stamps. */
-  | { kind: 'open'; report: CheckpointReport; files: string[] }
-  | { kind: 'analyze'; report: CheckpointReport }
-  /** Engine-defined plain data (a comparison table, an energy report, a training summary …). */
-  | { kind: 'eval'; value: EvalJobValue }
-  | { kind: 'generate'; value: GenerateJobValue }
-  | { kind: Exclude<JobKind, 'open' | 'analyze' | 'eval' | 'generate'>; value: unknown };
+  v.strictObject({ kind: v.literal('open'), report: CheckpointReportSchema, files: v.array(v.string()) }),
+  v.strictObject({ kind: v.literal('analyze'), report: CheckpointReportSchema }),
+  v.strictObject({ kind: v.literal('eval'), value: EvalJobValueSchema }),
+  v.strictObject({ kind: v.literal('generate'), value: GenerateJobValueSchema }),
+  v.strictObject({ kind: v.picklist(ENGINE_VALUE_KINDS), value: v.unknown() }),
+]);
+export type JobResult = v.InferOutput<typeof JobResultSchema>;
 
 /** Why a job failed, as plain data (Error objects do not survive IPC with their class). */
-export interface JobFailure {
+export const JobFailureSchema = v.strictObject({
   /**
    * A BitnetLabError code, or 'unavailable' (this build lacks the engine
    * module), 'crash' (the job process died), 'internal' (an unexpected exception).
    */
-  code: string;
+  code: v.string(),
   /** Full user-facing message: place and reason. */
-  message: string;
-  reason: string;
-  place?: { file?: string; tensor?: string; offset?: number };
-}
+  message: v.string(),
+  reason: v.string(),
+  place: v.optional(v.strictObject({ file: v.optional(v.string()), tensor: v.optional(v.string()), offset: v.optional(v.number()) })),
+});
+export type JobFailure = v.InferOutput<typeof JobFailureSchema>;
 
 // ---------------------------------------------------------------- host → job process
 
-export type HostToJob =
-  | { type: 'start'; id: number; request: JobRequest }
-  | { type: 'cancel'; id: number };
+export const HostToJobSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('start'), id, request: JobRequestSchema }),
+  v.strictObject({ type: v.literal('cancel'), id }),
+]);
+export type HostToJob = v.InferOutput<typeof HostToJobSchema>;
 
 // ---------------------------------------------------------------- job process → host
 
-export type JobToHost =
+export const JobToHostSchema = v.variant('type', [
   /** Sent once when the process is up and listening. */
-  | { type: 'ready'; pid: number }
-  | { type: 'progress'; id: number; event: ProgressEvent }
+  v.strictObject({ type: v.literal('ready'), pid: v.number() }),
+  v.strictObject({ type: v.literal('progress'), id, event: ProgressEventSchema }),
   /** Per-tensor results of an analysis as they complete, batched by the job process. */
-  | { type: 'tensors'; id: number; tensors: TensorReport[] }
+  v.strictObject({ type: v.literal('tensors'), id, tensors: v.array(TensorReportSchema) }),
   /**
    * Training metric points as the loop produces them (train and fine-tune
    * jobs). The trainer already batches them (at most every 250 ms per run,
    * plus each evaluation), so the pipe carries a few messages a second.
    */
-  | { type: 'metrics'; id: number; run: RunName; points: MetricPoint[] }
+  v.strictObject({ type: v.literal('metrics'), id, run: RunNameSchema, points: v.array(MetricPointSchema) }),
   /** Fine-tune: the quality before QAT, once measured. */
-  | { type: 'finetuneBefore'; id: number; before: FinetuneBefore }
+  v.strictObject({ type: v.literal('finetuneBefore'), id, before: FinetuneBeforeSchema }),
   /** Generate: new text as it is made. */
-  | TextMessage
-  | { type: 'result'; id: number; result: JobResult }
-  | { type: 'error'; id: number; failure: JobFailure };
+  TextMessageSchema,
+  v.strictObject({ type: v.literal('result'), id, result: JobResultSchema }),
+  v.strictObject({ type: v.literal('error'), id, failure: JobFailureSchema }),
+]);
+export type JobToHost = v.InferOutput<typeof JobToHostSchema>;
 
-/** Shallow structural check of a message from the child (it is our own code, but a crash can garble a pipe). */
+/** Check a message from the job process (our own code, but a crash or a version skew can garble it). */
+export function parseJobToHost(raw: unknown): Parsed<JobToHost> {
+  return parseMessage(JobToHostSchema, raw, 'from the job process');
+}
+
+/** Check a message from the host, requests and their options included. */
+export function parseHostToJob(raw: unknown): Parsed<HostToJob> {
+  return parseMessage(HostToJobSchema, raw, 'from the host');
+}
+
 export function isJobToHost(raw: unknown): raw is JobToHost {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const m = raw as Record<string, unknown>;
-  switch (m.type) {
-    case 'ready':
-      return typeof m.pid === 'number';
-    case 'progress':
-      return typeof m.id === 'number' && typeof m.event === 'object' && m.event !== null;
-    case 'tensors':
-      return typeof m.id === 'number' && Array.isArray(m.tensors);
-    case 'metrics':
-      return typeof m.id === 'number' && (m.run === 'bitnet' || m.run === 'fp') && Array.isArray(m.points);
-    case 'finetuneBefore':
-      return typeof m.id === 'number' && typeof m.before === 'object' && m.before !== null;
-    case 'text':
-      return typeof m.id === 'number' && typeof m.text === 'string' && typeof m.tokens === 'number';
-    case 'result':
-      return typeof m.id === 'number' && typeof m.result === 'object' && m.result !== null;
-    case 'error':
-      return typeof m.id === 'number' && typeof m.failure === 'object' && m.failure !== null;
-    default:
-      return false;
-  }
+  return v.is(JobToHostSchema, raw);
 }
 
 export function isHostToJob(raw: unknown): raw is HostToJob {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const m = raw as Record<string, unknown>;
-  if (m.type === 'cancel') return typeof m.id === 'number';
-  if (m.type !== 'start' || typeof m.id !== 'number') return false;
-  const r = m.request as Record<string, unknown> | undefined;
-  return typeof r === 'object' && r !== null && (JOB_KINDS as readonly unknown[]).includes(r.kind);
+  return v.is(HostToJobSchema, raw);
 }

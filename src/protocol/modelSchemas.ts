@@ -5,9 +5,9 @@
  */
 import * as v from 'valibot';
 import type { EvalResult, GenerateResult, LayerOutputError, LinearMode, ModelProvenance, PerplexityResult } from '../core/model/api.js';
+import { anyNumber } from './schema.js';
 
-/** Any JavaScript number, NaN and ±Infinity included (a perplexity can overflow to Infinity). */
-export const anyNumber = v.custom<number>((x) => typeof x === 'number', 'expected a number');
+export { anyNumber };
 
 export const LinearModeSchema: v.GenericSchema<LinearMode> = v.picklist(['fp', 'ternary', 'stored']);
 

@@ -9,10 +9,10 @@
  */
 import * as v from 'valibot';
 import { anyNumber, EvalResultSchema, GenerateResultSchema, LinearModeSchema, ModelProvenanceSchema } from './modelSchemas.js';
+import { id } from './schema.js';
 
 const path = v.pipe(v.string(), v.minLength(1));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const id = v.pipe(v.number(), v.safeInteger());
 
 /** Bounds on what a page may ask for: a prompt is text, not a file. */
 export const MAX_PROMPT_CHARS = 32_000;
@@ -160,7 +160,7 @@ export const TryRequestSchema = v.variant('type', [
 ]);
 export type TryRequest = v.InferOutput<typeof TryRequestSchema>;
 
-// Receipt checks until the house's parseMessage (src/protocol/schema.ts) is here.
+// Receipt checks for the pages' requests: malformed ones are ignored by the host.
 export function parseQualityRequest(raw: unknown): QualityRequest | undefined {
   const r = v.safeParse(QualityRequestSchema, raw);
   return r.success ? r.output : undefined;

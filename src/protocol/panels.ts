@@ -6,11 +6,13 @@
  * panel's title-bar action). Host → page: `report`, `progress`, `error`
  * (the comparison page reads only `report`).
  */
+import * as v from 'valibot';
 import type { QualityEvent } from './models.js';
 
 export type ReportPanelKind = 'compare' | 'energy' | 'diff';
 
-export type PanelRequest = { type: 'ready' } | { type: 'export' };
+export const PanelRequestSchema = v.variant('type', [v.strictObject({ type: v.literal('ready') }), v.strictObject({ type: v.literal('export') })]);
+export type PanelRequest = v.InferOutput<typeof PanelRequestSchema>;
 
 export type PanelMessage =
   | { type: 'report'; report: unknown }
@@ -21,7 +23,5 @@ export type PanelMessage =
 
 /** Validated on receipt: a page can only ask for these two things. */
 export function isPanelRequest(m: unknown): m is PanelRequest {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'export';
+  return v.is(PanelRequestSchema, m);
 }

@@ -1,56 +1,44 @@
 /**
- * Training metrics as they travel from the training loop (job process or CLI)
- * to metrics.jsonl and to the training-curves webview. Plain JSON data only.
+ * Training metrics on their way to the training-curves webview. The metric
+ * types themselves belong to the engine (src/core/nn/metricTypes.ts).
  */
 
-export type RunName = 'bitnet' | 'fp';
-export type MetricName = 'accuracy' | 'perplexity';
+import * as v from 'valibot';
+import type { EvalPoint, LayerPoint, MetricName, MetricPoint, RunName, TrainPoint } from '../core/nn/metricTypes.js';
+import { anyNumber, picklistOf } from './schema.js';
 
-/** Ternary statistics of one BitLinear weight at an evaluation. */
-export interface LayerPoint {
-  name: string;
-  /** Share of zero codes. */
-  sparsity: number;
-  /** Quantization scale (γ for absmean). */
-  gamma: number;
-  /** Share of codes that changed since the previous evaluation (null at the first). */
-  flipRate: number | null;
-}
+export type { EvalPoint, LayerPoint, MetricName, MetricPoint, MetricsLine, RunName, TrainPoint } from '../core/nn/metricTypes.js';
 
-/** Cheap point logged every few steps: the running training loss. */
-export interface TrainPoint {
-  kind: 'train';
-  step: number;
-  /** Mean training loss over the steps since the previous train point (nats). */
-  loss: number;
-  lr: number;
-  wd: number;
-}
+// Schemas of the engine's metric types, annotated with them so the compiler keeps the two in step.
+export const RunNameSchema: v.GenericSchema<RunName> = picklistOf<RunName>()(['bitnet', 'fp']);
+export const MetricNameSchema: v.GenericSchema<MetricName> = picklistOf<MetricName>()(['accuracy', 'perplexity']);
 
-/** Full evaluation on the validation set. */
-export interface EvalPoint {
-  kind: 'eval';
-  step: number;
-  /** Mean training loss since the previous evaluation (null at the starting evaluation). */
-  trainLoss: number | null;
-  valLoss: number;
-  valMetric: number;
-  metricName: MetricName;
-  lr: number;
-  wd: number;
-  /** Wall-clock seconds this run has spent training so far. */
-  seconds: number;
-  /**
-   * Ternary statistics of the quantized layers. For the FP run these describe
-   * what post-training absmean quantization would give at that moment.
-   */
-  layers: LayerPoint[];
-}
+const LayerPointSchema: v.GenericSchema<LayerPoint> = v.strictObject({
+  name: v.string(),
+  sparsity: anyNumber,
+  gamma: anyNumber,
+  flipRate: v.nullable(anyNumber),
+});
 
-export type MetricPoint = TrainPoint | EvalPoint;
+// `satisfies`, not an annotation: the variant below needs the object schemas' entries.
+const TrainPointSchema = v.strictObject({ kind: v.literal('train'), step: v.number(), loss: anyNumber, lr: anyNumber, wd: anyNumber }) satisfies v.GenericSchema<TrainPoint>;
 
-/** One line of metrics.jsonl. */
-export type MetricsLine = MetricPoint & { run: RunName };
+const EvalPointSchema = v.strictObject({
+  kind: v.literal('eval'),
+  step: v.number(),
+  trainLoss: v.nullable(anyNumber),
+  valLoss: anyNumber,
+  valMetric: anyNumber,
+  metricName: MetricNameSchema,
+  lr: anyNumber,
+  wd: anyNumber,
+  seconds: anyNumber,
+  layers: v.array(LayerPointSchema),
+}) satisfies v.GenericSchema<EvalPoint>;
+
+/** Annotated with the engine's types, so the compiler keeps the two in step. */
+export const MetricPointSchema: v.GenericSchema<MetricPoint> = v.variant('kind', [TrainPointSchema, EvalPointSchema]);
+
 
 // ---------------------------------------------------------------- host → training panel
 
@@ -63,15 +51,14 @@ export type TrainingPanelEvent =
 
 // ---------------------------------------------------------------- training panel → host
 
-export type TrainingPanelRequest = { type: 'ready' } | { type: 'cancel' } | { type: 'openCheckpoint'; run: RunName };
+export const TrainingPanelRequestSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('ready') }),
+  v.strictObject({ type: v.literal('cancel') }),
+  v.strictObject({ type: v.literal('openCheckpoint'), run: RunNameSchema }),
+]);
+export type TrainingPanelRequest = v.InferOutput<typeof TrainingPanelRequestSchema>;
 
+/** Validated on receipt (the page is untrusted); malformed requests are ignored. */
 export function isTrainingPanelRequest(m: unknown): m is TrainingPanelRequest {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancel') return true;
-  if (t === 'openCheckpoint') {
-    const r = (m as { run?: unknown }).run;
-    return r === 'bitnet' || r === 'fp';
-  }
-  return false;
+  return v.is(TrainingPanelRequestSchema, m);
 }

@@ -145,7 +145,7 @@ describe('inspector webview', () => {
     await page.click('#bn-export-json');
     await page.click('#bn-export-html');
     await page.click('#bn-settings');
-    const posted = await page.evaluate(() => (window as any).__posted.slice(1));
+    const posted = await page.evaluate(() => window.__posted.slice(1));
     expect(posted).toEqual([{ type: 'reanalyze', method: 'median' }, { type: 'exportReport', format: 'json' }, { type: 'exportReport', format: 'html' }, { type: 'openSettings' }]);
     expect(errors).toEqual([]);
     await page.close();
@@ -154,7 +154,7 @@ describe('inspector webview', () => {
   it('streams rows into a table that starts header-only, and reveals on request', async () => {
     const { page } = await openInspector('dark', '&stream=1');
     expect(await page.$$eval('.bn-pending', (x) => x.length)).toBeGreaterThan(0);
-    await page.evaluate(() => (window as any).__send({ type: 'progress', done: 10, total: 210, label: 'model.layers.1.self_attn.q_proj.weight' }));
+    await page.evaluate(() => window.__send({ type: 'progress', done: 10, total: 210, label: 'model.layers.1.self_attn.q_proj.weight' }));
     await page.waitForSelector('#bn-cancel');
     await page.click('#bn-cancel');
     const rows = report.tensors.slice(0, 12).map((t) => {
@@ -162,21 +162,21 @@ describe('inspector webview', () => {
       const { histogram, ...rest } = t.stats;
       return { ...t, stats: { ...rest, histogramBins: histogram.counts.length } };
     });
-    await page.evaluate((r) => (window as any).__send({ type: 'rows', rows: r }), rows);
+    await page.evaluate((r) => window.__send({ type: 'rows', rows: r }), rows);
     const q0 = report.tensors[2]!;
     await page.waitForFunction((n) => document.querySelector(`.bn-row[data-name="${n}"] .bn-pending`) === null, q0.name);
     expect(await page.textContent(`.bn-row[data-name="${q0.name}"]`)).toContain(`${(q0.stats!.zeroFraction * 100).toFixed(1)}%`);
     expect(await page.$$eval(`.bn-row[data-name="${report.tensors[20]!.name}"] .bn-pending`, (x) => x.length)).toBe(1);
     await page.screenshot({ path: join(RESULTS, 'inspector-streaming.png') });
-    let posted = await page.evaluate(() => (window as any).__posted.map((m: { type: string }) => m.type));
-    expect(posted).toContain('cancel');
+    const types = await page.evaluate(() => window.__posted.map((m: { type: string }) => m.type));
+    expect(types).toContain('cancel');
     // The host confirms; the header offers a re-run with the same method.
-    await page.evaluate(() => (window as any).__send({ type: 'analysisCancelled' }));
+    await page.evaluate(() => window.__send({ type: 'analysisCancelled' }));
     await page.click('#bn-rerun');
-    posted = await page.evaluate(() => (window as any).__posted);
+    const posted = await page.evaluate(() => window.__posted);
     expect(posted[posted.length - 1]).toEqual({ type: 'reanalyze', method: 'absmean' });
     expect(await page.textContent('.bn-provenance')).toContain('cancelled');
-    await page.evaluate(() => (window as any).__send({ type: 'reveal', name: 'model.layers.0.mlp.up_proj.weight' }));
+    await page.evaluate(() => window.__send({ type: 'reveal', name: 'model.layers.0.mlp.up_proj.weight' }));
     await page.waitForFunction(() => document.querySelector('.bn-detail-title')?.textContent === 'model.layers.0.mlp.up_proj.weight');
     await page.close();
   });
@@ -185,24 +185,24 @@ describe('inspector webview', () => {
     const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${env.url}/test/webview/harness/index.html?theme=dark`);
-    await page.waitForFunction(() => (window as any).__posted?.length > 0);
+    await page.waitForFunction(() => window.__posted?.length > 0);
     const t = report.tensors[2]!;
     const { histogram, ...rest } = t.stats!;
     const row = { ...t, stats: { ...rest, histogramBins: histogram.counts.length } };
     // A kept (not quantized) tensor that still has statistics shows them greyed, with its reason.
     const norm = { ...row, name: 'model.norm.weight', quantized: false, reason: 'norm' };
     const init = { type: 'init', fileName: 'f.safetensors', format: 'safetensors', metadata: {}, rows: [row, norm], totals: report.totals, settings: { method: 'absmean', include: [], exclude: [], backend: 'auto' } };
-    await page.evaluate((m) => (window as any).__send(m), init);
+    await page.evaluate((m) => window.__send(m), init);
     expect(await page.textContent('.bn-row.is-kept .bn-kept-tag')).toBe('norm');
     expect(await page.textContent('.bn-row.is-kept')).toContain(`${(t.stats!.zeroFraction * 100).toFixed(1)}%`);
     await page.click(`.bn-row[data-name="${t.name}"]`);
-    const req = await page.waitForFunction(() => (window as any).__posted.find((m: { type: string }) => m.type === 'getHistogram'));
-    const { requestId } = (await req.jsonValue()) as { requestId: number };
+    const req = await page.waitForFunction(() => window.__posted.find((m: { type: string }) => m.type === 'getHistogram'));
+    const { requestId } = (await req.jsonValue()) as unknown as { requestId: number };
     // A reply to an older request id must not be shown.
-    await page.evaluate(([id, n]) => (window as any).__send({ type: 'histogram', requestId: id - 1, name: n, edges: new Float64Array([0, 1]).buffer, counts: new Float64Array([5]).buffer, thresholds: [], gamma: 1 }), [requestId, t.name] as const);
+    await page.evaluate(([id, n]) => window.__send({ type: 'histogram', requestId: id - 1, name: n, edges: new Float64Array([0, 1]).buffer, counts: new Float64Array([5]).buffer, thresholds: [], gamma: 1 }), [requestId, t.name] as const);
     await page.waitForTimeout(100);
     expect(await page.$('bn-histogram')).toBeNull();
-    await page.evaluate(([id, n]) => (window as any).__send({ type: 'histogram', requestId: id, name: n, edges: new ArrayBuffer(0), counts: new ArrayBuffer(0), thresholds: [], gamma: 0 }), [requestId, t.name] as const);
+    await page.evaluate(([id, n]) => window.__send({ type: 'histogram', requestId: id, name: n, edges: new ArrayBuffer(0), counts: new ArrayBuffer(0), thresholds: [], gamma: 0 }), [requestId, t.name] as const);
     await page.waitForFunction(() => document.querySelector('.bn-hist-loading')?.textContent?.includes('No histogram available'));
     await page.close();
   });
@@ -211,9 +211,9 @@ describe('inspector webview', () => {
     const page = await env.browser.newPage({ viewport: { width: 1100, height: 600 } });
     const errors = watchErrors(page);
     await page.goto(`${env.url}/test/webview/harness/index.html?theme=dark`);
-    await page.waitForFunction(() => (window as any).__posted?.some((m: { type: string }) => m.type === 'ready'));
+    await page.waitForFunction(() => window.__posted?.some((m: { type: string }) => m.type === 'ready'));
     await page.evaluate(() =>
-      (window as any).__send({ type: 'error', code: 'E_BAD_HEADER', recoverable: false, message: 'model.safetensors: header length 18446744073709551615 at byte 0 exceeds the file size (1,024 bytes)' }),
+      window.__send({ type: 'error', code: 'E_BAD_HEADER', recoverable: false, message: 'model.safetensors: header length 18446744073709551615 at byte 0 exceeds the file size (1,024 bytes)' }),
     );
     await page.waitForSelector('.bn-error-panel');
     expect(await page.textContent('.bn-error-panel')).toContain('exceeds the file size');
@@ -227,7 +227,7 @@ describe('inspector webview', () => {
     for (const theme of ['dark', 'light'] as const) {
       const { page, errors } = await openInspector(theme);
       // The sidebar's "reveal" scrolls the virtual table to a row that is not rendered yet.
-      await page.evaluate(() => (window as any).__send({ type: 'reveal', name: 'model.layers.12.mlp.gate_proj.weight' }));
+      await page.evaluate(() => window.__send({ type: 'reveal', name: 'model.layers.12.mlp.gate_proj.weight' }));
       await page.waitForSelector('.bn-row.is-selected[data-name="model.layers.12.mlp.gate_proj.weight"]');
       await page.waitForFunction(() => (document.querySelector('bn-histogram canvas') as HTMLCanvasElement | null)?.width);
       await page.waitForTimeout(150);
@@ -238,7 +238,7 @@ describe('inspector webview', () => {
       if (theme === 'dark') {
         // Axis text is drawn in the theme's foreground: a switch must change the canvas.
         const before = await page.$eval('#chart-gamma canvas', (c) => (c as HTMLCanvasElement).toDataURL());
-        await page.evaluate(() => (window as any).__setTheme('light'));
+        await page.evaluate(() => window.__setTheme('light'));
         await page.waitForFunction((b) => (document.querySelector('#chart-gamma canvas') as HTMLCanvasElement).toDataURL() !== b, before);
       }
       await page.close();

@@ -16,7 +16,7 @@ it('renders 10,000 tensors with a small DOM and scrolls to later rows', async ()
   const report = makeManyTensorReport(10_000);
   const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = watchErrors(page);
-  await page.addInitScript((r) => ((window as any).__harnessReport = r), report);
+  await page.addInitScript((r) => (window.__harnessReport = r), report);
   await page.goto(`${env.url}/test/webview/harness/index.html?auto=1&theme=dark`);
   await page.waitForSelector('.bn-row');
   expect(await page.textContent('.bn-count')).toBe('10,000 tensors');

@@ -1,7 +1,7 @@
 /**
  * Measured resident memory of one forward pass of a model's linear layers,
  * FP32 vs packed ternary: each side runs in a fresh child process
- * (dist/rssProbe.js, built by scripts/build-kernels.mjs) and reports its resident set
+ * (dist/rssProbe.js, built from scripts/rssProbe.ts) and reports its resident set
  * (after a GC) above its own baseline. Returns null with a reason whenever the probe
  * cannot run honestly (script missing, FP32 weights beyond the tfjs-wasm heap,
  * child failure or timeout) — the caller then shows computed bytes instead.
@@ -9,7 +9,23 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RssProbeResult } from '../kernels/rssProbe.js';
+
+/** What the probe is asked to run (its one command-line argument, as JSON). */
+export interface RssProbeInput {
+  mode: 'fp32' | 'ternary';
+  layers: Array<{ out: number; in: number }>;
+}
+
+/** The probe's one line of output. */
+export interface RssProbeResult {
+  mode: 'fp32' | 'ternary';
+  backend: string;
+  baselineBytes: number;
+  /** RSS after the pass (after a GC when the child runs with --expose-gc), minus the baseline. */
+  deltaBytes: number;
+  /** Peak RSS of the whole child minus the baseline (includes transient copies while building the weights). */
+  peakDeltaBytes: number;
+}
 
 export interface ResidentMemory {
   fp32: RssProbeResult;
@@ -29,7 +45,7 @@ export function defaultProbePath(): string | undefined {
   return p !== undefined && existsSync(p) ? p : undefined;
 }
 
-function runProbe(script: string, input: unknown, signal?: AbortSignal): Promise<RssProbeResult> {
+function runProbe(script: string, input: RssProbeInput, signal?: AbortSignal): Promise<RssProbeResult> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--expose-gc', script, JSON.stringify(input)], { timeout: 180_000, maxBuffer: 1 << 20, signal }, (err, stdout, stderr) => {
       if (err) return reject(new Error(stderr.trim() || err.message));

@@ -180,7 +180,7 @@ export async function openGgufOutput(
           await writer.write(encodeI2s(codes, n, q.scale, scratchOf(slot.plan.bytes)));
         } else {
           const bytes = scratchOf(slot.plan.bytes);
-          (o.type === 'TQ1_0' ? encodeTq1_0 : encodeTq2_0)(codes, 0, n / 256, scaleBits(t, q.scale), bytes, 0);
+          (o.type === 'TQ1_0' ? encodeTq1_0 : encodeTq2_0)(codes, 0, n / GGML_TYPE[o.type].blockElems, scaleBits(t, q.scale), bytes, 0);
           await writer.write(bytes);
         }
         await writer.endTensor();
@@ -200,7 +200,7 @@ export async function openGgufOutput(
           await writer.write(encodeI2sFromPatterns(h, n, stored, scale, scratchOf(slot.plan.bytes)));
         } else {
           const bytes = scratchOf(slot.plan.bytes);
-          (o.type === 'TQ1_0' ? encodeTq1_0FromPatterns : encodeTq2_0FromPatterns)(h, n / 256, stored, scaleBits(t, scale), bytes, 0);
+          (o.type === 'TQ1_0' ? encodeTq1_0FromPatterns : encodeTq2_0FromPatterns)(h, n / GGML_TYPE[o.type].blockElems, stored, scaleBits(t, scale), bytes, 0);
           await writer.write(bytes);
         }
         await writer.endTensor();

@@ -13,7 +13,7 @@ import { BitnetLabError } from '../errors.js';
 import { openCheckpoint } from '../formats/open.js';
 import { writeSafetensors, type TensorData } from '../formats/safetensors/index.js';
 import { FULL_PRECISION_METADATA_KEY } from '../quant/selection.js';
-import type { RunName } from '../../protocol/training.js';
+import type { RunName } from './metricTypes.js';
 import type { TrainConfig } from './config.js';
 import { hfLmConfig, type HfLmExtras } from './hfLmConfig.js';
 import { isMatrixWeight, type ParamSpec } from './params.js';

@@ -9,7 +9,7 @@
 import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError } from '../errors.js';
 import type { RunOptions } from '../progress.js';
-import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
+import type { MetricName, MetricPoint, RunName } from './metricTypes.js';
 import { readConfigJson } from '../formats/hfBitnet/hfConfig.js';
 import { dirname, join } from 'node:path';
 import { META, loadTensors, rejectLegacyLm, valuesForSpecs, type LoadedTensors } from './checkpoint.js';

@@ -7,7 +7,7 @@
  */
 import { quantizeWeights } from '../quant/quantize.js';
 import type { QuantMethod } from '../quant/types.js';
-import type { LayerPoint } from '../../protocol/training.js';
+import type { LayerPoint } from './metricTypes.js';
 import type { Params } from './params.js';
 
 export class FlipTracker {

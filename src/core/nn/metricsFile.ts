@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { BitnetLabError } from '../errors.js';
-import type { MetricPoint, RunName } from '../../protocol/training.js';
+import type { MetricPoint, RunName } from './metricTypes.js';
 
 /** metrics.jsonl of a 100k-step run is a few tens of MB; refuse far larger files. */
 export const MAX_METRICS_BYTES = 512 << 20;

@@ -11,7 +11,7 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { BitnetLabError, cancelled } from '../errors.js';
 import { writeFileAtomic } from '../formats/atomicWrite.js';
 import type { RunOptions } from '../progress.js';
-import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from '../../protocol/training.js';
+import type { EvalPoint, MetricName, MetricPoint, MetricsLine, RunName } from './metricTypes.js';
 import { AdamW } from './adamw.js';
 import type { LinearOptions } from './bitLinear.js';
 import { CHECKPOINT_FORMAT, META, loadTensors, rejectLegacyLm, runMetadata, saveTensors, valuesForSpecs } from './checkpoint.js';

@@ -5,7 +5,7 @@
  * "train/loss" and "eval/loss", Keras "epoch_loss" / "val_loss", nanoGPT-style
  * "loss" and "lr"). What a run did not log is NaN (null in JSON), never a guess.
  */
-import type { EvalPoint, MetricPoint, TrainPoint } from '../../protocol/training.js';
+import type { EvalPoint, MetricPoint, TrainPoint } from '../nn/metricTypes.js';
 import type { ScalarRecord } from './tfevents.js';
 
 const VAL_LOSS = /(^|[/_])(val|valid|validation|eval|test)[/_]?(loss|nll)$/i;

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BitnetLabError } from '../errors.js';
 import { parseMetricsLines } from '../nn/metricsFile.js';
-import type { MetricPoint, RunName } from '../../protocol/training.js';
+import type { MetricPoint, RunName } from '../nn/metricTypes.js';
 import { GrowingFile } from './growingFile.js';
 import { isEventFileName, TfRecordStream, scalarsOfEvent, type ScalarRecord } from './tfevents.js';
 

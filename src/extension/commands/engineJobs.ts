@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
+import type { ProcessNode } from '../../core/analysis/energy.js';
 import type { JobRequest } from '../../protocol/jobs.js';
 import type { ReportPanelKind } from '../../protocol/panels.js';
 import { JobError } from '../../jobs/client.js';
@@ -92,13 +93,13 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
         const stem = input.replace(/(\.safetensors\.index\.json|\.safetensors|\.gguf)$/, '');
         const output = args.output ?? (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${stem}.${format.replace(/^gguf-/, '')}${ext}`) }))?.fsPath;
         if (!output) return undefined;
-        return { kind: 'quantize', input, output, options: { ...readMethod(), ...args.options, format } };
+        return { kind: 'quantize', input, output, options: { method: setting('method', 'absmean'), ...args.options, format } };
       },
       'quantizing',
     ),
     reg('bitnetLab.compare', async (arg, args) => {
       const path = await inputPath(arg, s, 'Compare BitNet against full precision for which checkpoint?');
-      return path ? { kind: 'compare', path, options: { ...readMethod(), ...args.options } } : undefined;
+      return path ? { kind: 'compare', path, options: { backend: setting('backend', 'auto'), ...args.options } } : undefined;
     }),
     reg('bitnetLab.compareCheckpoints', async (arg, args) => {
       const a = await inputPath(arg, s, 'First checkpoint');
@@ -110,9 +111,9 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
       const path = args.quiet ? (uriOf(arg)?.fsPath ?? s.registry.active?.path) : await inputPath(arg, s, 'Energy report for which checkpoint?');
       if (!args.quiet && !path) return undefined;
       // Same knobs as `bitnet-lab energy`: process node (7nm | 45nm) and token count (engine default when absent).
-      let node = args.options?.node as string | undefined;
+      let node = args.options?.node as ProcessNode | undefined;
       if (node === undefined && !args.quiet) {
-        node = (await vscode.window.showQuickPick(PROCESS_NODES, { title: 'Energy table: process node' }))?.label;
+        node = (await vscode.window.showQuickPick(PROCESS_NODES, { title: 'Energy table: process node' }))?.label as ProcessNode | undefined;
         if (!node) return undefined;
       }
       return { kind: 'energy', path, options: { ...args.options, ...(node ? { node } : {}) } };
@@ -120,9 +121,9 @@ export function registerEngineCommands(s: Services): vscode.Disposable[] {
   ];
 }
 
-function readMethod(): Record<string, unknown> {
-  const c = vscode.workspace.getConfiguration('bitnetLab');
-  return { method: c.get('method', 'absmean'), backend: c.get('backend', 'auto') };
+/** A setting as the job options take it (checked in the job process: a bad value fails the job with its name). */
+function setting(key: 'method' | 'backend', fallback: string): never {
+  return vscode.workspace.getConfiguration('bitnetLab').get(key, fallback) as never;
 }
 
 function labelOf(r: EngineRequest): string {

@@ -82,11 +82,8 @@ export class InspectorSession implements vscode.Disposable {
       this.host.quality?.request(this.model.path, quality);
       return;
     }
-    const req = parseInspectorRequest(raw);
-    if (!req) {
-      this.host.log('inspector: ignored a malformed message from the page');
-      return;
-    }
+    const req = parseInspectorRequest(raw, (error) => this.host.log(`inspector: ignored ${error}`));
+    if (!req) return;
     this.handle(req);
   }
 

@@ -5,14 +5,12 @@
  * report the job process already produced (no 'vscode' import: unit-tested).
  */
 import type { CheckpointReport } from '../../core/analysis/report.js';
+import { TERNARY_GGML_TYPES } from '../../core/formats/gguf/ggmlTypes.js';
 import type { LinearMode } from '../../core/model/api.js';
-
-/** ggml types that hold ternary codes (llama.cpp TQ1_0/TQ2_0, microsoft/BitNet I2_S). */
-const TERNARY_DTYPES = new Set(['TQ1_0', 'TQ2_0', 'I2_S']);
 
 export function quantizedModeOf(header: Pick<CheckpointReport, 'format' | 'tensors'>): 'ternary' | 'stored' {
   if (header.format === 'hf-bitnet') return 'stored';
-  return header.tensors.some((t) => TERNARY_DTYPES.has(t.dtype.toUpperCase())) ? 'stored' : 'ternary';
+  return header.tensors.some((t) => TERNARY_GGML_TYPES.has(t.dtype.toUpperCase())) ? 'stored' : 'ternary';
 }
 
 export function comparedModes(header: Pick<CheckpointReport, 'format' | 'tensors'>): LinearMode[] {

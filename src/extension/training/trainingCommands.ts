@@ -134,7 +134,8 @@ export function registerTrainingCommands(s: Services): vscode.Disposable[] {
       }
       const ownsOut = o.out === undefined;
       o.out ??= newRunDir(runsDir(s), 'finetune');
-      return runTraining(s, { kind: 'finetune', path, options: { ...readBackend(), ...o } }, args, ownsOut);
+      // Fine-tuning keeps the checkpoint's quantizer: only the backend setting applies.
+      return runTraining(s, { kind: 'finetune', path, options: { backend: readBackend().backend as never, ...o } }, args, ownsOut);
     }),
     ...registerRunCommands(s),
   ];
@@ -185,10 +186,12 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
     openCheckpoint: openInInspector,
   });
   const out = typeof request.options.out === 'string' ? request.options.out : undefined;
-  const torchrun = request.options.engine === 'torchrun';
-  const nproc = typeof request.options.nproc === 'number' ? request.options.nproc : 1;
+  // Only training from scratch has an engine choice (fine-tuning runs on tfjs).
+  const trainOptions = request.kind === 'train' ? request.options : undefined;
+  const torchrun = trainOptions?.engine === 'torchrun';
+  const nproc = trainOptions?.nproc ?? 1;
   const engine = torchrun ? `PyTorch torchrun · ${nproc} rank${nproc === 1 ? '' : 's'}` : engineLabel('tfjs', undefined, request.options.backend);
-  const launch = torchrun && out ? localLaunchCommand(out, String(request.options.python ?? 'python3'), nproc) : undefined;
+  const launch = torchrun && out ? localLaunchCommand(out, trainOptions?.python ?? 'python3', nproc) : undefined;
   panel.setRunInfo(
     { engine, ...(out ? { folder: out } : {}), ...(launch ? { launch, slurm: true } : {}), cancellable: true },
     {

@@ -162,7 +162,7 @@ describe('job process over IPC (forked child, structured clone)', () => {
       expect(crashes).toHaveLength(1);
       expect(crashes[0]).toMatchObject({ signal: 'SIGKILL', failedJobs: ['analyze'], restart: 'now' });
 
-      const exit = await failureOf(c.start({ kind: 'energy', options: { crash: true } }).result);
+      const exit = await failureOf(c.start({ kind: 'energy', path: '/crash', options: {} }).result);
       expect(exit.message).toMatch(/exited with code 3/);
 
       const r = await c.start({ kind: 'open', path: '/m2' }).result;

@@ -12,8 +12,10 @@ describe('webview → host validation', () => {
     expect(parseInspectorRequest({ type: 'reanalyze', method: 'median' })).toEqual({ type: 'reanalyze', method: 'median' });
     expect(parseInspectorRequest({ type: 'exportReport', format: 'html' })).toEqual({ type: 'exportReport', format: 'html' });
   });
-  it('drops extra fields (no path can ride along) and rejects malformed messages', () => {
-    expect(parseInspectorRequest({ type: 'ready', path: '/etc/passwd' })).toEqual({ type: 'ready' });
+  it('rejects extra fields (no path can ride along) and malformed messages', () => {
+    const errors: string[] = [];
+    expect(parseInspectorRequest({ type: 'ready', path: '/etc/passwd' }, (e) => errors.push(e))).toBeUndefined();
+    expect(errors).toEqual(['"ready" message from the inspector page: path: unknown key "path"']);
     for (const bad of [
       null,
       'ready',
@@ -30,11 +32,14 @@ describe('webview → host validation', () => {
 
 describe('job IPC validation', () => {
   it('accepts well-formed messages in each direction and rejects others', () => {
-    expect(isHostToJob({ type: 'start', id: 1, request: { kind: 'analyze', path: 'a' } })).toBe(true);
+    const settings = { method: 'absmean', include: [], exclude: [], backend: 'auto' };
+    expect(isHostToJob({ type: 'start', id: 1, request: { kind: 'analyze', path: 'a', settings } })).toBe(true);
+    expect(isHostToJob({ type: 'start', id: 1, request: { kind: 'analyze', path: 'a' } })).toBe(false);
     expect(isHostToJob({ type: 'start', id: 1, request: { kind: 'rm -rf' } })).toBe(false);
     expect(isHostToJob({ type: 'cancel', id: 'x' })).toBe(false);
     expect(isJobToHost({ type: 'ready', pid: 5 })).toBe(true);
-    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'open' } })).toBe(true);
+    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'compare', value: { anything: 1 } } })).toBe(true);
+    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'open' } })).toBe(false);
     expect(isJobToHost({ type: 'tensors', id: 1, tensors: 'no' })).toBe(false);
     expect(isJobToHost({ type: 'error', id: 1 })).toBe(false);
   });

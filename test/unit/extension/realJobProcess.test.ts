@@ -73,10 +73,10 @@ async function failureOf(p: Promise<unknown>): Promise<JobError> {
 /** Resolves at the first progress event whose `done` is above zero (the job is really working). */
 function startWorking<K extends JobKind>(start: (onProgress: (done: number) => void) => RunningJob<K>): Promise<RunningJob<K>> {
   return new Promise((resolveStarted, reject) => {
-    let job: RunningJob<K> | undefined;
     let started = false;
-    job = start((done) => {
-      if (started || done <= 0 || job === undefined) return;
+    const job: RunningJob<K> = start((done) => {
+      // Progress arrives over IPC, so never before `start` has returned `job`.
+      if (started || done <= 0) return;
       started = true;
       resolveStarted(job);
     });

@@ -232,12 +232,12 @@ describe('entries and layout', () => {
 describe('sharded index problems', () => {
   const srcDir = join(FIXTURES, 'tiny_llama_sharded');
   const shards = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
-  async function shardedCopy(name: string, edit: (index: any) => void, copyShards = shards): Promise<string> {
+  async function shardedCopy(name: string, edit: (index: { weight_map?: Record<string, string | undefined> }) => void, copyShards = shards): Promise<string> {
     const d = join(dir, name);
     await rm(d, { recursive: true, force: true });
     await mkdir(d);
     for (const s of copyShards) await copyFile(join(srcDir, s), join(d, s));
-    const index = JSON.parse(await readFile(join(srcDir, 'model.safetensors.index.json'), 'utf8'));
+    const index = JSON.parse(await readFile(join(srcDir, 'model.safetensors.index.json'), 'utf8')) as { weight_map?: Record<string, string | undefined> };
     edit(index);
     const p = join(d, 'model.safetensors.index.json');
     await writeFile(p, JSON.stringify(index));
@@ -257,23 +257,23 @@ describe('sharded index problems', () => {
     expect(err.message).toContain(shards[1]);
   });
   it('a tensor listed in the index but absent from its shard', async () => {
-    const err = await fail(await shardedCopy('absent', (i) => (i.weight_map['model.ghost.weight'] = shards[0])));
+    const err = await fail(await shardedCopy('absent', (i) => (i.weight_map!['model.ghost.weight'] = shards[0])));
     expect(err.code).toBe('shard');
     expect(err.place.tensor).toBe('model.ghost.weight');
   });
   it('a tensor the index puts in the wrong shard', async () => {
-    const err = await fail(await shardedCopy('wrong', (i) => (i.weight_map['lm_head.weight'] = shards[0])));
+    const err = await fail(await shardedCopy('wrong', (i) => (i.weight_map!['lm_head.weight'] = shards[0])));
     expect(err.code).toBe('shard');
     expect(err.place.tensor).toBe('lm_head.weight');
   });
   it('a shard tensor the index does not list', async () => {
-    const err = await fail(await shardedCopy('unlisted', (i) => delete i.weight_map['lm_head.weight']));
+    const err = await fail(await shardedCopy('unlisted', (i) => delete i.weight_map!['lm_head.weight']));
     expect(err.code).toBe('shard');
     expect(err.place.tensor).toBe('lm_head.weight');
   });
   it('a tensor stored in two shards', async () => {
     const d = join(dir, 'twice');
-    const p = await shardedCopy('twice', (i) => (i.weight_map['x'] = shards[0]));
+    const p = await shardedCopy('twice', (i) => (i.weight_map!['x'] = shards[0]));
     await copyFile(join(srcDir, shards[0]!), join(d, 'copy.safetensors'));
     const index = JSON.parse(await readFile(p, 'utf8'));
     index.weight_map['model.embed_tokens.weight'] = 'copy.safetensors';
@@ -288,7 +288,7 @@ describe('sharded index problems', () => {
     const bad = join(dir, 'badjson.index.json');
     await writeFile(bad, '{"weight_map": ');
     expect((await fail(bad)).code).toBe('header');
-    expect((await fail(await shardedCopy('escape', (i) => (i.weight_map['lm_head.weight'] = '../../etc/passwd')))).code).toBe('shard');
+    expect((await fail(await shardedCopy('escape', (i) => (i.weight_map!['lm_head.weight'] = '../../etc/passwd')))).code).toBe('shard');
   });
   it('a corrupt shard reports the shard file', async () => {
     const p = await shardedCopy('corrupt', () => undefined);

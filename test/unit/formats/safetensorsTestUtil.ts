@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BitnetLabError } from '../../../src/core/errors.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/torch/', import.meta.url));
 
@@ -27,12 +28,12 @@ export async function writeRaw(dir: string, name: string, bytes: Uint8Array): Pr
   return p;
 }
 
-/** Catches the promise's rejection and returns it, failing if it resolves. */
-export async function rejection(p: Promise<unknown>): Promise<any> {
+/** Catches the promise's rejection and returns it (typed for the code / place assertions that follow), failing if it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<BitnetLabError> {
   try {
     await p;
   } catch (e) {
-    return e;
+    return e as BitnetLabError;
   }
   throw new Error('expected a rejection, got success');
 }

@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { measureResidentMemory, MAX_PROBE_FP32_BYTES } from '../../../src/core/analysis/residentMemory.js';
-// @ts-expect-error plain .mjs build script without type declarations
-import buildKernels from '../../../scripts/build-kernels.mjs';
 
-const root = join(__dirname, '../../..');
-let probe: string;
-let dist: string;
-
-beforeAll(async () => {
-  // Inside the repository, so the probe resolves @tensorflow/* from node_modules.
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  dist = mkdtempSync(join(root, 'dist', 'probe-'));
-  await buildKernels({ root, dist });
-  probe = join(dist, 'rssProbe.js');
-});
-afterAll(() => {
-  if (dist) rmSync(dist, { recursive: true, force: true });
-});
+// The probe bundle as `npm run build` makes it (from scripts/rssProbe.ts), next to the others.
+const probe = join(__dirname, '../../../dist/rssProbe.js');
 
 describe('measured resident memory of a forward pass (child processes)', () => {
   it('sees at least the FP32 weight bytes resident, and far less for packed ternary', async () => {
@@ -40,7 +25,7 @@ describe('measured resident memory of a forward pass (child processes)', () => {
     const tiny = await measureResidentMemory([{ out: 4, in: 4 }], { probePath: probe });
     expect(tiny.result).toBeNull();
     expect(tiny.reason).toMatch(/too small/);
-    const missing = await measureResidentMemory([{ out: 2048, in: 4096 }], { probePath: join(root, 'no-such-probe.js') });
+    const missing = await measureResidentMemory([{ out: 2048, in: 4096 }], { probePath: join(__dirname, 'no-such-probe.js') });
     expect(missing.result).toBeNull();
     expect(missing.reason).toMatch(/probe failed/);
   });

@@ -44,7 +44,7 @@ export function absmeanStats(w: Float64Array, params: number, bins = 128): Tenso
     q2 += q * q;
   }
   const scale = params / n;
-  let zeros = Math.round(z * scale);
+  const zeros = Math.round(z * scale);
   let plus = Math.round(p * scale);
   const minus = params - zeros - plus;
   if (minus < 0) plus += minus;

@@ -27,7 +27,9 @@ export class LayerCharts extends LitElement {
       let hi = -Infinity;
       for (const r of this.rows) {
         const ln = r.quantized ? parseLayerName(r.name) : undefined;
-        if (ln) (lo = Math.min(lo, ln.layer)), (hi = Math.max(hi, ln.layer));
+        if (!ln) continue;
+        lo = Math.min(lo, ln.layer);
+        hi = Math.max(hi, ln.layer);
       }
       this.cached = {
         gamma: buildLayerSeries(this.rows, (s) => s.gamma),

@@ -19,7 +19,6 @@ interface RawVsCodeApi {
 
 declare global {
   // Declared by VS Code in the webview's global scope; absent elsewhere.
-  // eslint-disable-next-line no-var
   var acquireVsCodeApi: (() => RawVsCodeApi) | undefined;
 }
 

@@ -79,6 +79,9 @@ export const GGML_TYPE = {
   I2_S: I2S_TYPE,
 } as const;
 
+/** ggml types whose blocks hold ternary codes and a scale (llama.cpp TQ1_0/TQ2_0, microsoft/BitNet I2_S). */
+export const TERNARY_GGML_TYPES: ReadonlySet<string> = new Set([GGML_TYPE.TQ1_0.name, GGML_TYPE.TQ2_0.name, GGML_TYPE.I2_S.name]);
+
 /** A ggml type by name (safetensors' F32/F16/BF16/I8…/F64 share ggml's names), I2_S included. */
 export function ggmlTypeByName(name: string): GgmlTypeInfo | undefined {
   return BY_NAME.get(name);

@@ -11,8 +11,12 @@
  * The ARM layout (QK = 64) is a different byte order; we read and write only
  * the x86 one and say so in tensor notes.
  */
-import { i2sBytes } from '../gguf/ggmlTypes.js';
+import { I2S_TYPE, i2sBytes } from '../gguf/ggmlTypes.js';
 import { pack128Groups, pairsReadable } from './patternTrits.js';
+
+/** Elements and bytes of one block (the registry's I2_S). */
+const QK = I2S_TYPE.blockElems;
+const B = I2S_TYPE.blockBytes;
 
 /** Fork's map2bit {−1, 0, +1, 0} for codes 0..3. */
 const MAP2BIT = new Int8Array([-1, 0, 1, 0]);
@@ -20,9 +24,9 @@ const MAP2BIT = new Int8Array([-1, 0, 1, 0]);
 export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint8Array): Uint8Array {
   const bytes = out ?? new Uint8Array(i2sBytes(n));
   bytes.fill(0, 0, i2sBytes(n));
-  for (let b = 0; b < n / 128; b++) {
-    const x = 128 * b;
-    const o = 32 * b;
+  for (let b = 0; b < n / QK; b++) {
+    const x = QK * b;
+    const o = B * b;
     for (let gp = 0; gp < 32; gp++) {
       bytes[o + gp] =
         ((codes[x + gp]! + 1) << 6) |
@@ -41,10 +45,10 @@ export function encodeI2s(codes: Int8Array, n: number, scale: number, out?: Uint
  * their codes; one pass, no code array.
  */
 export function encodeI2sFromPatterns(halves: Uint16Array, n: number, stored: Uint8Array, scale: number, out?: Uint8Array): Uint8Array {
-  if (n % 128 !== 0 || halves.length < n) throw new RangeError('I2_S packs whole 128-element blocks of the patterns given');
+  if (n % QK !== 0 || halves.length < n) throw new RangeError('I2_S packs whole 128-element blocks of the patterns given');
   const bytes = out ?? new Uint8Array(i2sBytes(n));
   const pairs = pairsReadable(halves) ? new Uint32Array(halves.buffer, halves.byteOffset, n / 2) : undefined;
-  pack128Groups(halves, pairs, 0, n / 128, stored, bytes, 0, 6, 4, 2, 0);
+  pack128Groups(halves, pairs, 0, n / QK, stored, bytes, 0, 6, 4, 2, 0);
   bytes.fill(0, n / 4, i2sBytes(n));
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setFloat32(n / 4, scale, true);
   return bytes;
@@ -53,8 +57,8 @@ export function encodeI2sFromPatterns(halves: Uint16Array, n: number, stored: Ui
 /** Decodes trits of 128-element blocks [firstBlock, firstBlock + nBlocks) from packed bytes starting at block `firstBlock`'s byte 0 = src[srcOffset]. */
 export function decodeI2sCodes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + 32 * b;
-    const x = codeOffset + 128 * b;
+    const s = srcOffset + B * b;
+    const x = codeOffset + QK * b;
     for (let gp = 0; gp < 32; gp++) {
       const v = src[s + gp]!;
       codes[x + gp] = MAP2BIT[v >> 6]!;
@@ -67,8 +71,8 @@ export function decodeI2sCodes(src: Uint8Array, srcOffset: number, nBlocks: numb
 
 export function decodeI2s(src: Uint8Array, srcOffset: number, nBlocks: number, scale: number, out: Float32Array, outOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = srcOffset + 32 * b;
-    const x = outOffset + 128 * b;
+    const s = srcOffset + B * b;
+    const x = outOffset + QK * b;
     for (let gp = 0; gp < 32; gp++) {
       const v = src[s + gp]!;
       out[x + gp] = MAP2BIT[v >> 6]! * scale;

@@ -8,11 +8,12 @@ import { GGML_TYPE } from '../gguf/ggmlTypes.js';
 
 /** 34: d[2] | qs[32] (ggml-common.h block_q8_0). */
 const B = GGML_TYPE.Q8_0.blockBytes;
+const QK = GGML_TYPE.Q8_0.blockElems;
 
 export function decodeQ8_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
     const s = srcOffset + B * b;
-    const x = outOffset + 32 * b;
+    const x = outOffset + QK * b;
     const d = half(src[s]! | (src[s + 1]! << 8));
     for (let i = 0; i < 32; i++) out[x + i] = ((src[s + 2 + i]! << 24) >> 24) * d;
   }
@@ -25,7 +26,7 @@ export function decodeQ8_0(src: Uint8Array, srcOffset: number, nBlocks: number, 
  */
 export function encodeQ8_0(x: Float32Array, nBlocks: number, out: Uint8Array, outOffset: number, f16Bits: (v: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const s = 32 * b;
+    const s = QK * b;
     let amax = 0;
     for (let i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[s + i]!));
     const d = Math.fround(amax / 127);

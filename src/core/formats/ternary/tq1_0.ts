@@ -12,6 +12,7 @@ import { GGML_TYPE } from '../gguf/ggmlTypes.js';
 
 /** 54: qs[48] | qh[4] | d[2] (ggml-common.h block_tq1_0). */
 const B = GGML_TYPE.TQ1_0.blockBytes;
+const QK = GGML_TYPE.TQ1_0.blockElems;
 
 const POW3 = [1, 3, 9, 27, 81, 243];
 
@@ -27,7 +28,7 @@ export function tq1DecodeDigit(byte: number, n: number): number {
 
 export function encodeTq1_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const x = codeOffset + b * 256;
+    const x = codeOffset + b * QK;
     const o = outOffset + b * B;
     for (let m = 0; m < 32; m++) {
       let q = 0;
@@ -58,11 +59,11 @@ const ENCODED_Q = Uint8Array.from({ length: 243 }, (_, q) => tq1EncodeByte(q));
  * Same bytes as encoding their codes; one pass, no code array.
  */
 export function encodeTq1_0FromPatterns(halves: Uint16Array, nBlocks: number, stored: Uint8Array, dBits: number, out: Uint8Array, outOffset: number): void {
-  if (halves.length < nBlocks * 256) throw new RangeError('fewer patterns than the blocks need');
+  if (halves.length < nBlocks * QK) throw new RangeError('fewer patterns than the blocks need');
   const s = stored;
   const h = halves;
   for (let b = 0; b < nBlocks; b++) {
-    const x = b * 256;
+    const x = b * QK;
     const o = outOffset + b * B;
     for (let m = 0; m < 32; m++) {
       const q = s[h[x + m]!]! * 81 + s[h[x + 32 + m]!]! * 27 + s[h[x + 64 + m]!]! * 9 + s[h[x + 96 + m]!]! * 3 + s[h[x + 128 + m]!]!;
@@ -99,7 +100,7 @@ function forEachBlockTrit(src: Uint8Array, s: number, put: (index: number, trit:
 export function decodeTq1_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
   for (let b = 0; b < nBlocks; b++) {
     const s = srcOffset + b * B;
-    const x = codeOffset + b * 256;
+    const x = codeOffset + b * QK;
     forEachBlockTrit(src, s, (i, t) => {
       codes[x + i] = t;
     });
@@ -110,7 +111,7 @@ export function decodeTq1_0Codes(src: Uint8Array, srcOffset: number, nBlocks: nu
 export function decodeTq1_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
     const s = srcOffset + b * B;
-    const x = outOffset + b * 256;
+    const x = outOffset + b * QK;
     const d = half(src[s + 52]! | (src[s + 53]! << 8));
     forEachBlockTrit(src, s, (i, t) => {
       out[x + i] = t * d;

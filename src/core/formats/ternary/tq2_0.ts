@@ -9,6 +9,7 @@ import { pack128Groups, pairsReadable } from './patternTrits.js';
 
 /** 66: qs[64] | d[2] (ggml-common.h block_tq2_0). */
 const B = GGML_TYPE.TQ2_0.blockBytes;
+const QK = GGML_TYPE.TQ2_0.blockElems;
 
 /**
  * `encodeTq2_0` from 16-bit patterns: the first nBlocks·256 of `halves`,
@@ -16,7 +17,7 @@ const B = GGML_TYPE.TQ2_0.blockBytes;
  * Same bytes as encoding their codes; one pass, no code array.
  */
 export function encodeTq2_0FromPatterns(halves: Uint16Array, nBlocks: number, stored: Uint8Array, dBits: number, out: Uint8Array, outOffset: number): void {
-  if (halves.length < nBlocks * 256) throw new RangeError('fewer patterns than the blocks need');
+  if (halves.length < nBlocks * QK) throw new RangeError('fewer patterns than the blocks need');
   const pairs = pairsReadable(halves) ? new Uint32Array(halves.buffer, halves.byteOffset, nBlocks * 128) : undefined;
   const lo = dBits & 0xff;
   const hi = dBits >>> 8;
@@ -31,7 +32,7 @@ export function encodeTq2_0FromPatterns(halves: Uint16Array, nBlocks: number, st
 /** Encodes `nBlocks` blocks of trits starting at codes[codeOffset]; every block gets the same fp16 scale bits. */
 export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: number, dBits: number, out: Uint8Array, outOffset: number): void {
   for (let b = 0; b < nBlocks; b++) {
-    const x = codeOffset + b * 256;
+    const x = codeOffset + b * QK;
     const o = outOffset + b * B;
     for (let c = 0; c < 2; c++) {
       const xc = x + 128 * c;
@@ -56,7 +57,7 @@ export function encodeTq2_0(codes: Int8Array, codeOffset: number, nBlocks: numbe
 export function decodeTq2_0Codes(src: Uint8Array, srcOffset: number, nBlocks: number, codes: Int8Array, codeOffset: number, dBits?: Uint16Array, dOffset = 0): void {
   for (let b = 0; b < nBlocks; b++) {
     const s = srcOffset + b * B;
-    const x = codeOffset + b * 256;
+    const x = codeOffset + b * QK;
     for (let c = 0; c < 2; c++) {
       for (let n = 0; n < 4; n++) {
         const shift = 2 * n;
@@ -73,7 +74,7 @@ export function decodeTq2_0Codes(src: Uint8Array, srcOffset: number, nBlocks: nu
 export function decodeTq2_0(src: Uint8Array, srcOffset: number, nBlocks: number, out: Float32Array, outOffset: number, half: (bits: number) => number): void {
   for (let b = 0; b < nBlocks; b++) {
     const s = srcOffset + b * B;
-    const x = outOffset + b * 256;
+    const x = outOffset + b * QK;
     const d = half(src[s + 64]! | (src[s + 65]! << 8));
     for (let c = 0; c < 2; c++) {
       for (let n = 0; n < 4; n++) {

@@ -10,7 +10,7 @@ import { BitnetLabError, cancelled, isBitnetLabError } from '../../errors.js';
 import { openSafetensors } from '../../formats/safetensors/index.js';
 import type { RunOptions } from '../../progress.js';
 import { followRun } from '../../runs/follow.js';
-import type { MetricPoint, RunName } from '../../../protocol/training.js';
+import type { MetricPoint, RunName } from '../metricTypes.js';
 import { loadTensors, META, valuesForSpecs } from '../checkpoint.js';
 import { exportTernary } from '../ternaryExport.js';
 import { lmSpecs } from '../transformerLm.js';

@@ -15,7 +15,7 @@ import { BitnetLabError } from '../../errors.js';
 import { writeFileAtomic } from '../../formats/atomicWrite.js';
 import { writeSafetensors } from '../../formats/safetensors/index.js';
 import { derivedPrng } from '../../random.js';
-import type { RunName } from '../../../protocol/training.js';
+import type { RunName } from '../metricTypes.js';
 import { runMetadata, saveTensors } from '../checkpoint.js';
 import { scheduleOf, type TrainConfig } from '../config.js';
 import type { TextWindows } from '../data/text.js';

@@ -1,5 +1,7 @@
 /**
- * Child-process probe: peak resident memory of one batch-1 forward pass
+ * Child-process probe, a program of its own (bundled as dist/rssProbe.js by
+ * scripts/build.mjs; src/core/analysis/residentMemory.ts runs it and defines
+ * what it reads and prints): peak resident memory of one batch-1 forward pass
  * through a list of linear layers, FP32 (tfjs tensors on the active backend)
  * or packed ternary (this project's wasm kernel). Run as its own process so
  * the measurement sees nothing else: node dist/rssProbe.js '<json>'; prints
@@ -7,25 +9,11 @@
  * Weight values do not matter for memory, so weights are constants written
  * straight into their final storage (no transient JS copies inflating the peak).
  */
-import { initBackend } from '../backend.js';
-import { blocksPerRow, packedBytes } from './packing.js';
-import type { TernaryMatrix } from './types.js';
-import { WasmTernaryKernel } from './wasmKernel.js';
-
-export interface RssProbeInput {
-  mode: 'fp32' | 'ternary';
-  layers: Array<{ out: number; in: number }>;
-}
-
-export interface RssProbeResult {
-  mode: 'fp32' | 'ternary';
-  backend: string;
-  baselineBytes: number;
-  /** RSS after the pass (after a GC when the child runs with --expose-gc), minus the baseline. */
-  deltaBytes: number;
-  /** Peak RSS of the whole child minus the baseline (includes transient copies while building the weights). */
-  peakDeltaBytes: number;
-}
+import type { RssProbeInput, RssProbeResult } from '../src/core/analysis/residentMemory.js';
+import { initBackend } from '../src/core/backend.js';
+import { blocksPerRow, packedBytes } from '../src/core/kernels/packing.js';
+import type { TernaryMatrix } from '../src/core/kernels/types.js';
+import { WasmTernaryKernel } from '../src/core/kernels/wasmKernel.js';
 
 declare const gc: (() => void) | undefined;
 
@@ -42,7 +30,7 @@ function baseline(): number {
   return process.memoryUsage().rss;
 }
 
-export async function runRssProbe(input: RssProbeInput): Promise<RssProbeResult> {
+async function runRssProbe(input: RssProbeInput): Promise<RssProbeResult> {
   if (input.mode === 'fp32') {
     const { tf, name } = await initBackend('auto');
     tf.tidy(() => tf.matMul(tf.ones([1, 8]), tf.ones([8, 8])).dataSync());
@@ -67,15 +55,10 @@ export async function runRssProbe(input: RssProbeInput): Promise<RssProbeResult>
   return result;
 }
 
-// Entry point when bundled as dist/rssProbe.js and run as a script.
-declare const require: NodeJS.Require | undefined;
-declare const module: NodeJS.Module | undefined;
-if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
-  runRssProbe(JSON.parse(process.argv[2] ?? '{}') as RssProbeInput).then(
-    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
-    (e) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runRssProbe(JSON.parse(process.argv[2] ?? '{}') as RssProbeInput).then(
+  (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+  (e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

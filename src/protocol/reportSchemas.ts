@@ -1,0 +1,95 @@
+/**
+ * Schemas of the engine's checkpoint report (src/core/analysis/report.ts) and
+ * progress events as they cross the job-process boundary. Each is annotated
+ * with its core type, so the compiler rejects a schema that no longer matches it.
+ */
+import * as v from 'valibot';
+import type { CheckpointReport, Histogram, MemoryByFormat, Provenance, ReportTotals, TensorReport, TensorStats } from '../core/analysis/report.js';
+import type { CheckpointFormat } from '../core/formats/types.js';
+import type { ProgressEvent } from '../core/progress.js';
+import { QUANT_METHODS } from '../core/quant/types.js';
+import { anyNumber, numbers, picklistOf } from './schema.js';
+
+export const ProgressEventSchema: v.GenericSchema<ProgressEvent> = v.strictObject({
+  label: v.string(),
+  done: anyNumber,
+  total: anyNumber,
+  unit: picklistOf<ProgressEvent['unit']>()(['bytes', 'steps', 'tensors', 'runs']),
+});
+
+const HistogramSchema: v.GenericSchema<Histogram> = v.strictObject({ edges: numbers, counts: numbers });
+
+const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
+  gamma: anyNumber,
+  zeros: anyNumber,
+  plus: anyNumber,
+  minus: anyNumber,
+  zeroFraction: anyNumber,
+  entropyBits: anyNumber,
+  relRmse: anyNumber,
+  cosine: anyNumber,
+  sqnrDb: anyNumber,
+  min: anyNumber,
+  max: anyNumber,
+  mean: anyNumber,
+  std: anyNumber,
+  nonFinite: anyNumber,
+  histogram: HistogramSchema,
+  thresholds: numbers,
+  storedTernary: v.optional(v.boolean()),
+});
+
+export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({
+  name: v.string(),
+  dtype: v.string(),
+  shape: numbers,
+  params: anyNumber,
+  bytes: anyNumber,
+  quantized: v.boolean(),
+  reason: v.optional(v.string()),
+  stats: v.nullable(TensorStatsSchema),
+  notes: v.optional(v.array(v.string())),
+  error: v.optional(v.string()),
+});
+
+const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
+  asStored: anyNumber,
+  f32: anyNumber,
+  f16: anyNumber,
+  int8: anyNumber,
+  hfBitnet: anyNumber,
+  tq2_0: anyNumber,
+  tq1_0: anyNumber,
+  i2_s: anyNumber,
+  ideal: anyNumber,
+});
+
+const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
+  params: anyNumber,
+  bytes: anyNumber,
+  quantizedParams: anyNumber,
+  quantizedTensors: anyNumber,
+  dtypeParams: v.record(v.string(), anyNumber),
+  memory: MemoryByFormatSchema,
+});
+
+const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
+  tool: v.string(),
+  engine: v.string(),
+  settings: v.record(v.string(), v.unknown()),
+  createdAt: v.string(),
+  seconds: anyNumber,
+  machine: v.string(),
+});
+
+export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.strictObject({
+  schemaVersion: v.number(),
+  file: v.string(),
+  format: picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']),
+  backend: v.string(),
+  method: v.picklist(QUANT_METHODS),
+  metadata: v.record(v.string(), v.string()),
+  tensors: v.array(TensorReportSchema),
+  totals: ReportTotalsSchema,
+  provenance: ProvenanceSchema,
+});
