@@ -26,7 +26,6 @@
  */
 import { quantizeWeights } from '../quant/quantize.js';
 import { ACTIVATION_EPS } from '../quant/activation.js';
-import { roundHalfEven } from '../quant/rounding.js';
 import type { QuantMethod } from '../quant/types.js';
 import type { CustomGradFn, Tensor, Tf } from './tf.js';
 
@@ -127,8 +126,11 @@ function rmsNormBackward(dn: Float32Array, s: NormSaved, g: Float32Array, rows: 
     const r = s.r[row]!;
     for (let j = 0; j < d; j++) dx[o + j] = r * (dn[o + j]! * g[j]! - s.xbar[o + j]! * m);
   }
-  return { dx, dg: Float32Array.from(dg64) };
+  return { dx, dg: new Float32Array(dg64) };
 }
+
+/** 1.5 · 2^52: v + M − M rounds a float64 |v| < 2^51 to an integer, ties to even (IEEE round-to-nearest). */
+const ROUND_MAGIC = 6755399441055744;
 
 /**
  * Per-row absmax int8 fake-quant, the value codes / sx: the same float32
@@ -148,9 +150,12 @@ export function actFakeQuantRows(x: Float32Array, rows: number, d: number): Floa
     }
     const sx = fr(127 / Math.max(absmax, eps32));
     for (let j = 0; j < d; j++) {
-      const q = roundHalfEven(fr(x[o + j]! * sx));
-      const c = q !== q ? 0 : q > 127 ? 127 : q < -128 ? -128 : q;
-      out[o + j] = c / sx;
+      // Clamp, then round half to even by the float64 magic number (exact for |v| < 2^51): the
+      // same codes as roundHalfEven-then-clamp, since the bounds are integers; NaN gives code 0.
+      let v = fr(x[o + j]! * sx);
+      v = v > 127 ? 127 : v < -128 ? -128 : v;
+      const c = v + ROUND_MAGIC - ROUND_MAGIC;
+      out[o + j] = c === c ? c / sx : 0;
     }
   }
   return out;
@@ -164,18 +169,16 @@ function packWeights(ws: Tensor[], inDim: number, outs: number[], opt: FusedLine
   ws.forEach((w, i) => {
     const data = w.dataSync() as Float32Array;
     const o = outs[i]!;
-    let vals: ArrayLike<number> = data;
-    let scale = 1;
     if (opt.quantize) {
       const t = quantizeWeights(data, opt.weightMethod);
-      vals = t.codes;
-      scale = Math.fround(t.scale);
-    }
-    for (let r = 0; r < inDim; r++) {
-      const src = r * o;
-      const dst = r * outDim + col;
-      for (let j = 0; j < o; j++) out[dst + j] = vals[src + j]! * scale;
-    }
+      const codes = t.codes;
+      const scale = Math.fround(t.scale);
+      for (let r = 0; r < inDim; r++) {
+        const src = r * o;
+        const dst = r * outDim + col;
+        for (let j = 0; j < o; j++) out[dst + j] = codes[src + j]! * scale;
+      }
+    } else for (let r = 0; r < inDim; r++) out.set(data.subarray(r * o, r * o + o), r * outDim + col);
     col += o;
   });
   return out;
