@@ -29,14 +29,13 @@ export interface LinearOptions {
  * `x` is [..., in]; flattened to 2-D for the matmul and reshaped back.
  * Several weights [in, out_i] reading the same input give one output
  * [..., Σ out_i] with their columns side by side (q/k/v, gate/up).
- * `normGain` null means the input is used as it is. `inputGrad` false: x is
- * data, its gradient is not computed (returned as zeros).
+ * `normGain` null means the input is used as it is.
  */
-export function linear(tf: Tf, x: Tensor, weight: Tensor | Tensor[], normGain: Tensor | null, opt: LinearOptions, eps = RMS_EPS, inputGrad = true): Tensor {
+export function linear(tf: Tf, x: Tensor, weight: Tensor | Tensor[], normGain: Tensor | null, opt: LinearOptions, eps = RMS_EPS): Tensor {
   const weights = Array.isArray(weight) ? weight : [weight];
   const inDim = x.shape[x.shape.length - 1]!;
   const lead = x.shape.slice(0, -1);
   const h = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  const y = fusedLinear(tf, h, weights, normGain, { ...opt, eps, inputGrad });
+  const y = fusedLinear(tf, h, weights, normGain, { ...opt, eps });
   return x.rank === 2 ? y : tf.reshape(y, [...lead, y.shape[1]!]);
 }

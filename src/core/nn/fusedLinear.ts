@@ -26,7 +26,9 @@
  */
 import { quantizeWeights } from '../quant/quantize.js';
 import type { QuantMethod } from '../quant/types.js';
-import { workspace } from './linearKernel.js';
+import { AbsMeanAccumulator, absmeanThreshold } from '../quant/absmean.js';
+import { floorToFloat32 } from '../quant/rounding.js';
+import { workspace, type Workspace } from './linearKernel.js';
 import type { CustomGradFn, Tensor, Tf } from './tf.js';
 
 export interface FusedLinearOptions {
@@ -36,8 +38,6 @@ export interface FusedLinearOptions {
   activationQuant: boolean;
   /** RMSNorm epsilon (only with a gain). */
   eps: number;
-  /** false when x is data (the MLP's pixels): its gradient is returned as zeros without the dy·W̃ᵀ matmul. */
-  inputGrad?: boolean;
 }
 
 /** y [rows, Σ out_i] = BitLinear(x [rows, in]; W1 [in, out1], W2, …), normalised first when `gain` is given. */
@@ -52,7 +52,7 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as (t: Tensor[]) => void;
     const ts = args as Tensor[];
-    const ws = workspace(4 * (4 * rows * inDim + 2 * inDim * outDim + inDim) + 8 * rows, dims);
+    const ws = workspace(4 * (4 * rows * inDim + 3 * inDim * outDim + inDim) + 8 * rows, [...dims, ...outs]);
     let a = ws.alloc(rows * inDim);
     a.set(ts[0]!.dataSync() as Float32Array);
     if (gain) {
@@ -68,7 +68,7 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
       a = q;
     }
     const wq = ws.alloc(inDim * outDim);
-    packWeights(ts.slice(1, 1 + nw), wq, inDim, outs, opt);
+    packWeights(ws, ts.slice(1, 1 + nw), wq, inDim, outs, opt);
     // What the backward pass multiplies by, already transposed: aᵀ and W̃ᵀ (saved only while a gradient tape records).
     const aT = ws.alloc(rows * inDim);
     ws.transpose(a, aT, rows, inDim);
@@ -81,7 +81,6 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
         const [aTt, wqTt, xt, gt] = saved as [Tensor, Tensor, Tensor?, Tensor?];
         const dWcat = tf.matMul(aTt as never, dy as never);
         const dWs = nw === 1 ? [dWcat] : tf.split(dWcat, outs, 1);
-        if (opt.inputGrad === false) return [tf.zeros([rows, inDim]), ...dWs, ...(gain ? [tf.zeros([inDim])] : [])];
         const dn = tf.matMul(dy as never, wqTt as never);
         if (!xt || !gt) return [dn, ...dWs];
         const bw = workspace(4 * (3 * rows * inDim + inDim) + 8 * inDim, dims);
@@ -102,13 +101,21 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
 }
 
 /** [W̃1 | W̃2 | …] into `out`, row-major [in, Σ out] (each quantized on its own when asked). */
-function packWeights(ws: Tensor[], out: Float32Array, inDim: number, outs: number[], opt: FusedLinearOptions): void {
+function packWeights(ws: Workspace, weights: Tensor[], out: Float32Array, inDim: number, outs: number[], opt: FusedLinearOptions): void {
   const outDim = outs.reduce((a, b) => a + b, 0);
   let col = 0;
-  ws.forEach((w, i) => {
+  weights.forEach((w, i) => {
     const data = w.dataSync() as Float32Array;
     const o = outs[i]!;
-    if (opt.quantize) {
+    if (opt.quantize && opt.weightMethod === 'absmean') {
+      // γ from the foundation's float64 sum; the codes by float32 compares against ⌊γ/2⌋₃₂, the same decisions.
+      const acc = new AbsMeanAccumulator();
+      acc.add(data);
+      const gamma = acc.gamma();
+      const wv = ws.alloc(data.length);
+      wv.set(data);
+      ws.ternary(wv, out.subarray(col), inDim, o, outDim, floorToFloat32(absmeanThreshold(gamma)), Math.fround(gamma));
+    } else if (opt.quantize) {
       const t = quantizeWeights(data, opt.weightMethod);
       const codes = t.codes;
       const scale = Math.fround(t.scale);

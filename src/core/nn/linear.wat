@@ -11,17 +11,12 @@
 ;;   actquant:     out = clamp(round½even(f32(x·sx)), −128, 127) / sx,  sx = 127 / max(max|x|, 1e-5); NaN → 0
 ;;   transpose:    [rows, cols] → [cols, rows] in 4 × 4 tiles
 ;;   adam:         one AdamW update of n values in float32
+;;   ternary:      out[r, c0 + j] = s·(w > t) − s·(w < −t) for finite w, 0 otherwise   (w [rows, cols] → out rows of ostride)
 (module
   (memory (export "memory") 1)
 
-  ;; float32 lanes 2, 3 of a vector as a float64 pair (lanes 0, 1 are f64x2.promote_low_f32x4).
-  (func $hi64 (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-
-  ;; Two float64 pairs rounded to four float32 lanes.
-  (func $demote4 (param $lo v128) (param $hi v128) (result v128)
-    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+  ;; (Lanes 2, 3 of a float32 vector as a float64 pair are promote_low of the vector shuffled by 8 bytes,
+  ;; written out at each use: a call per vector cost more than the arithmetic.)
 
   ;; 1/√(Σ_{j<d} x_j² / d + ε) of the row at $x, in float64.
   (func $rowInv (param $x i32) (param $d i32) (param $eps f64) (result f64)
@@ -33,7 +28,7 @@
         (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
         (local.set $v (v128.load (local.get $x)))
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
-        (local.set $hi (call $hi64 (local.get $v)))
+        (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
         (local.set $acc (f64x2.add (local.get $acc)
           (f64x2.add (f64x2.mul (local.get $lo) (local.get $lo)) (f64x2.mul (local.get $hi) (local.get $hi)))))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
@@ -58,9 +53,7 @@
             (local.set $v (v128.load (i32.add (local.get $x) (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))))
             (local.set $gv (v128.load (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2)))))
             (v128.store (i32.add (local.get $n) (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
-              (call $demote4
-                (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $inv)) (f64x2.promote_low_f32x4 (local.get $gv)))
-                (f64x2.mul (f64x2.mul (call $hi64 (local.get $v)) (local.get $inv)) (call $hi64 (local.get $gv)))))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $inv)) (f64x2.promote_low_f32x4 (local.get $gv)))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $inv)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv)))))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $colsL)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -83,13 +76,13 @@
             (br_if $c1Done (i32.ge_u (local.get $j) (local.get $d)))
             (local.set $p (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $xl (v128.load (i32.add (local.get $x) (local.get $p))))
-            (local.set $xh (f64x2.mul (call $hi64 (local.get $xl)) (local.get $inv)))
+            (local.set $xh (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xl) (local.get $xl))) (local.get $inv)))
             (local.set $xl (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xl)) (local.get $inv)))
             (local.set $nl (v128.load (i32.add (local.get $dn) (local.get $p))))
-            (local.set $nh (call $hi64 (local.get $nl)))
+            (local.set $nh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $nl) (local.get $nl))))
             (local.set $nl (f64x2.promote_low_f32x4 (local.get $nl)))
             (local.set $gl (v128.load (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $gh (call $hi64 (local.get $gl)))
+            (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gl) (local.get $gl))))
             (local.set $gl (f64x2.promote_low_f32x4 (local.get $gl)))
             (local.set $q (i32.add (local.get $dg) (i32.shl (local.get $j) (i32.const 3))))
             (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q)) (f64x2.mul (local.get $nl) (local.get $xl))))
@@ -109,18 +102,16 @@
             (br_if $c2Done (i32.ge_u (local.get $j) (local.get $d)))
             (local.set $p (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $xl (v128.load (i32.add (local.get $x) (local.get $p))))
-            (local.set $xh (f64x2.mul (call $hi64 (local.get $xl)) (local.get $inv)))
+            (local.set $xh (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xl) (local.get $xl))) (local.get $inv)))
             (local.set $xl (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xl)) (local.get $inv)))
             (local.set $nl (v128.load (i32.add (local.get $dn) (local.get $p))))
-            (local.set $nh (call $hi64 (local.get $nl)))
+            (local.set $nh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $nl) (local.get $nl))))
             (local.set $nl (f64x2.promote_low_f32x4 (local.get $nl)))
             (local.set $gl (v128.load (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $gh (call $hi64 (local.get $gl)))
+            (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gl) (local.get $gl))))
             (local.set $gl (f64x2.promote_low_f32x4 (local.get $gl)))
             (v128.store (i32.add (local.get $dx) (local.get $p))
-              (call $demote4
-                (f64x2.mul (local.get $inv) (f64x2.sub (f64x2.mul (local.get $nl) (local.get $gl)) (f64x2.mul (local.get $xl) (local.get $m))))
-                (f64x2.mul (local.get $inv) (f64x2.sub (f64x2.mul (local.get $nh) (local.get $gh)) (f64x2.mul (local.get $xh) (local.get $m))))))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $inv) (f64x2.sub (f64x2.mul (local.get $nl) (local.get $gl)) (f64x2.mul (local.get $xl) (local.get $m))))) (f32x4.demote_f64x2_zero (f64x2.mul (local.get $inv) (f64x2.sub (f64x2.mul (local.get $nh) (local.get $gh)) (f64x2.mul (local.get $xh) (local.get $m)))))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $c2)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -227,4 +218,32 @@
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (local.set $m (i32.add (local.get $m) (i32.const 16)))
         (local.set $v (i32.add (local.get $v) (i32.const 16)))
-        (br $l)))))
+        (br $l))))
+
+  (func (export "ternary") (param $w i32) (param $out i32) (param $rows i32) (param $cols i32) (param $ostride i32) (param $t f32) (param $s f32)
+    (local $r i32) (local $j i32) (local $v v128) (local $T v128) (local $NT v128) (local $S v128) (local $NS v128) (local $o i32)
+    (local.set $T (f32x4.splat (local.get $t)))
+    (local.set $NT (f32x4.neg (local.get $T)))
+    (local.set $S (f32x4.splat (local.get $s)))
+    (local.set $NS (f32x4.neg (local.get $S)))
+    (block $rDone
+      (loop $rL
+        (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $ostride)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jL
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $v (v128.load (local.get $w)))
+            ;; NaN fails both compares; ±Inf is masked out by the finite test (w − w = 0).
+            (v128.store (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2)))
+              (v128.and
+                (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (v128.const f32x4 0 0 0 0))
+                (v128.or
+                  (v128.and (f32x4.gt (local.get $v) (local.get $T)) (local.get $S))
+                  (v128.and (f32x4.lt (local.get $v) (local.get $NT)) (local.get $NS)))))
+            (local.set $w (i32.add (local.get $w) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $jL)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rL)))))

@@ -17,6 +17,9 @@
  *                (quantizeActivationsPerToken + dequantizeActivations, src/core/quant/activation.ts)
  *   transpose:   [rows, cols] → [cols, rows]
  *   adam:        one AdamW update in float32 (adamw.ts)
+ *   ternary:     s·(w > t) − s·(w < −t), 0 for NaN / ±Inf, into rows of a wider matrix; with t the
+ *                float32 floor of the float64 threshold the decisions are quantizeAbsmean's
+ *                (src/core/quant/tfjsQuant.ts explains why)
  */
 import { ACTIVATION_EPS } from '../quant/activation.js';
 import { LINEAR_WASM_BASE64 } from './generated/linearWasm.js';
@@ -34,6 +37,8 @@ export interface Workspace {
   actQuant(x: Float32Array, out: Float32Array, rows: number, d: number): void;
   transpose(a: Float32Array, out: Float32Array, rows: number, cols: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void;
+  /** w [rows, cols] → out[r · ostride + j]; `t` and `s` float32 values. */
+  ternary(w: Float32Array, out: Float32Array, rows: number, cols: number, ostride: number, t: number, s: number): void;
 }
 
 /**
@@ -124,6 +129,14 @@ export function jsWorkspace(): Workspace {
         w[i] = f32(wi - f32(lr * step));
       }
     },
+    ternary(w, out, rows, cols, ostride, t, s) {
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < cols; j++) {
+          const v = w[r * cols + j]!;
+          out[r * ostride + j] = v - v !== 0 ? 0 : v > t ? s : v < -t ? -s : 0;
+        }
+      }
+    },
   };
 }
 
@@ -148,6 +161,7 @@ interface Exports {
   actquant(x: number, out: number, rows: number, d: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, bc1: number, bc2: number, eps: number, lr: number, decay: number): void;
+  ternary(w: number, out: number, rows: number, cols: number, ostride: number, t: number, s: number): void;
 }
 
 let exportsOnce: Exports | undefined;
@@ -183,5 +197,6 @@ function wasmWorkspace(bytes: number): Workspace {
     actQuant: (x, out, rows, d) => k.actquant(p(x), p(out), rows, d),
     transpose: (a, out, rows, cols) => k.transpose(p(a), p(out), rows, cols),
     adam: (w, g, m, v, s) => k.adam(p(w), p(g), p(m), p(v), w.length, s.beta1, s.beta2, s.bc1, s.bc2, s.eps, s.lr, s.decay),
+    ternary: (w, out, rows, cols, ostride, t, s) => k.ternary(p(w), p(out), rows, cols, ostride, t, s),
   };
 }

@@ -6,7 +6,7 @@
  * layers have none).
  */
 import type { LinearOptions } from './bitLinear.js';
-import { linear, RMS_EPS } from './bitLinear.js';
+import { linear } from './bitLinear.js';
 import type { Batch, ModelDef } from './model.js';
 import type { ParamSpec, Params } from './params.js';
 import type { Tensor, Tf } from './tf.js';
@@ -38,8 +38,7 @@ export function mlpModel(config: MlpConfig): ModelDef {
         let h: Tensor = tf.tensor2d(batch.inputs as Float32Array, batch.inputShape as [number, number], 'float32');
         for (let i = 0; i < n; i++) {
           const opt = quantized[i] ? quant : { ...quant, quantize: false };
-          // The pixels are data: no gradient into them.
-          h = linear(tf, h, params.get(`layers.${i}.weight`), params.get(`layers.${i}.norm.weight`), opt, RMS_EPS, i > 0);
+          h = linear(tf, h, params.get(`layers.${i}.weight`), params.get(`layers.${i}.norm.weight`), opt);
           if (i < n - 1) h = tf.relu(h);
         }
         return h;

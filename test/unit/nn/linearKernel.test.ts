@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsWorkspace, workspace, type Workspace } from '../../../src/core/nn/linearKernel.js';
 import { dequantizeActivations, quantizeActivationsPerToken } from '../../../src/core/quant/activation.js';
+import { absmeanGamma, absmeanThreshold, quantizeAbsmean } from '../../../src/core/quant/absmean.js';
+import { floorToFloat32 } from '../../../src/core/quant/rounding.js';
 import { Prng } from '../../../src/core/random.js';
 
 const ROWS = 12;
@@ -111,6 +113,31 @@ describe('linear.wat against the JS loops', () => {
     const v0 = 0.95 * v[0]! + 0.05 * g[0]! ** 2;
     const w0 = wt[0]! - 1e-3 * (m0 / s.bc1 / (Math.sqrt(v0 / s.bc2) + 1e-8) + 0.1 * wt[0]!);
     expect(vj[0][0]).toBeCloseTo(w0, 5);
+  });
+
+  it('ternary fake-quant: the codes of quantizeAbsmean, into a wider matrix', () => {
+    const rows = 8, cols = 12, stride = 20, col = 4;
+    const w = randn(rows * cols, 10, 0.1);
+    w[3] = NaN;
+    w[4] = Infinity;
+    w[5] = -Infinity;
+    const g = absmeanGamma(w);
+    const tt = floorToFloat32(absmeanThreshold(g));
+    const ref = quantizeAbsmean(w);
+    const s32 = Math.fround(ref.scale);
+    const [ws, js] = both(1 << 16, [rows, cols, stride]);
+    const wv = ws.alloc(w.length);
+    wv.set(w);
+    const outW = ws.alloc(rows * stride);
+    ws.ternary(wv, outW.subarray(col), rows, cols, stride, tt, s32);
+    const outJ = new Float32Array(rows * stride);
+    js.ternary(w, outJ.subarray(col), rows, cols, stride, tt, s32);
+    expectSame(outW, outJ);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < stride; j++) {
+      const want = j < col || j >= col + cols ? 0 : ref.codes[r * cols + j - col]! * s32;
+      expect(outJ[r * stride + j]).toBe(want);
+    }
+    expect(new Set(ref.codes).size).toBe(3);
   });
 
   it('falls back to the JS loops when a row length is not a multiple of 4', () => {
