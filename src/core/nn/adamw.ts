@@ -51,7 +51,7 @@ export class AdamW {
       const m = this.m.get(spec.name)!;
       const v = this.v.get(spec.name)!;
       const n = m.length;
-      const ws = workspace(16 * n, [n]);
+      const ws = workspace(16 * n);
       const [wv, gv, mv, vv] = [ws.alloc(n), ws.alloc(n), ws.alloc(n), ws.alloc(n)];
       wv.set(p.dataSync() as Float32Array);
       gv.set(gt.dataSync() as Float32Array);

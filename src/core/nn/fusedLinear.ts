@@ -48,11 +48,10 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
   for (const w of weights) if (w.shape[0] !== inDim) throw new Error(`internal: weight [${w.shape.join(', ')}] does not take ${inDim} inputs`);
   const outDim = outs.reduce((a, b) => a + b, 0);
   const nw = weights.length;
-  const dims = [rows, inDim, outDim];
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as (t: Tensor[]) => void;
     const ts = args as Tensor[];
-    const ws = workspace(4 * (4 * rows * inDim + 3 * inDim * outDim + inDim) + 8 * rows, [...dims, ...outs]);
+    const ws = workspace(4 * (4 * rows * inDim + 3 * inDim * outDim + 2 * rows * outDim + inDim) + 8 * rows);
     let a = ws.alloc(rows * inDim);
     a.set(ts[0]!.dataSync() as Float32Array);
     if (gain) {
@@ -69,27 +68,57 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
     }
     const wq = ws.alloc(inDim * outDim);
     packWeights(ws, ts.slice(1, 1 + nw), wq, inDim, outs, opt);
-    // What the backward pass multiplies by, already transposed: aᵀ and W̃ᵀ (saved only while a gradient tape records).
     const aT = ws.alloc(rows * inDim);
     ws.transpose(a, aT, rows, inDim);
-    const wqT = ws.alloc(inDim * outDim);
-    ws.transpose(wq, wqT, inDim, outDim);
-    save([tf.tensor2d(aT, [inDim, rows]), tf.tensor2d(wqT, [outDim, inDim]), ...(gain ? [ts[0]!, ts[nw + 1]!] : [])]);
+    const aTt = tf.tensor2d(aT, [inDim, rows]);
+    // Which way round each product runs. tfjs-wasm (XNNPACK) repacks its right operand on every
+    // call, which costs as much as the multiply when that operand is the larger one: with few rows
+    // (the MLP's batch of 128) y = a·W̃ runs as yᵀ = W̃ᵀ·aᵀ, and dx = dy·W̃ᵀ as dxᵀ = W̃·dyᵀ.
+    const yTransposed = outDim > rows;
+    const dnTransposed = inDim > rows;
+    const wqt = dnTransposed || !yTransposed ? tf.tensor2d(wq, [inDim, outDim]) : null;
+    let wqTt: Tensor | null = null;
+    if (yTransposed || !dnTransposed) {
+      const wqT = ws.alloc(inDim * outDim);
+      ws.transpose(wq, wqT, inDim, outDim);
+      wqTt = tf.tensor2d(wqT, [outDim, inDim]);
+    }
+    let value: Tensor;
+    if (yTransposed) {
+      const yT = ws.alloc(outDim * rows);
+      yT.set(tf.matMul(wqTt as never, aTt as never).dataSync() as Float32Array);
+      const y = ws.alloc(rows * outDim);
+      ws.transpose(yT, y, outDim, rows);
+      value = tf.tensor2d(y, [rows, outDim]);
+    } else value = tf.matMul(tf.tensor2d(a, [rows, inDim]), wqt as never);
+    // aᵀ for dW, the weight side dx needs, and the norm's inputs (kept only while a gradient tape records).
+    save([aTt, (dnTransposed ? wqt : wqTt)!, ...(gain ? [ts[0]!, ts[nw + 1]!] : [])]);
     return {
-      value: tf.matMul(tf.tensor2d(a, [rows, inDim]), tf.tensor2d(wq, [inDim, outDim])),
+      value,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [aTt, wqTt, xt, gt] = saved as [Tensor, Tensor, Tensor?, Tensor?];
-        const dWcat = tf.matMul(aTt as never, dy as never);
+        const [aTs, wSide, xt, gt] = saved as [Tensor, Tensor, Tensor?, Tensor?];
+        const dWcat = tf.matMul(aTs as never, dy as never);
         const dWs = nw === 1 ? [dWcat] : tf.split(dWcat, outs, 1);
-        const dn = tf.matMul(dy as never, wqTt as never);
-        if (!xt || !gt) return [dn, ...dWs];
-        const bw = workspace(4 * (3 * rows * inDim + inDim) + 8 * inDim, dims);
+        const bw = workspace(4 * (4 * rows * inDim + 2 * rows * outDim + inDim) + 8 * inDim);
+        const dnv = bw.alloc(rows * inDim);
+        if (dnTransposed) {
+          const dyv = bw.alloc(rows * outDim);
+          dyv.set(dy.dataSync() as Float32Array);
+          const dyT = bw.alloc(rows * outDim);
+          bw.transpose(dyv, dyT, rows, outDim);
+          const dnT = bw.alloc(rows * inDim);
+          dnT.set(tf.matMul(wSide as never, tf.tensor2d(dyT, [outDim, rows])).dataSync() as Float32Array);
+          bw.transpose(dnT, dnv, inDim, rows);
+        } else {
+          const dn = tf.matMul(dy as never, wSide as never);
+          if (!xt || !gt) return [dn, ...dWs];
+          dnv.set(dn.dataSync() as Float32Array);
+        }
+        if (!xt || !gt) return [tf.tensor2d(dnv, [rows, inDim]), ...dWs];
         const xv = bw.alloc(rows * inDim);
         xv.set(xt.dataSync() as Float32Array);
         const gv = bw.alloc(inDim);
         gv.set(gt.dataSync() as Float32Array);
-        const dnv = bw.alloc(rows * inDim);
-        dnv.set(dn.dataSync() as Float32Array);
         const dx = bw.alloc(rows * inDim);
         const dg = bw.alloc64(inDim);
         bw.rmsNormGrad(xv, gv, dnv, dx, dg, rows, inDim, opt.eps);

@@ -5,11 +5,12 @@
  * tests hold the kernel to, value for value.
  *
  * Both come behind one interface, a `Workspace`: arrays from alloc() and the
- * kernels that fill them. The wasm workspace hands out views of the kernel's
+ * kernels that fill them. The workspace hands out views of the kernel's
  * memory, reserved up front for one op (so no grow() detaches a view
  * mid-op) and reused by the next op: nothing is allocated per step, and a
  * view passed to tf.tensor() is copied into tfjs' heap right away. Views
- * are valid until the next workspace() call.
+ * are valid until the next workspace() call. Each kernel call whose row
+ * length or count is not a multiple of 4 runs the JS loop on the same views.
  *
  *   rmsNorm:     n = f32(x · r · g), r = 1/√(mean(x²) + ε) per row, float64 inside
  *   rmsNormGrad: dx = r·(dn⊙g − x̄·mean(dn⊙g⊙x̄)), dg = Σ_rows dn⊙x̄ (x̄ = x·r recomputed from x)
@@ -29,7 +30,9 @@ export interface AdamStep {
 }
 
 export interface Workspace {
+  /** Uninitialised (a reused view holds the previous op's values): callers write all of it. */
   alloc(n: number): Float32Array;
+  /** Zeroed. */
   alloc64(n: number): Float64Array;
   rmsNorm(x: Float32Array, g: Float32Array, n: Float32Array, r: Float64Array, rows: number, d: number, eps: number): void;
   /** `dg` accumulates (starts as zeros from alloc64). */
@@ -41,13 +44,9 @@ export interface Workspace {
   ternary(w: Float32Array, out: Float32Array, rows: number, cols: number, ostride: number, t: number, s: number): void;
 }
 
-/**
- * A workspace for arrays totalling at most `bytes` (plus 16 per array for
- * alignment): the wasm one when every row length and row count the op uses
- * is a multiple of 4 (`dims`), else the JS one.
- */
-export function workspace(bytes: number, dims: number[], forceJs = false): Workspace {
-  return !forceJs && dims.every((d) => d % 4 === 0) ? wasmWorkspace(bytes) : jsWorkspace();
+/** A workspace for arrays totalling at most `bytes` (plus 16 per array for alignment). */
+export function workspace(bytes: number): Workspace {
+  return wasmWorkspace(bytes);
 }
 
 // ----------------------------------------------------------------------------- JS (any shape; the reference)
@@ -189,14 +188,19 @@ function wasmWorkspace(bytes: number): Workspace {
     if (a.buffer !== buf) throw new Error('internal: a wasm kernel got an array outside its workspace');
     return a.byteOffset;
   };
+  const js = jsWorkspace();
+  const fit = (...dims: number[]): boolean => dims.every((d) => d % 4 === 0);
   return {
-    alloc: (n) => new Float32Array(buf, take(n, 4), n).fill(0),
+    alloc: (n) => new Float32Array(buf, take(n, 4), n),
     alloc64: (n) => new Float64Array(buf, take(n, 8), n).fill(0),
-    rmsNorm: (x, g, n, r, rows, d, eps) => k.rmsnorm(p(x), p(g), p(n), p(r), rows, d, eps),
-    rmsNormGrad: (x, g, dn, dx, dg, rows, d, eps) => k.rmsnorm_grad(p(x), p(g), p(dn), p(dx), p(dg), rows, d, eps),
-    actQuant: (x, out, rows, d) => k.actquant(p(x), p(out), rows, d),
-    transpose: (a, out, rows, cols) => k.transpose(p(a), p(out), rows, cols),
-    adam: (w, g, m, v, s) => k.adam(p(w), p(g), p(m), p(v), w.length, s.beta1, s.beta2, s.bc1, s.bc2, s.eps, s.lr, s.decay),
-    ternary: (w, out, rows, cols, ostride, t, s) => k.ternary(p(w), p(out), rows, cols, ostride, t, s),
+    rmsNorm: (x, g, n, r, rows, d, eps) => (fit(d) ? k.rmsnorm(p(x), p(g), p(n), p(r), rows, d, eps) : js.rmsNorm(x, g, n, r, rows, d, eps)),
+    rmsNormGrad: (x, g, dn, dx, dg, rows, d, eps) =>
+      fit(d) ? k.rmsnorm_grad(p(x), p(g), p(dn), p(dx), p(dg), rows, d, eps) : js.rmsNormGrad(x, g, dn, dx, dg, rows, d, eps),
+    actQuant: (x, out, rows, d) => (fit(d) ? k.actquant(p(x), p(out), rows, d) : js.actQuant(x, out, rows, d)),
+    transpose: (a, out, rows, cols) => (fit(rows, cols) ? k.transpose(p(a), p(out), rows, cols) : js.transpose(a, out, rows, cols)),
+    adam: (w, g, m, v, s) =>
+      fit(w.length) ? k.adam(p(w), p(g), p(m), p(v), w.length, s.beta1, s.beta2, s.bc1, s.bc2, s.eps, s.lr, s.decay) : js.adam(w, g, m, v, s),
+    ternary: (w, out, rows, cols, ostride, t, s) =>
+      fit(cols, ostride) && out.byteOffset % 16 === 0 ? k.ternary(p(w), p(out), rows, cols, ostride, t, s) : js.ternary(w, out, rows, cols, ostride, t, s),
   };
 }
