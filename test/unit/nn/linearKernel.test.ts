@@ -128,7 +128,7 @@ describe('linear.wat against the JS loops', () => {
     const [ws, js] = both(1 << 16);
     const wv = ws.alloc(w.length);
     wv.set(w);
-    const outW = ws.alloc(rows * stride);
+    const outW = ws.alloc(rows * stride).fill(0); // alloc() is uninitialised; the kernel writes only its columns
     ws.ternary(wv, outW.subarray(col), rows, cols, stride, tt, s32);
     const outJ = new Float32Array(rows * stride);
     js.ternary(w, outJ.subarray(col), rows, cols, stride, tt, s32);
