@@ -167,7 +167,8 @@ async function speed(label, config, torchArgs) {
   console.log(`\n${label}, ${rounds} alternating rounds of ${steps} steps, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`    bitnet-lab tfjs-${backendName}: median step ${ours.map((x) => x.toFixed(1)).join(' / ')} ms`);
   if (info) {
-    console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
+    const kernel = info.openblas ? ` (OpenBLAS kernel ${info.openblas.core}; ${info.openblas.config})` : '';
+    console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}${kernel}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
     console.log(`    speed ours/PyTorch (PyTorch ms ÷ our ms) per round ${ratios.map((x) => x.toFixed(2)).join(' / ')}  → median ${median(ratios).toFixed(2)}× (≥ 1 means we are faster)`);
   }
 }

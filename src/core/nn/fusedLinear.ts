@@ -68,14 +68,19 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
     }
     const wq = ws.alloc(inDim * outDim);
     packWeights(ws, ts.slice(1, 1 + nw), wq, inDim, outs, opt);
-    const aT = ws.alloc(rows * inDim);
-    ws.transpose(a, aT, rows, inDim);
-    const aTt = tf.tensor2d(aT, [inDim, rows]);
     // Which way round each product runs. tfjs-wasm (XNNPACK) repacks its right operand on every
     // call, which costs as much as the multiply when that operand is the larger one: with few rows
-    // (the MLP's batch of 128) y = a·W̃ runs as yᵀ = W̃ᵀ·aᵀ, and dx = dy·W̃ᵀ as dxᵀ = W̃·dyᵀ.
+    // (the MLP's batch of 128) y = a·W̃ runs as yᵀ = W̃ᵀ·aᵀ, and dx = dy·W̃ᵀ as dxᵀ = W̃·dyᵀ; with
+    // more outputs than inputs (q/k/v, gate/up) dW = aᵀ·dy runs as dWᵀ = dyᵀ·a.
     const yTransposed = outDim > rows;
     const dnTransposed = inDim > rows;
+    const dwTransposed = outDim > inDim && rows > inDim;
+    let aTt: Tensor | null = null;
+    if (yTransposed || !dwTransposed) {
+      const aT = ws.alloc(rows * inDim);
+      ws.transpose(a, aT, rows, inDim);
+      aTt = tf.tensor2d(aT, [inDim, rows]);
+    }
     const wqt = dnTransposed || !yTransposed ? tf.tensor2d(wq, [inDim, outDim]) : null;
     let wqTt: Tensor | null = null;
     if (yTransposed || !dnTransposed) {
@@ -84,30 +89,42 @@ export function fusedLinear(tf: Tf, x: Tensor, weights: Tensor[], gain: Tensor |
       wqTt = tf.tensor2d(wqT, [outDim, inDim]);
     }
     let value: Tensor;
+    const at = !yTransposed || dwTransposed ? tf.tensor2d(a, [rows, inDim]) : null;
     if (yTransposed) {
       const yT = ws.alloc(outDim * rows);
       yT.set(tf.matMul(wqTt as never, aTt as never).dataSync() as Float32Array);
       const y = ws.alloc(rows * outDim);
       ws.transpose(yT, y, outDim, rows);
       value = tf.tensor2d(y, [rows, outDim]);
-    } else value = tf.matMul(tf.tensor2d(a, [rows, inDim]), wqt as never);
-    // aᵀ for dW, the weight side dx needs, and the norm's inputs (kept only while a gradient tape records).
-    save([aTt, (dnTransposed ? wqt : wqTt)!, ...(gain ? [ts[0]!, ts[nw + 1]!] : [])]);
+    } else value = tf.matMul(at as never, wqt as never);
+    // The activation side dW needs (a or aᵀ), the weight side dx needs (W̃ or W̃ᵀ), and the norm's inputs (kept only while a gradient tape records).
+    save([(dwTransposed ? at : aTt)!, (dnTransposed ? wqt : wqTt)!, ...(gain ? [ts[0]!, ts[nw + 1]!] : [])]);
     return {
       value,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [aTs, wSide, xt, gt] = saved as [Tensor, Tensor, Tensor?, Tensor?];
-        const dWcat = tf.matMul(aTs as never, dy as never);
-        const dWs = nw === 1 ? [dWcat] : tf.split(dWcat, outs, 1);
-        const bw = workspace(4 * (4 * rows * inDim + 2 * rows * outDim + inDim) + 8 * inDim);
-        const dnv = bw.alloc(rows * inDim);
-        if (dnTransposed) {
+        const [aSide, wSide, xt, gt] = saved as [Tensor, Tensor, Tensor?, Tensor?];
+        const bw = workspace(4 * (4 * rows * inDim + 2 * rows * outDim + 2 * inDim * outDim + inDim) + 8 * inDim);
+        // dyᵀ, when a transposed product needs it.
+        let dyT: Float32Array | null = null;
+        if (dnTransposed || dwTransposed) {
           const dyv = bw.alloc(rows * outDim);
           dyv.set(dy.dataSync() as Float32Array);
-          const dyT = bw.alloc(rows * outDim);
+          dyT = bw.alloc(rows * outDim);
           bw.transpose(dyv, dyT, rows, outDim);
+        }
+        let dWcat: Tensor;
+        if (dwTransposed) {
+          const dWT = bw.alloc(inDim * outDim);
+          dWT.set(tf.matMul(tf.tensor2d(dyT!, [outDim, rows]), aSide as never).dataSync() as Float32Array);
+          const dW = bw.alloc(inDim * outDim);
+          bw.transpose(dWT, dW, outDim, inDim);
+          dWcat = tf.tensor2d(dW, [inDim, outDim]);
+        } else dWcat = tf.matMul(aSide as never, dy as never);
+        const dWs = nw === 1 ? [dWcat] : tf.split(dWcat, outs, 1);
+        const dnv = bw.alloc(rows * inDim);
+        if (dnTransposed) {
           const dnT = bw.alloc(rows * inDim);
-          dnT.set(tf.matMul(wSide as never, tf.tensor2d(dyT, [outDim, rows])).dataSync() as Float32Array);
+          dnT.set(tf.matMul(wSide as never, tf.tensor2d(dyT!, [outDim, rows])).dataSync() as Float32Array);
           bw.transpose(dnT, dnv, inDim, rows);
         } else {
           const dn = tf.matMul(dy as never, wSide as never);

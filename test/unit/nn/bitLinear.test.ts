@@ -171,3 +171,46 @@ describe('BitLinear gradients (straight-through estimator)', () => {
     }
   });
 });
+
+describe('BitLinear with several weights side by side (q/k/v, gate/up)', () => {
+  // More rows than inputs and more outputs than inputs: the products run in their transposed forms.
+  const rows = 40, d = 8, outs = [12, 4, 4];
+  const x = randn(rows * d, 21, 2);
+  const ws = outs.map((o, i) => randn(d * o, 22 + i, 0.3));
+  const g = Float32Array.from(randn(d, 25, 0.1), (v) => 1 + v);
+  const C = randn(rows * 20, 26);
+  const opt = { quantize: true, weightMethod: 'absmean' as const, activationQuant: true };
+
+  it('equals the layers one by one, and dW / dgain are the straight-through products by hand', () => {
+    const got = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [rows, d]);
+      const wt = ws.map((w, i) => tf.tensor2d(w, [d, outs[i]!]));
+      const gt = tf.tensor1d(g);
+      const ct = tf.tensor2d(C, [rows, 20]);
+      const y = linear(tf, xt, wt, gt, opt).dataSync() as Float32Array;
+      const ones = wt.map((w) => linear(tf, xt, w, gt, opt).dataSync() as Float32Array);
+      const grads = tf.grads(((a: typeof xt, b: typeof xt, c: typeof xt, e: typeof xt, h: typeof gt) => tf.sum(tf.mul(linear(tf, a, [b, c, e], h, opt), ct))) as never)([xt, ...wt, gt]) as Array<typeof xt>;
+      return { y, ones, grads: grads.map((t) => t.dataSync() as Float32Array) };
+    });
+    // Forward: the columns of each weight are that layer alone.
+    let col = 0;
+    outs.forEach((o, i) => {
+      for (let r = 0; r < rows; r++) for (let j = 0; j < o; j++) expect(got.y[r * 20 + col + j]).toBe(got.ones[i]![r * o + j]);
+      col += o;
+    });
+    // dWi = aᵀ · C[:, cols of i], a = int8 fake-quant of the float64-normalised input, in float64.
+    const a = dequantizeActivations(quantizeActivationsPerToken(Float32Array.from(rmsNorm64(x, g, rows, d)), d));
+    col = 0;
+    outs.forEach((o, i) => {
+      const dw = got.grads[1 + i]!;
+      for (let k = 0; k < d; k++) for (let j = 0; j < o; j++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += a[r * d + k]! * C[r * 20 + col + j]!;
+        expect(Math.abs(dw[k * o + j]! - s)).toBeLessThan(1e-4 * (1 + Math.abs(s)));
+      }
+      col += o;
+    });
+    expect(got.grads[4]!.length).toBe(d);
+  });
+});
+
