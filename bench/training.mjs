@@ -19,8 +19,35 @@
 //    --speed-steps steps (ours, PyTorch, ours, …), so a busy machine slows
 //    both alike; each round's median step time gives one ratio, and the
 //    median of the rounds' ratios is reported. PyTorch names the BLAS it
-//    loaded; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from its
-//    environment only (they tune OpenBLAS for a CPU other than this one).
+//    loaded and, for OpenBLAS, the kernel it chose for this CPU;
+//    OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from its environment
+//    only (they tune OpenBLAS for a CPU other than this one: Haswell instead
+//    of the AVX-512 Cooperlake kernels it picks here).
+//
+// Notes — where an LM training step goes on tfjs-wasm (one step of [4], tf.profile
+// kernel times, 2-core EPYC at load ≈ 13, so absolute ms are inflated; 2 Dec 2026):
+//   before (tfjs composite: one-hot embedding matmul, BitLinear as ~25 ops, two transposes per
+//   matmul gradient, AdamW as 10 ops per tensor): 1438 kernels, 1690 ms —
+//     BatchMatMul 48 × 553 ms, customGrad scopes (attention, STE, matmul grads) 46 × 504,
+//     Transpose 32 × 151, Multiply 275 × 88, Sum 21 × 78, IsNan 28 × 69, Select 42 × 45,
+//     Add 122 × 44, Identity 263 × 37, Square 36 × 29, Cast 86 × 23, Exp 2 × 23, OneHot 2 × 9.
+//   after (src/core/nn/fusedLinear.ts: norm + int8 + ternary quant in one op, q/k/v and gate/up as
+//   one matmul each; embedding.ts gather; AdamW and the element-wise loops in linear.wat;
+//   matmuls turned round where XNNPACK would repack the larger operand): 175 kernels, 976 ms —
+//     our ops' forward (JS + wasm) 12 × 472, BatchMatMul 27 × 419, Concat 2 × 30,
+//     Multiply 17 × 20, SplitV 6 × 16, Exp 2 × 9.
+//   The kernel sums above were taken at different moments of a busy machine; CPU time per step
+//   (process.cpuUsage over 20–200 warm steps; PyTorch: user + sys of a 50-step run minus a
+//   10-step run) is steadier: MLP 20–26 ms before → 14.4–14.9 ms after (PyTorch 9.1 ms),
+//   LM 261–302 ms before → 244–250 ms after (PyTorch 83 ms). The MLP gained from the element-wise
+//   work and XNNPACK's repacking; the LM is bound by its matmuls, which were already XNNPACK's.
+//   CPU profile after (--cpu-prof): XNNPACK's f32 GEMM and its operand packing ≈ 45 %, causal
+//   attention (attention.ts, JS softmax + SIMD dot loops) ≈ 19 %, tfjs bookkeeping, dataSync
+//   copies and GC most of the rest. The GEMM alone needs ≈ 2.8 GFLOP per step at 20–30 GFLOP/s
+//   (wasm SIMD128 without FMA), ≈ 110 ms, while PyTorch's whole step on OpenBLAS's AVX-512
+//   kernels is ≈ 45 ms here: the LM figure cannot reach 1.0 on one thread with tfjs-wasm's GEMM.
+//   tfjs-backend-wasm's threaded SIMD build is off in Node (its flag returns false under IS_NODE,
+//   tfjs#3830, and its pthreads are browser Workers on blob URLs), and would not be one thread.
 //
 // src/core is bundled with esbuild's API into a temp file (no build needed).
 import { bundleForNode, median, root } from './lib.mjs';
@@ -167,7 +194,8 @@ async function speed(label, config, torchArgs) {
   console.log(`\n${label}, ${rounds} alternating rounds of ${steps} steps, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`    bitnet-lab tfjs-${backendName}: median step ${ours.map((x) => x.toFixed(1)).join(' / ')} ms`);
   if (info) {
-    console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
+    const kernel = info.openblas ? ` (OpenBLAS kernel ${info.openblas.core}; ${info.openblas.config})` : '';
+    console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}${kernel}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
     console.log(`    speed ours/PyTorch (PyTorch ms ÷ our ms) per round ${ratios.map((x) => x.toFixed(2)).join(' / ')}  → median ${median(ratios).toFixed(2)}× (≥ 1 means we are faster)`);
   }
 }

@@ -14,12 +14,13 @@ straight-through estimator (FAQ Fig. 3: x + (q(x) - x).detach()), AdamW
 
   /usr/bin/python3 bench/training_torch.py --model lm [--d-model 128 ...] --serve
 prints one JSON line describing the setup (torch version, threads, the BLAS
-library actually loaded), then answers each line "N" on stdin with the
+library actually loaded and, for OpenBLAS, the kernel it chose for this CPU), then answers each line "N" on stdin with the
 per-step milliseconds of N more steps as one JSON line; "quit" ends. The
 benchmark alternates these rounds with its own, so a busy machine slows
 both alike.
 """
 import argparse
+import ctypes
 import json
 import os
 import sys
@@ -52,7 +53,9 @@ quant = not a.fp
 
 
 def blas_loaded():
-    """The BLAS / LAPACK shared objects this process has mapped (after a matmul ran)."""
+    """The BLAS / LAPACK shared objects this process has mapped (after a matmul ran), and for
+    OpenBLAS the kernel it picked for this CPU and its build (torch.__config__.show() only says
+    "generic" for Debian's torch, which links whatever libblas.so.3 the alternatives point at)."""
     torch.randn(64, 64) @ torch.randn(64, 64)
     libs = set()
     with open('/proc/self/maps') as f:
@@ -60,7 +63,17 @@ def blas_loaded():
             path = line.split()[-1]
             if any(k in os.path.basename(path).lower() for k in ('blas', 'mkl', 'lapack', 'blis')):
                 libs.add(os.path.realpath(path))
-    return sorted(libs)
+    openblas = None
+    for lib in sorted(libs):
+        try:
+            so = ctypes.CDLL(lib)
+            so.openblas_get_corename.restype = ctypes.c_char_p
+            so.openblas_get_config.restype = ctypes.c_char_p
+            openblas = {'core': so.openblas_get_corename().decode(), 'config': so.openblas_get_config().decode().strip()}
+            break
+        except (OSError, AttributeError):
+            continue
+    return sorted(libs), openblas
 
 
 def mlp_setup():
@@ -142,7 +155,8 @@ def steps(n):
 
 
 steps(5)  # warm-up
-info = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_loaded(), 'model': a.model, 'quantized': quant, 'config': described,
+blas, openblas = blas_loaded()
+info = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas, 'openblas': openblas, 'model': a.model, 'quantized': quant, 'config': described,
         'env': {v: os.environ[v] for v in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OMP_NUM_THREADS') if v in os.environ}}
 if not a.serve:
     ms = steps(a.steps)

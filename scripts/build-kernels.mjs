@@ -66,6 +66,7 @@ export const KERNELS = [
   { wat: 'src/core/kernels/ternary.wat', out: 'src/core/kernels/generated/kernelWasm.ts', name: 'KERNEL_WASM_BASE64', relaxed: false },
   { wat: 'src/core/kernels/stats.wat', out: 'src/core/kernels/generated/statsWasm.ts', name: 'STATS_WASM_BASE64', relaxed: false },
   { wat: 'src/core/nn/attention.wat', out: 'src/core/nn/generated/attentionWasm.ts', name: 'ATTENTION_WASM_BASE64', relaxed: false },
+  { wat: 'src/core/nn/linear.wat', out: 'src/core/nn/generated/linearWasm.ts', name: 'LINEAR_WASM_BASE64', relaxed: false },
 ];
 
 /** WAT text → wasm bytes, with SIMD and threads (and relaxed SIMD when asked). */

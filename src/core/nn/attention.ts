@@ -12,11 +12,12 @@
  * the layout the projections produce, and nothing is transposed.
  *
  * Definition (transformerLm.ts header; HF modeling_bitnet BitNetAttention):
- *   q [b·t, H·dh], k, v [b·t, KV·dh] (rows = sequence-major tokens)
+ *   qkv [b·t, (H + 2·KV)·dh] (rows = sequence-major tokens): q, then k, then v,
+ *   side by side as the fused q/k/v projection writes them (fusedLinear.ts)
  *   Q = rope(q), K = rope(k) per head and position (rope.ts)
  *   for query head h, kv head g = ⌊h·KV/H⌋ (HF repeat_kv), position p:
  *     s_j = (Q_p · K_j) / √dh   for j ≤ p;   P_p = softmax(s);   out_p = Σ_j P_pj V_j
- *   out [b·t, H·dh]
+ *   out [b·t, H·dh];  the gradient comes back in the packed qkv layout
  * Backward (exact, from the chain rule; dO = ∂L/∂out):
  *   dV_j += P_pj dO_p;  dP_pj = dO_p · V_j;  dS_pj = P_pj (dP_pj − Σ_i P_pi dP_pi)
  *   dQ_p = Σ_j dS_pj K_j / √dh;  dK_j += dS_pj Q_p / √dh;  dq = ropeᵀ(dQ), dk = ropeᵀ(dK)
@@ -49,148 +50,141 @@ function getKernel(): Kernel {
   return kernel;
 }
 
-/** Byte offsets of the regions one call uses, and a float view of memory large enough for them. */
-interface Layout {
+/**
+ * What one call needs: the kernel, the packed-row geometry, and byte offsets
+ * of its regions in kernel memory — QKV (the roped input, packed), X (out, or
+ * dO in the backward), dQKV (packed gradient), W and P (t × t scratch).
+ * Forward and backward share it so their head loops read the same offsets.
+ */
+interface Plan {
+  kern: Kernel;
   f32: Float32Array;
-  Q: number; K: number; V: number; X: number; dQ: number; dK: number; dV: number; W: number; P: number;
+  /** Floats per packed row, and the column where k and v start. */
+  S: number; kCol: number; vCol: number;
+  QKV: number; X: number; dQKV: number; W: number; P: number;
+  scale: number;
 }
 
-function layout(s: AttentionShape): Layout {
-  const k = getKernel();
-  const nq = s.batch * s.t * s.heads * s.dh * 4;
-  const nk = s.batch * s.t * s.kvHeads * s.dh * 4;
-  const nw = s.t * s.t * 4;
-  const at = [nq, nk, nk, nq, nq, nk, nk, nw, nw];
+function plan(s: AttentionShape): Plan {
+  const kern = getKernel();
+  const rows = s.batch * s.t;
+  const qs = s.heads * s.dh;
+  const S = (s.heads + 2 * s.kvHeads) * s.dh;
+  const sizes = [rows * S, rows * qs, rows * S, s.t * s.t, s.t * s.t].map((n) => Math.ceil((n * 4) / 16) * 16);
   const offs: number[] = [];
   let end = 0;
-  for (const n of at) {
+  for (const n of sizes) {
     offs.push(end);
-    end += Math.ceil(n / 16) * 16;
+    end += n;
   }
-  const have = k.memory.buffer.byteLength;
-  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
-  const [Q, K, V, X, dQ, dK, dV, W, P] = offs as [number, number, number, number, number, number, number, number, number];
-  return { f32: new Float32Array(k.memory.buffer), Q, K, V, X, dQ, dK, dV, W, P };
+  const have = kern.memory.buffer.byteLength;
+  if (end > have) kern.memory.grow(Math.ceil((end - have) / 65536));
+  const [QKV, X, dQKV, W, P] = offs as [number, number, number, number, number];
+  return { kern, f32: new Float32Array(kern.memory.buffer), S, kCol: qs, vCol: qs + s.kvHeads * s.dh, QKV, X, dQKV, W, P, scale: 1 / Math.sqrt(s.dh) };
+}
+
+/**
+ * Every (sequence b, query head h) with its kv head g = ⌊h·KV/H⌋ (HF repeat_kv)
+ * and the byte offsets of its first q, k and v values in a packed region at
+ * `base`, and of its first value in an [rows, H·dh] region at `xBase`.
+ */
+function forEachHead(s: AttentionShape, pl: Plan, base: number, xBase: number, fn: (bh: number, q: number, k: number, v: number, x: number) => void): void {
+  const { batch, t, heads: H, kvHeads: KV, dh } = s;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < H; h++) {
+      const g = Math.floor((h * KV) / H);
+      const row = base + b * t * pl.S * 4;
+      fn(b * H + h, row + h * dh * 4, row + (pl.kCol + g * dh) * 4, row + (pl.vCol + g * dh) * 4, xBase + (b * t * H + h) * dh * 4);
+    }
+  }
+}
+
+/** RoPE (or, with `inverse`, its transpose) on the q and k columns of a packed [rows, S] float region, in place. */
+function ropePacked(s: AttentionShape, pl: Plan, rope: RopeTables, at: number, inverse: boolean): void {
+  const f = pl.f32;
+  for (let row = 0; row < s.batch * s.t; row++) {
+    const p = row % s.t;
+    const o = at / 4 + row * pl.S;
+    for (let h = 0; h < s.heads + s.kvHeads; h++) ropeInto(rope, p, f, o + h * s.dh, f, o + h * s.dh, inverse);
+  }
 }
 
 interface Saved {
-  /** rope(q), rope(k) in the input layout. */
-  Q: Float32Array;
-  K: Float32Array;
-  v: Float32Array;
+  /** The packed input with RoPE applied to q and k. */
+  qkv: Float32Array;
   /** Softmax of every (sequence, head), t × t each (lower triangle meaningful). */
   P: Float32Array;
 }
 
-function forward(s: AttentionShape, rope: RopeTables, q: Float32Array, k: Float32Array, v: Float32Array): { out: Float32Array; saved: Saved } {
-  const { batch, t, heads: H, kvHeads: KV, dh } = s;
-  const qs = H * dh;
-  const ks = KV * dh;
-  const kern = getKernel();
-  const L = layout(s);
-  const f = L.f32;
-  for (let b = 0; b < batch; b++) {
+function forward(s: AttentionShape, rope: RopeTables, qkv: Float32Array): { out: Float32Array; saved: Saved } {
+  const { t, heads: H, dh } = s;
+  const pl = plan(s);
+  const { kern, f32: f, S } = pl;
+  const nOut = s.batch * t * H * dh;
+  f.set(qkv, pl.QKV / 4);
+  ropePacked(s, pl, rope, pl.QKV, false);
+  f.fill(0, pl.X / 4, pl.X / 4 + nOut);
+  const P = new Float32Array(s.batch * H * t * t);
+  const w0 = pl.W / 4;
+  forEachHead(s, pl, pl.QKV, pl.X, (bh, q, k, v, x) => {
+    kern.scores(q, S * 4, k, S * 4, pl.W, t, dh, pl.scale);
     for (let p = 0; p < t; p++) {
-      const row = b * t + p;
-      for (let h = 0; h < H; h++) ropeInto(rope, p, q, row * qs + h * dh, f, L.Q / 4 + row * qs + h * dh);
-      for (let g = 0; g < KV; g++) ropeInto(rope, p, k, row * ks + g * dh, f, L.K / 4 + row * ks + g * dh);
-    }
-  }
-  f.set(v, L.V / 4);
-  f.fill(0, L.X / 4, L.X / 4 + q.length);
-  const P = new Float32Array(batch * H * t * t);
-  const scale = 1 / Math.sqrt(dh);
-  const w0 = L.W / 4;
-  for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor((h * KV) / H);
-      const qh = (b * t * qs + h * dh) * 4;
-      const kg = (b * t * ks + g * dh) * 4;
-      kern.scores(L.Q + qh, qs * 4, L.K + kg, ks * 4, L.W, t, dh, scale);
-      for (let p = 0; p < t; p++) {
-        const r = w0 + p * t;
-        let m = -Infinity;
-        for (let j = 0; j <= p; j++) if (f[r + j]! > m) m = f[r + j]!;
-        let l = 0;
-        for (let j = 0; j <= p; j++) {
-          const e = Math.exp(f[r + j]! - m);
-          f[r + j] = e;
-          l += e;
-        }
-        for (let j = 0; j <= p; j++) f[r + j] = f[r + j]! / l;
+      const r = w0 + p * t;
+      let m = -Infinity;
+      for (let j = 0; j <= p; j++) if (f[r + j]! > m) m = f[r + j]!;
+      let l = 0;
+      for (let j = 0; j <= p; j++) {
+        const e = Math.exp(f[r + j]! - m);
+        f[r + j] = e;
+        l += e;
       }
-      P.set(f.subarray(w0, w0 + t * t), (b * H + h) * t * t);
-      kern.rowsum(L.W, L.V + kg, ks * 4, L.X + qh, qs * 4, t, dh);
+      for (let j = 0; j <= p; j++) f[r + j] = f[r + j]! / l;
     }
-  }
-  return {
-    out: f.slice(L.X / 4, L.X / 4 + q.length),
-    saved: { Q: f.slice(L.Q / 4, L.Q / 4 + q.length), K: f.slice(L.K / 4, L.K / 4 + k.length), v, P },
-  };
+    P.set(f.subarray(w0, w0 + t * t), bh * t * t);
+    kern.rowsum(pl.W, v, S * 4, x, H * dh * 4, t, dh);
+  });
+  return { out: f.slice(pl.X / 4, pl.X / 4 + nOut), saved: { qkv: f.slice(pl.QKV / 4, pl.QKV / 4 + qkv.length), P } };
 }
 
-function backward(s: AttentionShape, rope: RopeTables, saved: Saved, dO: Float32Array): [Float32Array, Float32Array, Float32Array] {
-  const { batch, t, heads: H, kvHeads: KV, dh } = s;
-  const qs = H * dh;
-  const ks = KV * dh;
-  const nq = saved.Q.length;
-  const nk = saved.K.length;
-  const kern = getKernel();
-  const L = layout(s);
-  const f = L.f32;
-  f.set(saved.Q, L.Q / 4);
-  f.set(saved.K, L.K / 4);
-  f.set(saved.v, L.V / 4);
-  f.set(dO, L.X / 4);
-  f.fill(0, L.dQ / 4, L.dQ / 4 + nq);
-  f.fill(0, L.dK / 4, L.dK / 4 + nk);
-  f.fill(0, L.dV / 4, L.dV / 4 + nk);
-  const scale = 1 / Math.sqrt(dh);
-  const w0 = L.W / 4;
-  for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor((h * KV) / H);
-      const qh = (b * t * qs + h * dh) * 4;
-      const kg = (b * t * ks + g * dh) * 4;
-      const P = saved.P.subarray((b * H + h) * t * t, (b * H + h + 1) * t * t);
-      // dP[p, j] = dO_p · V_j, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √dh in place.
-      kern.scores(L.X + qh, qs * 4, L.V + kg, ks * 4, L.W, t, dh, 1);
-      for (let p = 0; p < t; p++) {
-        const r = p * t;
-        let D = 0;
-        for (let j = 0; j <= p; j++) D += P[r + j]! * f[w0 + r + j]!;
-        for (let j = 0; j <= p; j++) f[w0 + r + j] = P[r + j]! * (f[w0 + r + j]! - D) * scale;
-      }
-      kern.rowsum(L.W, L.K + kg, ks * 4, L.dQ + qh, qs * 4, t, dh);
-      kern.colsum(L.W, L.Q + qh, qs * 4, L.dK + kg, ks * 4, t, dh);
-      f.set(P, L.P / 4);
-      kern.colsum(L.P, L.X + qh, qs * 4, L.dV + kg, ks * 4, t, dh);
-    }
-  }
-  const dq = new Float32Array(nq);
-  const dk = new Float32Array(nk);
-  for (let b = 0; b < batch; b++) {
+function backward(s: AttentionShape, rope: RopeTables, saved: Saved, dO: Float32Array): Float32Array {
+  const { t, heads: H, dh } = s;
+  const pl = plan(s);
+  const { kern, f32: f, S } = pl;
+  const n = saved.qkv.length;
+  f.set(saved.qkv, pl.QKV / 4);
+  f.set(dO, pl.X / 4);
+  f.fill(0, pl.dQKV / 4, pl.dQKV / 4 + n);
+  const w0 = pl.W / 4;
+  const dOff = pl.dQKV - pl.QKV;
+  forEachHead(s, pl, pl.QKV, pl.X, (bh, q, k, v, x) => {
+    const P = saved.P.subarray(bh * t * t, (bh + 1) * t * t);
+    // dP[p, j] = dO_p · V_j, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √dh in place.
+    kern.scores(x, H * dh * 4, v, S * 4, pl.W, t, dh, 1);
     for (let p = 0; p < t; p++) {
-      const row = b * t + p;
-      for (let h = 0; h < H; h++) ropeInto(rope, p, f, L.dQ / 4 + row * qs + h * dh, dq, row * qs + h * dh, true);
-      for (let g = 0; g < KV; g++) ropeInto(rope, p, f, L.dK / 4 + row * ks + g * dh, dk, row * ks + g * dh, true);
+      const r = p * t;
+      let D = 0;
+      for (let j = 0; j <= p; j++) D += P[r + j]! * f[w0 + r + j]!;
+      for (let j = 0; j <= p; j++) f[w0 + r + j] = P[r + j]! * (f[w0 + r + j]! - D) * pl.scale;
     }
-  }
-  return [dq, dk, f.slice(L.dV / 4, L.dV / 4 + nk)];
+    kern.rowsum(pl.W, k, S * 4, q + dOff, S * 4, t, dh);
+    kern.colsum(pl.W, q, S * 4, k + dOff, S * 4, t, dh);
+    f.set(P, pl.P / 4);
+    kern.colsum(pl.P, x, H * dh * 4, v + dOff, S * 4, t, dh);
+  });
+  ropePacked(s, pl, rope, pl.dQKV, true);
+  return f.slice(pl.dQKV / 4, pl.dQKV / 4 + n);
 }
 
-/** out [b·t, H·dh] from the projections q [b·t, H·dh], k and v [b·t, KV·dh]; differentiable in all three. */
-export function causalSelfAttention(tf: Tf, q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape, rope: RopeTables): Tensor {
-  const f = tf.customGrad(((qt: Tensor, kt: Tensor, vt: Tensor, save: (t: Tensor[]) => void) => {
+/** out [b·t, H·dh] from the packed projections qkv [b·t, (H + 2·KV)·dh]; differentiable. */
+export function causalSelfAttention(tf: Tf, qkv: Tensor, shape: AttentionShape, rope: RopeTables): Tensor {
+  const rows = shape.batch * shape.t;
+  const f = tf.customGrad(((x: Tensor, save: (t: Tensor[]) => void) => {
     save([]);
-    const { out, saved } = forward(shape, rope, qt.dataSync() as Float32Array, kt.dataSync() as Float32Array, vt.dataSync() as Float32Array);
+    const { out, saved } = forward(shape, rope, x.dataSync() as Float32Array);
     return {
-      value: tf.tensor2d(out, qt.shape as [number, number]),
-      gradFunc: (dy: Tensor) => {
-        const [dq, dk, dv] = backward(shape, rope, saved, dy.dataSync() as Float32Array);
-        return [tf.tensor2d(dq, qt.shape as [number, number]), tf.tensor2d(dk, kt.shape as [number, number]), tf.tensor2d(dv, vt.shape as [number, number])];
-      },
+      value: tf.tensor2d(out, [rows, shape.heads * shape.dh]),
+      gradFunc: (dy: Tensor) => tf.tensor2d(backward(shape, rope, saved, dy.dataSync() as Float32Array), x.shape as [number, number]),
     };
   }) as unknown as CustomGradFn);
-  return f(q, k, v);
+  return f(qkv);
 }

@@ -11,8 +11,7 @@
  * (norm kept), so BitNet and FP differ in quantization only.
  */
 import type { QuantMethod } from '../quant/types.js';
-import { steActivation, steWeight } from './fakeQuant.js';
-import { fastMatMul } from './fastMatMul.js';
+import { fusedLinear } from './fusedLinear.js';
 import type { Tensor, Tf } from './tf.js';
 
 export const RMS_EPS = 1e-5;
@@ -25,31 +24,18 @@ export interface LinearOptions {
   activationQuant: boolean;
 }
 
-/** RMSNorm over the last axis with a learnable gain (no bias); eps 1e-5 as in 2B4T unless the model says otherwise. */
-export function rmsNorm(tf: Tf, x: Tensor, gain: Tensor | undefined, eps = RMS_EPS): Tensor {
-  return tf.tidy(() => {
-    const ms = tf.mean(tf.square(x), -1, true);
-    const y = tf.mul(x, tf.rsqrt(tf.add(ms, eps)));
-    return gain ? tf.mul(y, gain) : y;
-  });
-}
-
 /**
- * One linear layer, BitLinear or FP per `opt`. `x` is [..., in]; the input is
- * flattened to 2-D for the matmul and reshaped back. `normGain` null means
- * the caller already normalised the input (a block pre-norm shared by q/k/v).
+ * One linear layer, BitLinear or FP per `opt`, as one op (fusedLinear.ts).
+ * `x` is [..., in]; flattened to 2-D for the matmul and reshaped back.
+ * Several weights [in, out_i] reading the same input give one output
+ * [..., Σ out_i] with their columns side by side (q/k/v, gate/up).
+ * `normGain` null means the input is used as it is.
  */
-export function linear(tf: Tf, x: Tensor, weight: Tensor, normGain: Tensor | null, opt: LinearOptions, eps = RMS_EPS): Tensor {
+export function linear(tf: Tf, x: Tensor, weight: Tensor | Tensor[], normGain: Tensor | null, opt: LinearOptions, eps = RMS_EPS): Tensor {
+  const weights = Array.isArray(weight) ? weight : [weight];
   const inDim = x.shape[x.shape.length - 1]!;
-  const outDim = weight.shape[1]!;
   const lead = x.shape.slice(0, -1);
-  let h = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  if (normGain !== null) h = rmsNorm(tf, h, normGain, eps);
-  let w = weight;
-  if (opt.quantize) {
-    if (opt.activationQuant) h = steActivation(tf, h);
-    w = steWeight(tf, weight, opt.weightMethod);
-  }
-  const y = fastMatMul(tf, h, w);
-  return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
+  const h = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
+  const y = fusedLinear(tf, h, weights, normGain, { ...opt, eps });
+  return x.rank === 2 ? y : tf.reshape(y, [...lead, y.shape[1]!]);
 }

@@ -8,16 +8,18 @@
  * Shapes: b sequences of t ≤ context byte ids; d = dModel; H heads, KV
  * key/value heads (H % KV = 0), dh = d / H (even); f = ffnDim.
  *
- *   x = embed_tokens[ids]                                   [b·t, d]   (one-hot matmul, see below)
+ *   x = embed_tokens[ids]                                   [b·t, d]   (embedding.ts: gather, scatter-add gradient)
  *   for each layer l:
  *     n  = RMSNorm(x) · input_layernorm
  *     q  = BitLinear(n, q_proj) → [b, t, H, dh];  k, v = BitLinear(n, k_proj / v_proj) → [b, t, KV, dh]
+ *                                                           (one op: n quantized once, [q | k | v] side by side)
  *     q, k = RoPE(q), RoPE(k)                               rope.ts: HF rotate_half, rope_theta, positions 0…t−1
  *     s  = q·kᵀ / √dh, causal (key j ≤ query position p); query head h reads kv head ⌊h / (H/KV)⌋ (HF repeat_kv)
  *     a  = softmax(s) · v → [b, t, H·dh]                    (attention.ts, one op with its own backward)
  *     x  = x + BitLinear(RMSNorm(a) · attn_sub_norm, o_proj)
  *     n2 = RMSNorm(x) · post_attention_layernorm
  *     m  = act(BitLinear(n2, gate_proj)) ⊙ BitLinear(n2, up_proj)      act = relu(·)² ("relu2") or silu
+ *                                                           (gate and up likewise one op, as [gate | up])
  *     x  = x + BitLinear(RMSNorm(m) · ffn_sub_norm, down_proj)
  *   logits = (RMSNorm(x) · model.norm) · Wᵀ,   W = lm_head, or embed_tokens when tied   [b·t, vocab]
  *
@@ -33,14 +35,11 @@
  * src/core/random.ts, tensors in spec order below, values row-major over the
  * in-memory shape — linear weights [in, out], the transpose of the file):
  * linear weights N(0, 1/in), embeddings N(0, 0.02²), norm gains 1.
- *
- * Token embedding is a one-hot matmul, not a gather: the wasm backend has no
- * UnsortedSegmentSum, so a gather has no gradient there.
  */
 import { causalSelfAttention } from './attention.js';
 import type { LinearOptions } from './bitLinear.js';
-import { linear, rmsNorm } from './bitLinear.js';
-import { fastMatMul, transposeLast } from './fastMatMul.js';
+import { linear } from './bitLinear.js';
+import { embedRows } from './embedding.js';
 import type { Batch, ModelDef } from './model.js';
 import type { ParamSpec, Params } from './params.js';
 import { ropeTables, type RopeTables } from './rope.js';
@@ -120,25 +119,22 @@ export function lmModel(c: LmConfig): ModelDef {
         const shape = { batch: b, t, heads: c.heads, kvHeads: c.kvHeads, dh };
         const tables = ropeFor(t);
         const eps = c.rmsNormEps;
-        const ids = tf.tensor1d(batch.inputs as Int32Array, 'int32');
         const embed = P.get('model.embed_tokens.weight');
-        let x: Tensor = fastMatMul(tf, tf.oneHot(ids, c.vocab).toFloat(), embed);
+        const fp = { ...quant, quantize: false };
+        let x: Tensor = embedRows(tf, embed, batch.inputs as Int32Array);
         for (let l = 0; l < c.layers; l++) {
           const p = `model.layers.${l}`;
-          const n1 = rmsNorm(tf, x, P.get(`${p}.input_layernorm.weight`), eps);
-          const q = linear(tf, n1, P.get(`${p}.self_attn.q_proj.weight`), null, quant);
-          const k = linear(tf, n1, P.get(`${p}.self_attn.k_proj.weight`), null, quant);
-          const v = linear(tf, n1, P.get(`${p}.self_attn.v_proj.weight`), null, quant);
-          const att = causalSelfAttention(tf, q, k, v, shape, tables);
-          x = tf.add(x, linear(tf, att, P.get(`${p}.self_attn.o_proj.weight`), P.get(`${p}.self_attn.attn_sub_norm.weight`), quant, eps));
-          const n2 = rmsNorm(tf, x, P.get(`${p}.post_attention_layernorm.weight`), eps);
-          const g = linear(tf, n2, P.get(`${p}.mlp.gate_proj.weight`), null, quant);
+          const w = (n: string): Tensor => P.get(`${p}.${n}.weight`);
+          const qkv = linear(tf, x, [w('self_attn.q_proj'), w('self_attn.k_proj'), w('self_attn.v_proj')], w('input_layernorm'), quant, eps);
+          const att = causalSelfAttention(tf, qkv, shape, tables);
+          x = tf.add(x, linear(tf, att, w('self_attn.o_proj'), w('self_attn.attn_sub_norm'), quant, eps));
+          const gu = linear(tf, x, [w('mlp.gate_proj'), w('mlp.up_proj')], w('post_attention_layernorm'), quant, eps);
+          const [g, up] = tf.split(gu, 2, 1) as [Tensor, Tensor];
           const act = c.act === 'relu2' ? tf.square(tf.relu(g)) : tf.mul(g, tf.sigmoid(g));
-          const up = linear(tf, n2, P.get(`${p}.mlp.up_proj.weight`), null, quant);
-          x = tf.add(x, linear(tf, tf.mul(act, up), P.get(`${p}.mlp.down_proj.weight`), P.get(`${p}.mlp.ffn_sub_norm.weight`), quant, eps));
+          x = tf.add(x, linear(tf, tf.mul(act, up), w('mlp.down_proj'), w('mlp.ffn_sub_norm'), quant, eps));
         }
-        const h = rmsNorm(tf, x, P.get('model.norm.weight'), eps);
-        return c.tieEmbeddings ? fastMatMul(tf, h, transposeLast(tf, embed)) : fastMatMul(tf, h, P.get('lm_head.weight'));
+        const head = c.tieEmbeddings ? tf.transpose(embed) : P.get('lm_head.weight');
+        return linear(tf, x, head, P.get('model.norm.weight'), fp, eps);
       });
     },
   };

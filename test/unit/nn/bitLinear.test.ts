@@ -66,14 +66,8 @@ describe('BitLinear forward', () => {
       const y = tf.tidy(() =>
         linear(tf, tf.tensor2d(x, [ROWS, IN]), tf.tensor2d(w, [IN, OUT]), tf.tensor1d(g), { quantize: true, weightMethod: method, activationQuant: true }).dataSync(),
       );
-      // By hand: the tfjs graph normalises in float32; quantize that exact float32 input.
-      const xn = tf.tidy(() => {
-        const t = tf.tensor2d(x, [ROWS, IN]);
-        return tf.mul(tf.mul(t, tf.rsqrt(tf.add(tf.mean(tf.square(t), -1, true), RMS_EPS))), tf.tensor1d(g)).dataSync() as Float32Array;
-      });
-      // Sanity: the float32 norm agrees with a float64 one.
-      const xn64 = rmsNorm64(x, g, ROWS, IN);
-      for (let i = 0; i < xn.length; i++) expect(xn[i]).toBeCloseTo(xn64[i]!, 4);
+      // By hand: the op normalises in float64 and rounds to float32 once; quantize that float32 input.
+      const xn = Float32Array.from(rmsNorm64(x, g, ROWS, IN));
       const xq = dequantizeActivations(quantizeActivationsPerToken(xn, IN));
       const wq = fakeQuantW(w, method);
       const ref = matmul64(xq, wq, ROWS, IN, OUT);
@@ -109,7 +103,7 @@ describe('BitLinear gradients (straight-through estimator)', () => {
       const ct = tf.tensor2d(C, [ROWS, OUT]);
       const f = (a: typeof xt, b: typeof wt, c: typeof gt) => tf.sum(tf.mul(linear(tf, a, b, c, opt), ct));
       const [dx, dw, dg] = tf.grads(f as never)([xt, wt, gt]) as [typeof xt, typeof wt, typeof gt];
-      const xn = tf.mul(tf.mul(xt, tf.rsqrt(tf.add(tf.mean(tf.square(xt), -1, true), RMS_EPS))), gt).dataSync() as Float32Array;
+      const xn = Float32Array.from(rmsNorm64(x, g, ROWS, IN));
       return {
         dx: dx.dataSync() as Float32Array,
         dw: dw.dataSync() as Float32Array,
@@ -177,3 +171,46 @@ describe('BitLinear gradients (straight-through estimator)', () => {
     }
   });
 });
+
+describe('BitLinear with several weights side by side (q/k/v, gate/up)', () => {
+  // More rows than inputs and more outputs than inputs: the products run in their transposed forms.
+  const rows = 40, d = 8, outs = [12, 4, 4];
+  const x = randn(rows * d, 21, 2);
+  const ws = outs.map((o, i) => randn(d * o, 22 + i, 0.3));
+  const g = Float32Array.from(randn(d, 25, 0.1), (v) => 1 + v);
+  const C = randn(rows * 20, 26);
+  const opt = { quantize: true, weightMethod: 'absmean' as const, activationQuant: true };
+
+  it('equals the layers one by one, and dW / dgain are the straight-through products by hand', () => {
+    const got = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [rows, d]);
+      const wt = ws.map((w, i) => tf.tensor2d(w, [d, outs[i]!]));
+      const gt = tf.tensor1d(g);
+      const ct = tf.tensor2d(C, [rows, 20]);
+      const y = linear(tf, xt, wt, gt, opt).dataSync() as Float32Array;
+      const ones = wt.map((w) => linear(tf, xt, w, gt, opt).dataSync() as Float32Array);
+      const grads = tf.grads(((a: typeof xt, b: typeof xt, c: typeof xt, e: typeof xt, h: typeof gt) => tf.sum(tf.mul(linear(tf, a, [b, c, e], h, opt), ct))) as never)([xt, ...wt, gt]) as Array<typeof xt>;
+      return { y, ones, grads: grads.map((t) => t.dataSync() as Float32Array) };
+    });
+    // Forward: the columns of each weight are that layer alone.
+    let col = 0;
+    outs.forEach((o, i) => {
+      for (let r = 0; r < rows; r++) for (let j = 0; j < o; j++) expect(got.y[r * 20 + col + j]).toBe(got.ones[i]![r * o + j]);
+      col += o;
+    });
+    // dWi = aᵀ · C[:, cols of i], a = int8 fake-quant of the float64-normalised input, in float64.
+    const a = dequantizeActivations(quantizeActivationsPerToken(Float32Array.from(rmsNorm64(x, g, rows, d)), d));
+    col = 0;
+    outs.forEach((o, i) => {
+      const dw = got.grads[1 + i]!;
+      for (let k = 0; k < d; k++) for (let j = 0; j < o; j++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += a[r * d + k]! * C[r * 20 + col + j]!;
+        expect(Math.abs(dw[k * o + j]! - s)).toBeLessThan(1e-4 * (1 + Math.abs(s)));
+      }
+      col += o;
+    });
+    expect(got.grads[4]!.length).toBe(d);
+  });
+});
+

@@ -89,7 +89,8 @@ describe.skipIf(!torchOk)('causal GQA attention op against BitNetAttention with 
         const qt = tf.tensor2d(q, [b * t, H * dh]);
         const kt = tf.tensor2d(k, [b * t, KV * dh]);
         const vt = tf.tensor2d(v, [b * t, KV * dh]);
-        const attend = (a: typeof qt, c: typeof kt, d: typeof vt) => causalSelfAttention(tf, a, c, d, { batch: b, t, heads: H, kvHeads: KV, dh }, ropeTables(t, dh, 10000));
+        // The op takes q, k and v packed side by side, as the fused projection writes them.
+        const attend = (a: typeof qt, c: typeof kt, d: typeof vt) => causalSelfAttention(tf, tf.concat([a, c, d], 1), { batch: b, t, heads: H, kvHeads: KV, dh }, ropeTables(t, dh, 10000));
         const f = (a: typeof qt, c: typeof kt, d: typeof vt) => tf.sum(tf.mul(attend(a, c, d), tf.tensor2d(dy, [b * t, H * dh])));
         const grads = tf.grads(f as never)([qt, kt, vt]) as Array<typeof qt>;
         return [attend(qt, kt, vt), ...grads].map((g) => g.dataSync() as Float32Array);
