@@ -264,8 +264,8 @@ def read_safetensors(path):
     return out, meta
 
 
-def write_safetensors(path, tensors, metadata):
-    """F32 tensors sorted by name, header padded with spaces to 8 bytes; written atomically."""
+def safetensors_bytes(tensors, metadata):
+    """F32 tensors sorted by name, header padded with spaces to 8 bytes, as chunks of one file."""
     names = sorted(tensors)
     header = {'__metadata__': metadata}
     blobs, pos = [], 0
@@ -276,23 +276,41 @@ def write_safetensors(path, tensors, metadata):
         pos += len(b)
     h = json.dumps(header, separators=(',', ':')).encode('utf-8')
     h += b' ' * ((8 - len(h) % 8) % 8)
-    write_atomic(path, [struct.pack('<Q', len(h)), h] + blobs)
+    return [struct.pack('<Q', len(h)), h] + blobs
 
 
 def write_atomic(path, chunks):
     """Temp file in the same folder (named as bitnet-lab names its own), fsync, rename: complete or absent."""
-    d, base = os.path.split(path)
-    tmp = os.path.join(d, f'.{base}.{os.getpid()}-{secrets.token_hex(4)}.tmp')
+    write_atomic_together([(path, chunks)])
+
+
+def write_atomic_together(files):
+    """Every file to its temporary name (fsync) first, then all renamed with SIGINT/SIGTERM held back.
+    A cancel then lands before the renames or after them, never between: files that belong together
+    (a checkpoint's weights and its AdamW moments) are always from the same step, so it can be resumed."""
+    tmps = []
     try:
-        with open(tmp, 'wb') as f:
-            for c in chunks:
-                f.write(c)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        for path, chunks in files:
+            d, base = os.path.split(path)
+            tmp = os.path.join(d, f'.{base}.{os.getpid()}-{secrets.token_hex(4)}.tmp')
+            tmps.append(tmp)
+            with open(tmp, 'wb') as f:
+                for c in chunks:
+                    f.write(c)
+                f.flush()
+                os.fsync(f.fileno())
+        can_hold = hasattr(signal, 'pthread_sigmask')  # not on Windows, where the window stays open
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if can_hold else None
+        try:
+            for (path, _), tmp in zip(files, tmps):
+                os.replace(tmp, path)
+        finally:
+            if can_hold:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for tmp in tmps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
 
 
 # ----------------------------------------------------------------------------- training
@@ -363,8 +381,10 @@ def save_run(folder, run, step):
         moments[f'm.{n}'] = st.get('exp_avg', torch.zeros_like(p))
         moments[f'v.{n}'] = st.get('exp_avg_sq', torch.zeros_like(p))
     adam_step = int(next(iter(run.opt.state.values()))['step']) if run.opt.state else 0
-    write_safetensors(os.path.join(folder, f'{run.name}.optim.safetensors'), moments, dict(meta, **{'bitnet_lab.adam_step': str(adam_step)}))
-    write_safetensors(os.path.join(folder, f'{run.name}.safetensors'), weights, meta)
+    write_atomic_together([
+        (os.path.join(folder, f'{run.name}.optim.safetensors'), safetensors_bytes(moments, dict(meta, **{'bitnet_lab.adam_step': str(adam_step)}))),
+        (os.path.join(folder, f'{run.name}.safetensors'), safetensors_bytes(weights, meta)),
+    ])
 
 
 def windows(tokens, starts, context, device):
@@ -424,7 +444,8 @@ def main(job_path):
             weights, meta = read_safetensors(os.path.join(folder, f'{spec["name"]}.safetensors'))
             moments, ometa = read_safetensors(os.path.join(folder, f'{spec["name"]}.optim.safetensors'))
             if int(meta['bitnet_lab.step']) != resume or int(ometa['bitnet_lab.step']) != resume:
-                raise SystemExit(f'error: {spec["name"]} checkpoint is at step {meta["bitnet_lab.step"]}, the job resumes at {resume}')
+                raise SystemExit(f'error: {spec["name"]} checkpoint is at step {meta["bitnet_lab.step"]} and its optimizer state at step '
+                                 f'{ometa["bitnet_lab.step"]}; the job resumes at {resume}')
             run = Run(spec, job, weights, device, world > 1)
             load_optimizer(run, moments, int(ometa.get('bitnet_lab.adam_step', resume)))
         else:
