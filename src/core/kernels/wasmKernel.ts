@@ -21,7 +21,8 @@ import { CTL, CTL_WORDS, WorkerPool } from './workerPool.js';
 import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMatrix } from './types.js';
 
 interface KernelExports {
-  run(ctl: number, id: number): void;
+  run(ctl: number, part: number, slot: number): void;
+  start(ctl: number, slot: number): void;
   interleave4(x: number, xs: number, blocks: number, dst: number): void;
   read(src: number, n: number): number;
   copy(dst: number, src: number, n: number): void;
@@ -34,8 +35,21 @@ const HEAP_BASE = 256;
 const STAGED_BYTES = 64 * 1024 * 1024;
 /** Below this many 256-weight units of work a call runs on the calling thread alone: waking workers would cost more. */
 const MIN_PARALLEL_WORK = 2048;
-/** Atomic loads a worker spins through (≈ 100 µs) before sleeping until the next call. */
-const WORKER_SPIN = 100_000;
+/**
+ * Microseconds a worker spins after its last part before sleeping until the
+ * next call: longer than the gaps between a token's matrix products in decode
+ * (norms, attention, activation quantization), so a decode keeps its workers
+ * awake, and short enough that an idle kernel stops using the cores at once.
+ */
+const WORKER_SPIN_US = 200;
+/**
+ * Parts a threaded call is cut into, per thread: threads claim them in turn,
+ * so a thread that starts late (woken from the futex, or descheduled) leaves
+ * its parts to the others instead of holding up the call.
+ */
+const PARTS_PER_THREAD = 8;
+/** Row groups of a tile (ternary.wat $run): parts are whole tiles, so a batch decodes each tile once. */
+const TILE_GROUPS = 8;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
@@ -134,8 +148,8 @@ export class WasmTernaryKernel implements MatrixKernel {
     }
     const module = await WebAssembly.compile(kernelWasmBytes(simd));
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_MEMORY_PAGES, shared: true });
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN) : undefined;
+    const instance = await WebAssembly.instantiate(module, { env: { memory, now: () => performance.now() } });
+    const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN_US) : undefined;
     const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK);
     // Workers hold the memory, not the kernel: a kernel dropped without close() still stops its workers.
     if (pool) poolCollector.register(kernel, pool, pool);
@@ -384,13 +398,17 @@ export class WasmTernaryKernel implements MatrixKernel {
     c[CTL.decode] = decode;
     const work = op === OP.read ? groups : groups * blocks * tokens;
     if (!this.pool || work < this.minParallelWork) {
-      c[CTL.threads] = 1;
-      this.k.run(CTL_ADDRESS, 0);
+      c[CTL.parts] = 1;
+      c[CTL.groupsPerPart] = groups;
+      this.k.run(CTL_ADDRESS, 0, 0);
       return;
     }
-    c[CTL.threads] = this.pool.size;
-    // The generation bump in dispatch() is a sequentially consistent store: it publishes the words above.
-    this.pool.dispatch(() => this.k.run(CTL_ADDRESS, 0));
+    let perPart = Math.max(1, Math.ceil(groups / (this.pool.size * PARTS_PER_THREAD)));
+    if (op !== OP.read) perPart = Math.ceil(perPart / TILE_GROUPS) * TILE_GROUPS;
+    c[CTL.parts] = Math.ceil(groups / perPart);
+    c[CTL.groupsPerPart] = perPart;
+    // start() publishes the words above with sequentially consistent stores (ternary.wat "start").
+    this.pool.dispatch(() => this.k.start(CTL_ADDRESS, 0));
   }
 
   private allocResident(bytes: number, what: string): Resident {
