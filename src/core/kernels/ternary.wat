@@ -563,16 +563,16 @@
 
   ;; The caller's side of a call whose words are written: open it (completed 0,
   ;; ticket at part 0 of the next generation, then the generation word the
-  ;; workers watch), wake the workers that sleep — none, while calls come
-  ;; close together — and run parts until none is left. The caller then waits
-  ;; (workerPool.ts) until `completed` reaches `parts`.
-  (func (export "start") (param $ctl i32) (param $slot i32)
+  ;; workers watch), wake the workers that sleep if `wake` — none sleep while
+  ;; calls come close together — and run parts until none is left. The caller
+  ;; then waits (workerPool.ts) until `completed` reaches `parts`.
+  (func (export "start") (param $ctl i32) (param $slot i32) (param $wake i32)
     (local $gen i32)
     (local.set $gen (i32.add (i32.atomic.load (local.get $ctl)) (i32.const 1)))
     (i32.atomic.store offset=4 (local.get $ctl) (i32.const 0))
     (i64.atomic.store offset=80 (local.get $ctl) (i64.shl (i64.extend_i32_u (local.get $gen)) (i64.const 32)))
     (i32.atomic.store (local.get $ctl) (local.get $gen))
-    (if (i32.atomic.load offset=72 (local.get $ctl))
+    (if (i32.and (local.get $wake) (i32.ne (i32.atomic.load offset=72 (local.get $ctl)) (i32.const 0)))
       (then (drop (memory.atomic.notify (local.get $ctl) (i32.const -1)))))
     (call $drive (local.get $ctl) (local.get $gen) (local.get $slot)))
 

@@ -22,7 +22,7 @@ import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMa
 
 interface KernelExports {
   run(ctl: number, part: number, slot: number): void;
-  start(ctl: number, slot: number): void;
+  start(ctl: number, slot: number, wake: number): void;
   interleave4(x: number, xs: number, blocks: number, dst: number): void;
   read(src: number, n: number): number;
   copy(dst: number, src: number, n: number): void;
@@ -48,6 +48,17 @@ const WORKER_SPIN_US = 200;
  * its parts to the others instead of holding up the call.
  */
 const PARTS_PER_THREAD = 8;
+/**
+ * Work (256-weight units) from which a call wakes workers asleep in the futex.
+ * A smaller call runs on the threads that are awake (spinning after a recent
+ * call) and leaves the sleepers be: a wake-up costs tens of microseconds — on
+ * a busy machine the woken thread even displaces the caller from its core
+ * (2048×2048 at batch 1 after an idle millisecond: 314 µs woken vs 102 µs
+ * alone) — about what such a call takes on one thread. A decode token's
+ * FFN products (≥ 45,000 units at hidden 2048) wake them, and the token's
+ * smaller products find them spinning.
+ */
+const MIN_WAKE_WORK = 32768;
 /** Row groups of a tile (ternary.wat $run): parts are whole tiles, so a batch decodes each tile once. */
 const TILE_GROUPS = 8;
 
@@ -98,6 +109,8 @@ export interface WasmKernelOptions {
   simd?: 'auto' | 'relaxed' | 'plain';
   /** Work (in 256-weight units) below which a call stays on one thread; tests set 0 to exercise the split on tiny shapes. */
   minParallelWork?: number;
+  /** Work from which a call wakes sleeping workers (MIN_WAKE_WORK); tests set 0 so every call wakes them. */
+  minWakeWork?: number;
 }
 
 interface Resident {
@@ -126,6 +139,7 @@ export class WasmTernaryKernel implements MatrixKernel {
     private readonly pool: WorkerPool | undefined,
     readonly simd: 'relaxed' | 'plain',
     private readonly minParallelWork: number,
+    private readonly minWakeWork: number,
   ) {
     this.arena = new Arena(memory, HEAP_BASE);
     this.ctl = new Int32Array(memory.buffer, CTL_ADDRESS, CTL_WORDS);
@@ -150,7 +164,7 @@ export class WasmTernaryKernel implements MatrixKernel {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_MEMORY_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory, now: () => performance.now() } });
     const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN_US) : undefined;
-    const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK);
+    const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK, options.minWakeWork ?? MIN_WAKE_WORK);
     // Workers hold the memory, not the kernel: a kernel dropped without close() still stops its workers.
     if (pool) poolCollector.register(kernel, pool, pool);
     return kernel;
@@ -408,7 +422,8 @@ export class WasmTernaryKernel implements MatrixKernel {
     c[CTL.parts] = Math.ceil(groups / perPart);
     c[CTL.groupsPerPart] = perPart;
     // start() publishes the words above with sequentially consistent stores (ternary.wat "start").
-    this.pool.dispatch(() => this.k.start(CTL_ADDRESS, 0));
+    const wake = work >= this.minWakeWork ? 1 : 0;
+    this.pool.dispatch(() => this.k.start(CTL_ADDRESS, 0, wake));
   }
 
   private allocResident(bytes: number, what: string): Resident {

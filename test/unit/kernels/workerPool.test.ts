@@ -10,7 +10,9 @@ import { randomCodes, randomInt8, rng } from './rng.js';
 const kernels: WasmTernaryKernel[] = [];
 
 beforeAll(async () => {
-  for (const threads of [2, 3]) kernels.push(await createWasmTernaryKernel({ threads, minParallelWork: 0 }));
+  for (const threads of [2, 3]) kernels.push(await createWasmTernaryKernel({ threads, minParallelWork: 0, minWakeWork: 0 }));
+  // the product's setting: calls this small leave sleeping workers asleep, and must not wait for them
+  kernels.push(await createWasmTernaryKernel({ threads: 2, minParallelWork: 0 }));
 });
 afterAll(() => {
   for (const k of kernels) k.close();
@@ -27,7 +29,7 @@ describe('threaded kernel calls', () => {
   const inputs = Array.from({ length: 7 }, () => randomInt8(inF, next));
   const refs = inputs.map((x) => Array.from(referenceAccumulators(codes, out, inF, x, 1)));
 
-  it('stay exact over thousands of back-to-back calls, on 2 and 3 threads', () => {
+  it('stay exact over thousands of back-to-back calls, on 2 and 3 threads, waking sleepers or not', () => {
     for (const k of kernels) {
       const m = k.prepareTernaryMatrix(codes, out, inF, 1);
       for (let call = 0; call < 3000; call++) {
@@ -63,7 +65,7 @@ describe('threaded kernel calls', () => {
   });
 
   it('refuse calls after close() instead of waiting for workers that are gone', async () => {
-    const k = await createWasmTernaryKernel({ threads: 2, minParallelWork: 0 });
+    const k = await createWasmTernaryKernel({ threads: 2, minParallelWork: 0, minWakeWork: 0 });
     const m = k.prepareTernaryMatrix(codes, out, inF, 1);
     expect(Array.from(k.accumulate(m, inputs[0]!, 1))).toEqual(refs[0]);
     k.close();
