@@ -49,16 +49,17 @@ const WORKER_SPIN_US = 200;
  */
 const PARTS_PER_THREAD = 8;
 /**
- * Work (256-weight units) from which a call wakes workers asleep in the futex.
- * A smaller call runs on the threads that are awake (spinning after a recent
- * call) and leaves the sleepers be: a wake-up costs tens of microseconds — on
- * a busy machine the woken thread even displaces the caller from its core
- * (2048×2048 at batch 1 after an idle millisecond: 314 µs woken vs 102 µs
- * alone) — about what such a call takes on one thread. A decode token's
- * FFN products (≥ 45,000 units at hidden 2048) wake them, and the token's
- * smaller products find them spinning.
+ * Work (256-weight units) from which a call wakes workers asleep in the futex;
+ * a smaller call runs on the threads that are awake (spinning after a recent
+ * call) and leaves the sleepers be. 8192 units take ≈ 50 µs on one thread,
+ * about what a wake-up costs on an idle machine, so below it waking cannot
+ * pay. (On an oversubscribed machine a wake-up costs far more — the woken
+ * thread can displace the caller from its core: 2048×2048 at batch 1 after
+ * an idle millisecond took 314 µs woken vs 102 µs alone at load 9 on 2
+ * cores — but an idle machine is the case to serve: there, waking for that
+ * call gave 90 µs vs 94 µs, and hot workers 55 µs.)
  */
-const MIN_WAKE_WORK = 32768;
+const MIN_WAKE_WORK = 8192;
 /** Row groups of a tile (ternary.wat $run): parts are whole tiles, so a batch decodes each tile once. */
 const TILE_GROUPS = 8;
 
