@@ -34,8 +34,13 @@ const { module, memory, ctl, id, spinUs } = workerData;
 new WebAssembly.Instance(module, { env: { memory, now: () => performance.now() } }).exports.worker(ctl, id, spinUs);
 `;
 
-/** Atomic loads the calling thread spins through before sleeping on the completed word. */
-const MAIN_SPIN = 1 << 16;
+/**
+ * Milliseconds the calling thread spins for the parts still running before it
+ * sleeps on the completed word. A part takes microseconds, so a part not done
+ * by then belongs to a worker without a core — often the caller's own core,
+ * where spinning on would only keep that worker off it.
+ */
+const MAIN_SPIN_MS = 0.02;
 /** Milliseconds per futex wait of the caller: a bound, in case a wake-up is lost. */
 const MAIN_WAIT_MS = 5;
 
@@ -94,15 +99,18 @@ export class WorkerPool {
    * Run the call described in the control block: `start` opens it and takes
    * parts on the calling thread (ternary.wat "start"); return once every part
    * is completed. Parts still missing then are being run by workers that
-   * claimed them, so the wait is short: spin, then sleep on the word.
+   * claimed them, so the wait is short: spin briefly, then sleep on the word.
    */
   dispatch(start: () => void): void {
     if (this.stopped) throw new BitnetLabError('usage', 'kernel: used after close()');
     const c = this.ctl;
     start();
     const parts = c[CTL.parts]!;
+    let until = 0;
     for (let k = 0; Atomics.load(c, CTL.completed) !== parts; k++) {
-      if (k < MAIN_SPIN) continue;
+      if ((k & 63) !== 0) continue;
+      if (until === 0) until = performance.now() + MAIN_SPIN_MS;
+      if (performance.now() < until) continue;
       Atomics.store(c, CTL.waiter, 1);
       const d = Atomics.load(c, CTL.completed);
       if (d !== parts) Atomics.wait(c, CTL.completed, d, MAIN_WAIT_MS);
