@@ -133,7 +133,7 @@ export function renderKernelBench(r: KernelBenchResult): string {
       ? `cache-cold: ${c.matrices} GEMVs ${c.shape.out}×${c.shape.in} over ${(c.bytes / 2 ** 20).toFixed(0)} MiB packed: ${c.ternaryGBs.toFixed(1)} GB/s vs a read-only sweep of the same bytes ${c.readGBs.toFixed(1)} GB/s = ${(100 * c.fraction).toFixed(0)} %` +
         ` (per CPU-second: ${c.cpuTernaryGBs.toFixed(1)} vs ${c.cpuReadGBs.toFixed(1)} GB/s = ${(100 * c.cpuFraction).toFixed(0)} %)`
       : 'cache-cold pass skipped',
-    ...(r.dispatchUs !== null ? [`thread dispatch: ${r.dispatchUs.toFixed(1)} µs extra per call (wake ${r.threads - 1} worker${r.threads > 2 ? 's' : ''}, wait for them)`] : []),
+    ...(r.dispatchUs !== null ? [`thread dispatch: ${r.dispatchUs.toFixed(1)} µs extra per call (a tiny GEMV in parts: open the call, wake ${r.threads - 1} worker${r.threads > 2 ? 's' : ''} if asleep, wait for every part)`] : []),
     ...r.notes.map((n) => `note: ${n}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -44,7 +44,7 @@ import { signBeta } from '../quant/sign.js';
 import { GAMMA_EPS, type QuantMethod } from '../quant/types.js';
 import { countHalves, half16Values, histogram16Sums, lowerMedianAbsOfHistogram16 } from '../quant/histogram16.js';
 import type { Histogram, TensorStats } from './report.js';
-import { statsKernel, type StatsKernel } from '../kernels/statsKernel.js';
+import { maxLanes, minLanes, statsKernel, sumLanes, type StatsKernel } from '../kernels/statsKernel.js';
 
 export const DEFAULT_HISTOGRAM_BINS = 64;
 /** Reported when ‖W − Q·s‖ is zero (or below float64 resolution of ‖W‖²): 10·log10(1e30). */
@@ -509,15 +509,27 @@ export class TensorStatsBuilder {
 /** Results of the last kernel call (layout documented per kernel). */
 const scratch = new Float64Array(8);
 
-/** scratch ← [finite count, non-finite count, ΣW, Σ|W|, ΣW², min, max]. */
+/**
+ * Per-lane partial sums of the two loops below: element i of a chunk goes to
+ * lane i mod 4, folded by sumLanes — the order stats.wat keeps too, so both
+ * give the same bits; four add chains instead of one let the wasm loop run
+ * at memory speed.
+ */
+const laneS = new Float64Array(4);
+const laneA = new Float64Array(4);
+const laneQ = new Float64Array(4);
+const laneMin = new Float64Array(4);
+const laneMax = new Float64Array(4);
+
+/** scratch ← [finite count, non-finite count, ΣW, Σ|W|, ΣW², min, max] (min and max start from the given ones). */
 function momentsKernel(chunk: Float32Array, min: number, max: number): void {
   let n = 0;
   let bad = 0;
-  let s = 0;
-  let sa = 0;
-  let s2 = 0;
-  let mn = min;
-  let mx = max;
+  laneS.fill(0);
+  laneA.fill(0);
+  laneQ.fill(0);
+  laneMin.fill(min);
+  laneMax.fill(max);
   for (let i = 0; i < chunk.length; i++) {
     const w = chunk[i]!;
     // w − w is 0 for finite w, NaN for NaN and ±Inf.
@@ -526,40 +538,45 @@ function momentsKernel(chunk: Float32Array, min: number, max: number): void {
       continue;
     }
     n++;
-    s += w;
-    sa += Math.abs(w);
-    s2 += w * w;
-    if (w < mn) mn = w;
-    if (w > mx) mx = w;
+    const l = i & 3;
+    laneS[l]! += w;
+    laneA[l]! += Math.abs(w);
+    laneQ[l]! += w * w;
+    if (w < laneMin[l]!) laneMin[l] = w;
+    if (w > laneMax[l]!) laneMax[l] = w;
   }
   scratch[0] = n;
   scratch[1] = bad;
-  scratch[2] = s;
-  scratch[3] = sa;
-  scratch[4] = s2;
-  scratch[5] = mn;
-  scratch[6] = mx;
+  scratch[2] = sumLanes(laneS[0]!, laneS[1]!, laneS[2]!, laneS[3]!);
+  scratch[3] = sumLanes(laneA[0]!, laneA[1]!, laneA[2]!, laneA[3]!);
+  scratch[4] = sumLanes(laneQ[0]!, laneQ[1]!, laneQ[2]!, laneQ[3]!);
+  scratch[5] = minLanes(laneMin[0]!, laneMin[1]!, laneMin[2]!, laneMin[3]!);
+  scratch[6] = maxLanes(laneMax[0]!, laneMax[1]!, laneMax[2]!, laneMax[3]!);
 }
 
-/** Ternary codes by |W| > t. scratch ← [#(+1), #(−1), Σ|W| over nonzero codes, Σ(W − mean)²]; counts W into hist. */
+/**
+ * Ternary codes by |W| > t. scratch ← [#(+1), #(−1), Σ|W| over nonzero codes,
+ * Σ(W − mean)²] (sums in lanes as momentsKernel); counts W into hist.
+ */
 function ternaryKernel(chunk: Float32Array, t: number, mean: number, lo: number, k: number, hist: Float64Array): void {
   const last = hist.length - 1;
   let plus = 0;
   let minus = 0;
-  let a = 0;
-  let dev = 0;
+  laneA.fill(0);
+  laneQ.fill(0);
   for (let i = 0; i < chunk.length; i++) {
     const w = chunk[i]!;
     if (w - w !== 0) continue;
+    const l = i & 3;
     if (w > t) {
       plus++;
-      a += w;
+      laneA[l]! += w;
     } else if (w < -t) {
       minus++;
-      a -= w;
+      laneA[l]! -= w;
     }
     const d = w - mean;
-    dev += d * d;
+    laneQ[l]! += d * d;
     // w ≥ lo, so truncation is floor; an int32 index keeps the element access on the fast path.
     let j = ((w - lo) * k) | 0;
     if (j > last) j = last;
@@ -568,8 +585,8 @@ function ternaryKernel(chunk: Float32Array, t: number, mean: number, lo: number,
   }
   scratch[0] = plus;
   scratch[1] = minus;
-  scratch[2] = a;
-  scratch[3] = dev;
+  scratch[2] = sumLanes(laneA[0]!, laneA[1]!, laneA[2]!, laneA[3]!);
+  scratch[3] = sumLanes(laneQ[0]!, laneQ[1]!, laneQ[2]!, laneQ[3]!);
 }
 
 /** Sign codes by W > α. scratch ← [#(+1), #(−1), ΣW over +1 codes, Σ(W − mean)²]; counts W into hist. */

@@ -364,14 +364,18 @@ function benchCold(kernel: WasmTernaryKernel, bytes: number, next: () => number,
   }
 }
 
-/** Per-call cost of waking the workers: a tiny GEMV split over every thread vs the same on the calling thread alone. */
+/**
+ * Per-call cost of a threaded call: a tiny GEMV cut into parts for every
+ * thread (256 rows: 8 parts of 8 row groups), workers woken whenever asleep,
+ * vs the same on the calling thread alone.
+ */
 async function measureDispatch(kernel: WasmTernaryKernel, threads: number): Promise<number> {
-  const split = await createWasmTernaryKernel({ threads, minParallelWork: 0 });
+  const split = await createWasmTernaryKernel({ threads, minParallelWork: 0, minWakeWork: 0 });
   try {
-    const codes = randomTernaryCodes(16 * 64, mulberry32(3), 0.31);
+    const codes = randomTernaryCodes(256 * 64, mulberry32(3), 0.31);
     const x = quantizeActivations(new Float32Array(64).fill(0.5), 1, 64);
-    const a = kernel.prepareTernaryMatrix(codes, 16, 64, 1);
-    const b = split.prepareTernaryMatrix(codes, 16, 64, 1);
+    const a = kernel.prepareTernaryMatrix(codes, 256, 64, 1);
+    const b = split.prepareTernaryMatrix(codes, 256, 64, 1);
     const [alone, shared] = await roundRobin([sampler(() => kernel.gemv(a, x)), sampler(() => split.gemv(b, x))], 15, 3);
     kernel.release(a);
     return (shared!.ms - alone!.ms) * 1e3;

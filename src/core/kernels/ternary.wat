@@ -33,6 +33,8 @@
 ;; at once, y_r = Σ_j W_rj · x_j in float32.
 (module
   (import "env" "memory" (memory 1 65536 shared))
+  ;; milliseconds (performance.now): bounds a worker's spin in time, not in loads
+  (import "env" "now" (func $now (result f64)))
 
   ;; ------------------------------------------------------------------ helpers
 
@@ -436,20 +438,25 @@
   ;; ------------------------------------------------------------------ threads
   ;;
   ;; A call is described in a control block of i32 words at $ctl (written by
-  ;; the caller, wasmKernel.ts ControlBlock names the same offsets):
-  ;;   0 generation  1 done  2 op  3 w  4 groups  5 blocks/steps  6 x  7 xs
-  ;;   8 bias  9 out  10 os  11 tokens  12 threads  13 rowBytes  14 groupBytes
+  ;; the caller; workerPool.ts CTL names the same offsets):
+  ;;   0 generation  1 completed (parts finished; at start-up: workers listening)
+  ;;   2 op  3 w  4 groups  5 blocks/steps  6 x  7 xs  8 bias  9 out  10 os
+  ;;   11 tokens  12 parts  13 rowBytes  14 groupBytes
   ;;   15 x4 (ternary, ≥ 4 tokens: the tokens in fours, interleaved by interleave4,
   ;;   blocks·256 bytes per four)  16 scratch (threads · (blocks · 2048 + 128) bytes)
+  ;;   17 groupsPerPart  18 sleepers (workers asleep in the futex)
+  ;;   19 waiter (1 while the caller sleeps on `completed`)  20–21 ticket (i64)
   ;; op: 1 ternary, 2 f32, 3 f16, 4 bf16, 5 read sweep, −1 stop.
-  ;; Thread `id` of `threads` takes the row groups [groups·id/threads,
-  ;; groups·(id+1)/threads) for every token, walking them in tiles of 8 groups
-  ;; (32 rows) so a batch reuses each tile's weights from cache; with four
-  ;; tokens or more the tile is decoded once ($decode4) for all of them (a
-  ;; decoded 8-group tile is 128 KiB at 4096 inputs, at home in L2; 16 groups
-  ;; ran a quarter slower).
+  ;; A call is cut into `parts` runs of `groupsPerPart` row groups; part p takes
+  ;; the row groups [p·gpp, min((p+1)·gpp, groups)) for every token, walking
+  ;; them in tiles of 8 groups (32 rows) so a batch reuses each tile's weights
+  ;; from cache; with four tokens or more the tile is decoded once ($decode4)
+  ;; for all of them (a decoded 8-group tile is 128 KiB at 4096 inputs, at home
+  ;; in L2; 16 groups ran a quarter slower). `slot` picks the thread's scratch.
+  ;; Parts are claimed, not assigned (see $drive), so which thread computes a
+  ;; row never changes its value: every row is computed whole by one thread.
 
-  (func $run (export "run") (param $ctl i32) (param $id i32)
+  (func $run (export "run") (param $ctl i32) (param $part i32) (param $slot i32)
     (local $op i32) (local $w i32) (local $groups i32) (local $blocks i32) (local $x i32) (local $xs i32)
     (local $bias i32) (local $out i32) (local $os i32) (local $tokens i32) (local $n i32) (local $rowBytes i32) (local $gb i32)
     (local $g0 i32) (local $g1 i32) (local $gt i32) (local $gn i32) (local $wt i32) (local $ot i32) (local $t i32)
@@ -464,19 +471,21 @@
     (local.set $out (i32.load offset=36 (local.get $ctl)))
     (local.set $os (i32.load offset=40 (local.get $ctl)))
     (local.set $tokens (i32.load offset=44 (local.get $ctl)))
-    (local.set $n (i32.load offset=48 (local.get $ctl)))
+    (local.set $n (i32.load offset=68 (local.get $ctl)))
     (local.set $rowBytes (i32.load offset=52 (local.get $ctl)))
     (local.set $gb (i32.load offset=56 (local.get $ctl)))
     (local.set $x4 (i32.load offset=60 (local.get $ctl)))
     ;; this thread's scratch: a decoded tile (8 row groups · 4 rows · 64 inputs per block), then 128 bytes of int32 lanes
     (local.set $dec (i32.add (i32.load offset=64 (local.get $ctl))
-      (i32.mul (local.get $id) (i32.add (i32.shl (local.get $blocks) (i32.const 11)) (i32.const 128)))))
-    (local.set $g0 (i32.div_u (i32.mul (local.get $groups) (local.get $id)) (local.get $n)))
-    (local.set $g1 (i32.div_u (i32.mul (local.get $groups) (i32.add (local.get $id) (i32.const 1))) (local.get $n)))
+      (i32.mul (local.get $slot) (i32.add (i32.shl (local.get $blocks) (i32.const 11)) (i32.const 128)))))
+    ;; $n: row groups per part
+    (local.set $g0 (i32.mul (local.get $part) (local.get $n)))
+    (local.set $g1 (i32.add (local.get $g0) (local.get $n)))
+    (if (i32.gt_u (local.get $g1) (local.get $groups)) (then (local.set $g1 (local.get $groups))))
     (if (i32.eq (local.get $op) (i32.const 5))
       (then
-        ;; read sweep: `groups` = bytes / 64 split like rows; the xor lands in out[id]
-        (i32.store (i32.add (local.get $out) (i32.shl (local.get $id) (i32.const 2)))
+        ;; read sweep: `groups` = bytes / 64 split like rows; the xor lands in out[slot]
+        (i32.store (i32.add (local.get $out) (i32.shl (local.get $slot) (i32.const 2)))
           (call $read (i32.add (local.get $w) (i32.shl (local.get $g0) (i32.const 6)))
                       (i32.shl (i32.sub (local.get $g1) (local.get $g0)) (i32.const 6))))
         (return)))
@@ -528,30 +537,77 @@
         (local.set $gt (i32.add (local.get $gt) (local.get $gn)))
         (br $tile))))
 
-  ;; A worker thread's life: wait for the generation word to move, run its
-  ;; share, count itself done, repeat until op −1. It spins `spin` times before
-  ;; sleeping in the futex, because decode issues calls microseconds apart and
-  ;; a futex wake-up costs tens of microseconds.
-  (func (export "worker") (param $ctl i32) (param $id i32) (param $spin i32)
-    (local $seen i32) (local $k i32)
+  ;; Claim parts of call `gen` one at a time and run them until none is left
+  ;; (or the call is no longer `gen`). The ticket is one i64: the call's
+  ;; generation above, the next unclaimed part below; a part is claimed by a
+  ;; compare-exchange of the ticket seen, so a thread that woke late or was
+  ;; descheduled between two loads can never claim a part of a newer call, and
+  ;; the control words it reads after a claim stay put until the part is
+  ;; counted into `completed` (the caller waits for all of them). Whoever is
+  ;; awake does the work: a sleeping or descheduled worker delays nothing.
+  (func $drive (param $ctl i32) (param $gen i32) (param $slot i32)
+    (local $t i64) (local $part i32)
+    (loop $claim
+      (local.set $t (i64.atomic.load offset=80 (local.get $ctl)))
+      (if (i32.ne (i32.wrap_i64 (i64.shr_u (local.get $t) (i64.const 32))) (local.get $gen)) (then (return)))
+      (local.set $part (i32.wrap_i64 (local.get $t)))
+      (if (i32.ge_u (local.get $part) (i32.atomic.load offset=48 (local.get $ctl))) (then (return)))
+      (if (i64.eq (i64.atomic.rmw.cmpxchg offset=80 (local.get $ctl) (local.get $t) (i64.add (local.get $t) (i64.const 1))) (local.get $t))
+        (then
+          (call $run (local.get $ctl) (local.get $part) (local.get $slot))
+          (drop (i32.atomic.rmw.add offset=4 (local.get $ctl) (i32.const 1)))
+          ;; wake the caller only if it went to sleep (it spins first)
+          (if (i32.atomic.load offset=76 (local.get $ctl))
+            (then (drop (memory.atomic.notify offset=4 (local.get $ctl) (i32.const 1)))))))
+      (br $claim)))
+
+  ;; The caller's side of a call whose words are written: open it (completed 0,
+  ;; ticket at part 0 of the next generation, then the generation word the
+  ;; workers watch), wake the workers that sleep if `wake` — none sleep while
+  ;; calls come close together — and run parts until none is left. The caller
+  ;; then waits (workerPool.ts) until `completed` reaches `parts`.
+  (func (export "start") (param $ctl i32) (param $slot i32) (param $wake i32)
+    (local $gen i32)
+    (local.set $gen (i32.add (i32.atomic.load (local.get $ctl)) (i32.const 1)))
+    (i32.atomic.store offset=4 (local.get $ctl) (i32.const 0))
+    (i64.atomic.store offset=80 (local.get $ctl) (i64.shl (i64.extend_i32_u (local.get $gen)) (i64.const 32)))
+    (i32.atomic.store (local.get $ctl) (local.get $gen))
+    (if (i32.and (local.get $wake) (i32.ne (i32.atomic.load offset=72 (local.get $ctl)) (i32.const 0)))
+      (then (drop (memory.atomic.notify (local.get $ctl) (i32.const -1)))))
+    (call $drive (local.get $ctl) (local.get $gen) (local.get $slot)))
+
+  ;; A worker thread's life: wait for the generation word to move, take parts
+  ;; of that call, repeat until op −1. It spins for `spinUs` microseconds
+  ;; before sleeping in the futex, because decode issues calls microseconds
+  ;; apart and a futex wake-up costs tens of microseconds (and, on a busy
+  ;; machine, can land the woken thread on the caller's core); asleep, it
+  ;; counts itself in `sleepers`, so the caller pays for a wake-up only when
+  ;; one is needed (the count is raised before the futex rechecks the
+  ;; generation word, and the caller stores that word before reading the
+  ;; count: one of the two sees the other).
+  (func (export "worker") (param $ctl i32) (param $id i32) (param $spinUs i32)
+    (local $seen i32) (local $k i32) (local $until f64)
     (local.set $seen (i32.atomic.load (local.get $ctl)))
     ;; tell the caller this thread is listening
     (drop (i32.atomic.rmw.add offset=4 (local.get $ctl) (i32.const 1)))
-    (drop (memory.atomic.notify offset=4 (local.get $ctl) (i32.const 1)))
     (loop $next
-      (local.set $k (local.get $spin))
+      (local.set $until (f64.add (call $now) (f64.div (f64.convert_i32_u (local.get $spinUs)) (f64.const 1000))))
       (block $moved
         (loop $wait
           (br_if $moved (i32.ne (i32.atomic.load (local.get $ctl)) (local.get $seen)))
-          (if (local.get $k)
-            (then (local.set $k (i32.sub (local.get $k) (i32.const 1))))
-            (else (drop (memory.atomic.wait32 (local.get $ctl) (local.get $seen) (i64.const -1)))))
+          ;; the clock is read every 256 loads (a read costs tens of loads)
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (if (i32.eqz (i32.and (local.get $k) (i32.const 255)))
+            (then
+              (if (f64.gt (call $now) (local.get $until))
+                (then
+                  (drop (i32.atomic.rmw.add offset=72 (local.get $ctl) (i32.const 1)))
+                  (drop (memory.atomic.wait32 (local.get $ctl) (local.get $seen) (i64.const -1)))
+                  (drop (i32.atomic.rmw.sub offset=72 (local.get $ctl) (i32.const 1)))))))
           (br $wait)))
       (local.set $seen (i32.atomic.load (local.get $ctl)))
       (if (i32.eq (i32.atomic.load offset=8 (local.get $ctl)) (i32.const -1)) (then (return)))
-      (call $run (local.get $ctl) (local.get $id))
-      (drop (i32.atomic.rmw.add offset=4 (local.get $ctl) (i32.const 1)))
-      (drop (memory.atomic.notify offset=4 (local.get $ctl) (i32.const 1)))
+      (call $drive (local.get $ctl) (local.get $seen) (local.get $id))
       (br $next)))
 
   ;; Bandwidth probe: read n bytes (multiple of 64) with v128 loads; the xor of

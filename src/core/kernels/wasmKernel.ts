@@ -21,7 +21,8 @@ import { CTL, CTL_WORDS, WorkerPool } from './workerPool.js';
 import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMatrix } from './types.js';
 
 interface KernelExports {
-  run(ctl: number, id: number): void;
+  run(ctl: number, part: number, slot: number): void;
+  start(ctl: number, slot: number, wake: number): void;
   interleave4(x: number, xs: number, blocks: number, dst: number): void;
   read(src: number, n: number): number;
   copy(dst: number, src: number, n: number): void;
@@ -34,8 +35,33 @@ const HEAP_BASE = 256;
 const STAGED_BYTES = 64 * 1024 * 1024;
 /** Below this many 256-weight units of work a call runs on the calling thread alone: waking workers would cost more. */
 const MIN_PARALLEL_WORK = 2048;
-/** Atomic loads a worker spins through (≈ 100 µs) before sleeping until the next call. */
-const WORKER_SPIN = 100_000;
+/**
+ * Microseconds a worker spins after its last part before sleeping until the
+ * next call: longer than the gaps between a token's matrix products in decode
+ * (norms, attention, activation quantization), so a decode keeps its workers
+ * awake, and short enough that an idle kernel stops using the cores at once.
+ */
+const WORKER_SPIN_US = 200;
+/**
+ * Parts a threaded call is cut into, per thread: threads claim them in turn,
+ * so a thread that starts late (woken from the futex, or descheduled) leaves
+ * its parts to the others instead of holding up the call.
+ */
+const PARTS_PER_THREAD = 8;
+/**
+ * Work (256-weight units) from which a call wakes workers asleep in the futex;
+ * a smaller call runs on the threads that are awake (spinning after a recent
+ * call) and leaves the sleepers be. 8192 units take ≈ 50 µs on one thread,
+ * about what a wake-up costs on an idle machine, so below it waking cannot
+ * pay. (On an oversubscribed machine a wake-up costs far more — the woken
+ * thread can displace the caller from its core: 2048×2048 at batch 1 after
+ * an idle millisecond took 314 µs woken vs 102 µs alone at load 9 on 2
+ * cores — but an idle machine is the case to serve: there, waking for that
+ * call gave 90 µs vs 94 µs, and hot workers 55 µs.)
+ */
+const MIN_WAKE_WORK = 8192;
+/** Row groups of a tile (ternary.wat $run): parts are whole tiles, so a batch decodes each tile once. */
+const TILE_GROUPS = 8;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
@@ -84,6 +110,8 @@ export interface WasmKernelOptions {
   simd?: 'auto' | 'relaxed' | 'plain';
   /** Work (in 256-weight units) below which a call stays on one thread; tests set 0 to exercise the split on tiny shapes. */
   minParallelWork?: number;
+  /** Work from which a call wakes sleeping workers (MIN_WAKE_WORK); tests set 0 so every call wakes them. */
+  minWakeWork?: number;
 }
 
 interface Resident {
@@ -112,6 +140,7 @@ export class WasmTernaryKernel implements MatrixKernel {
     private readonly pool: WorkerPool | undefined,
     readonly simd: 'relaxed' | 'plain',
     private readonly minParallelWork: number,
+    private readonly minWakeWork: number,
   ) {
     this.arena = new Arena(memory, HEAP_BASE);
     this.ctl = new Int32Array(memory.buffer, CTL_ADDRESS, CTL_WORDS);
@@ -134,9 +163,9 @@ export class WasmTernaryKernel implements MatrixKernel {
     }
     const module = await WebAssembly.compile(kernelWasmBytes(simd));
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_MEMORY_PAGES, shared: true });
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN) : undefined;
-    const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK);
+    const instance = await WebAssembly.instantiate(module, { env: { memory, now: () => performance.now() } });
+    const pool = threads > 1 ? await WorkerPool.start(module, memory, CTL_ADDRESS, threads - 1, WORKER_SPIN_US) : undefined;
+    const kernel = new WasmTernaryKernel(instance.exports as unknown as KernelExports, memory, pool, simd, options.minParallelWork ?? MIN_PARALLEL_WORK, options.minWakeWork ?? MIN_WAKE_WORK);
     // Workers hold the memory, not the kernel: a kernel dropped without close() still stops its workers.
     if (pool) poolCollector.register(kernel, pool, pool);
     return kernel;
@@ -384,13 +413,18 @@ export class WasmTernaryKernel implements MatrixKernel {
     c[CTL.decode] = decode;
     const work = op === OP.read ? groups : groups * blocks * tokens;
     if (!this.pool || work < this.minParallelWork) {
-      c[CTL.threads] = 1;
-      this.k.run(CTL_ADDRESS, 0);
+      c[CTL.parts] = 1;
+      c[CTL.groupsPerPart] = groups;
+      this.k.run(CTL_ADDRESS, 0, 0);
       return;
     }
-    c[CTL.threads] = this.pool.size;
-    // The generation bump in dispatch() is a sequentially consistent store: it publishes the words above.
-    this.pool.dispatch(() => this.k.run(CTL_ADDRESS, 0));
+    let perPart = Math.max(1, Math.ceil(groups / (this.pool.size * PARTS_PER_THREAD)));
+    if (op !== OP.read) perPart = Math.ceil(perPart / TILE_GROUPS) * TILE_GROUPS;
+    c[CTL.parts] = Math.ceil(groups / perPart);
+    c[CTL.groupsPerPart] = perPart;
+    // start() publishes the words above with sequentially consistent stores (ternary.wat "start").
+    const wake = work >= this.minWakeWork ? 1 : 0;
+    this.pool.dispatch(() => this.k.start(CTL_ADDRESS, 0, wake));
   }
 
   private allocResident(bytes: number, what: string): Resident {

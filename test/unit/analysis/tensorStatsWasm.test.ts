@@ -44,6 +44,21 @@ describe('the WebAssembly statistics loops give exactly the TypeScript loops\' f
     }
   });
 
+  it('both sides keep each sum in four lanes (element i in lane i mod 4) folded as (l0 + l1) + (l2 + l3)', () => {
+    // 2^54 + 1 rounds back to 2^54 in float64, so every order of these adds
+    // gives a different ΣW: one chain 1, lanes folded (l0 + l2) + (l1 + l3) 2,
+    // the shared order 0. Repeated past one slice, with a ragged tail.
+    const group = [2 ** 54, 1, -(2 ** 54), 1];
+    const data = Float32Array.from({ length: (1 << 20) + 4 * 3 + 2 }, (_, i) => group[i % 4]!);
+    const lanes = [0, 0, 0, 0];
+    for (let i = 0; i < data.length; i++) lanes[i % 4]! += data[i]!;
+    const sum = (lanes[0]! + lanes[1]!) + (lanes[2]! + lanes[3]!);
+    for (const loops of ['auto', 'typescript'] as const) {
+      const s = stats(data, 'absmean', data.length, loops);
+      expect(s.mean, loops).toBe(sum / data.length);
+    }
+  });
+
   it('stored ternary values (threshold 0, +0 and −0 both code 0)', () => {
     const u = mulberry32(5);
     const data = Float32Array.from({ length: 20000 }, () => [0.03, -0.03, 0, -0][Math.floor(u() * 4)]!);

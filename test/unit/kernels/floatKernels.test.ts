@@ -8,7 +8,7 @@ import { rng } from './rng.js';
 const variants: Array<{ simd: 'relaxed' | 'plain'; threads: number; kernel?: WasmTernaryKernel }> = [];
 for (const simd of ['relaxed', 'plain'] as const) for (const threads of [1, 2, 3]) variants.push({ simd, threads });
 beforeAll(async () => {
-  for (const v of variants) v.kernel = await createWasmTernaryKernel({ simd: v.simd, threads: v.threads, minParallelWork: 0 });
+  for (const v of variants) v.kernel = await createWasmTernaryKernel({ simd: v.simd, threads: v.threads, minParallelWork: 0, minWakeWork: 0 });
 });
 afterAll(() => {
   for (const v of variants) v.kernel?.close();
