@@ -8,6 +8,7 @@
  * with all n tokens, so a prefill of n tokens pays one decode per row rather
  * than n (the GEMM shape), and decode (n = 1) is a plain GEMV.
  */
+import type { QuantizedActivations } from '../kernels/activations.js';
 import { decodeRow, type FloatMatrix } from './weights.js';
 
 export interface Linear {
@@ -15,11 +16,17 @@ export interface Linear {
   readonly out: number;
   /** Resident bytes of the weights. */
   readonly bytes: number;
-  /** x: [n, in] → [n, out]. */
-  forward(x: Float32Array, n: number): Float32Array;
+  /** True when the layer computes on int8 activations (then `forward` may be handed them ready-made). */
+  readonly quantizesInput: boolean;
+  /**
+   * x: [n, in] → [n, out]. `xq`, when given, is x already quantized per token
+   * (normQuant.ts); a layer that quantizes its input uses it instead of x.
+   */
+  forward(x: Float32Array, n: number, xq?: QuantizedActivations): Float32Array;
 }
 
 export class FloatLinear implements Linear {
+  readonly quantizesInput = false;
   readonly in: number;
   readonly out: number;
   private readonly row: Float32Array;
@@ -89,8 +96,12 @@ export class ScaledLinear implements Linear {
     return this.inner.bytes;
   }
 
-  forward(x: Float32Array, n: number): Float32Array {
-    const y = this.inner.forward(x, n);
+  get quantizesInput(): boolean {
+    return this.inner.quantizesInput;
+  }
+
+  forward(x: Float32Array, n: number, xq?: QuantizedActivations): Float32Array {
+    const y = this.inner.forward(x, n, xq);
     for (let i = 0; i < y.length; i++) y[i] = y[i]! * this.scale;
     return y;
   }

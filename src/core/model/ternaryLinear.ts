@@ -11,11 +11,13 @@
  * float32 copy of the matrix is made.
  */
 import { AbsMeanAccumulator, absmeanThreshold, ternaryCodesByThreshold } from '../quant/absmean.js';
+import type { QuantizedActivations } from '../kernels/activations.js';
 import type { TernaryKernel, TernaryMatrix } from '../kernels/types.js';
 import type { Linear } from './linear.js';
 import { decodeRow, unpackCodes, type FloatMatrix } from './weights.js';
 
 export class TernaryLinear implements Linear {
+  readonly quantizesInput = true;
   readonly in: number;
   readonly out: number;
 
@@ -32,8 +34,8 @@ export class TernaryLinear implements Linear {
     return this.matrix.gamma;
   }
 
-  forward(x: Float32Array, n: number): Float32Array {
-    return this.kernel.gemm(this.matrix, x, n);
+  forward(x: Float32Array, n: number, xq?: QuantizedActivations): Float32Array {
+    return this.kernel.gemm(this.matrix, xq ?? x, n);
   }
 }
 

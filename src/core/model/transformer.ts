@@ -13,8 +13,10 @@
  * RMSNorm x·w/√(mean x² + ε). Keys and values go into a KvCache, so a session
  * can append tokens and compute only the new positions.
  */
+import type { QuantizedActivations } from '../kernels/activations.js';
 import type { ModelConfig } from './config.js';
 import type { Linear } from './linear.js';
+import { quantizeNormed } from './normQuant.js';
 import type { RopeTable } from './rope.js';
 import { decodeRow, type FloatMatrix } from './weights.js';
 
@@ -133,15 +135,21 @@ export class Transformer {
   private layer(l: number, x: Float32Array, n: number, start: number, cache: KvCache, observe?: LinearObserver): Float32Array {
     const c = this.config;
     const w = this.weights.layers[l]!;
-    const run = (name: LinearName, input: Float32Array): Float32Array => {
-      const y = w.linears[name].forward(input, n);
+    const quantized = w.linears.q_proj.quantizesInput;
+    const run = (name: LinearName, input: Float32Array, xq?: QuantizedActivations): Float32Array => {
+      const y = w.linears[name].forward(input, n, xq);
       observe?.(l, name, input, n, y);
       return y;
     };
-    const h = rmsNorm(x, n, w.inputNorm, c.rmsEps);
-    const q = run('q_proj', h);
-    const k = run('k_proj', h);
-    const v = run('v_proj', h);
+    // A norm's output is quantized from its input (normQuant.ts: exact ties stay exact).
+    const normed = (input: Float32Array, weight: Float32Array): [Float32Array, QuantizedActivations | undefined] => {
+      const out = rmsNorm(input, n, weight, c.rmsEps);
+      return [out, quantized ? quantizeNormed(input, n, weight, c.rmsEps, out) : undefined];
+    };
+    const [h, hq] = normed(x, w.inputNorm);
+    const q = run('q_proj', h, hq);
+    const k = run('k_proj', h, hq);
+    const v = run('v_proj', h, hq);
     const qw = c.heads * c.headDim;
     const kw = c.kvHeads * c.headDim;
     for (let t = 0; t < n; t++) {
@@ -150,21 +158,19 @@ export class Transformer {
     }
     cache.k[l]!.set(k, start * kw);
     cache.v[l]!.set(v, start * kw);
-    let o = this.attention(q, n, start, cache.k[l]!, cache.v[l]!);
-    if (w.attnSubNorm) o = rmsNorm(o, n, w.attnSubNorm, c.rmsEps);
-    const attnOut = run('o_proj', o);
+    const o = this.attention(q, n, start, cache.k[l]!, cache.v[l]!);
+    const attnOut = w.attnSubNorm ? run('o_proj', ...normed(o, w.attnSubNorm)) : run('o_proj', o);
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + attnOut[i]!;
 
-    const m = rmsNorm(x, n, w.postNorm, c.rmsEps);
-    const gate = run('gate_proj', m);
-    const up = run('up_proj', m);
+    const [m, mq] = normed(x, w.postNorm);
+    const gate = run('gate_proj', m, mq);
+    const up = run('up_proj', m, mq);
     for (let i = 0; i < gate.length; i++) {
       const g = gate[i]!;
       const a = c.activation === 'relu2' ? (g > 0 ? g * g : 0) : g / (1 + Math.exp(-g));
       gate[i] = a * up[i]!;
     }
-    const inner = w.ffnSubNorm ? rmsNorm(gate, n, w.ffnSubNorm, c.rmsEps) : gate;
-    const ffnOut = run('down_proj', inner);
+    const ffnOut = w.ffnSubNorm ? run('down_proj', ...normed(gate, w.ffnSubNorm)) : run('down_proj', gate);
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + ffnOut[i]!;
     return x;
   }
