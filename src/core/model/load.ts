@@ -20,12 +20,12 @@ import { openCheckpoint } from '../formats/open.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
 import { readNeighbourConfig } from '../formats/hfBitnet/openHfBitnet.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
-import { createTernaryKernel } from '../kernels/createKernel.js';
-import type { TernaryKernel } from '../kernels/types.js';
+import { createTernaryKernel, defaultThreads } from '../kernels/createKernel.js';
+import type { MatrixKernel } from '../kernels/types.js';
 import type { RunOptions } from '../progress.js';
 import type { LinearMode } from './api.js';
 import { configFromGguf, configFromHf, type ModelConfig } from './config.js';
-import { FloatLinear, ScaledLinear, type Linear } from './linear.js';
+import { FloatLinear, ScaledLinear, storedEmbedding, type Linear } from './linear.js';
 import { RopeTable, ropeInvFreq } from './rope.js';
 import { ternarize, ternaryLinear } from './ternaryLinear.js';
 import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
@@ -34,7 +34,7 @@ import { loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './we
 export interface LoadOptions extends RunOptions {
   /** 'native' runs a ternary checkpoint as stored and anything else as fp (default 'fp'). */
   mode?: LinearMode | 'native';
-  /** Threads for the kernels (recorded in provenance; the current kernels run on one). */
+  /** Threads of the kernels, the calling one included (default: every core). */
   threads?: number;
 }
 
@@ -147,7 +147,17 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
     throw new BitnetLabError('usage', 'mode stored needs a checkpoint whose linear weights are ternary (HF BitNet packed, TQ1_0, TQ2_0, I2_S); use mode ternary for post-training quantization', { file: source.path });
   }
   const mode: LinearMode = asked === 'fp' || (asked === 'native' && !ternaryStored) ? 'fp' : ternaryStored ? 'stored' : 'ternary';
-  const kernel = mode === 'fp' ? undefined : await createTernaryKernel();
+  // One kernel for every matrix of the model: one wasm memory, one set of worker threads.
+  const kernel = await createTernaryKernel({ threads: Math.max(1, options.threads ?? defaultThreads()) });
+  try {
+    return await buildOn(source, options, tensors, config, mode, kernel);
+  } catch (e) {
+    kernel.close();
+    throw e;
+  }
+}
+
+async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: Tensors, config: ModelConfig, mode: LinearMode, kernel: MatrixKernel): Promise<CausalLm> {
   const signal = options.signal;
   const place = { file: source.path };
 
@@ -174,9 +184,15 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
 
   const embedEntry = tensors.get('model.embed_tokens.weight');
   checkShape(embedEntry, [config.vocabSize, config.hidden], source.path);
-  const embed = await matrix(embedEntry);
+  const embedStored = await matrix(embedEntry);
+  const embedKind = embedStored.kind;
+  const tied = !(tensors.find('lm_head.weight') && !config.tiedHead);
+  // Tied (or no head stored): the embedding is the head, as transformers ties them, and
+  // its one copy lives in the kernel; rows are looked up there.
+  const tiedHead = tied ? new FloatLinear(embedStored, kernel) : undefined;
+  const embed = tiedHead ?? storedEmbedding(embedStored);
   const layers: LayerWeights[] = [];
-  let resident = embed.data.byteLength;
+  let resident = embedStored.data.byteLength;
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}`;
     const linears = {} as Record<LinearName, Linear>;
@@ -205,45 +221,45 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
     });
   }
   const finalNorm = await vector('model.norm.weight', config.hidden);
-  const headEntry = tensors.find('lm_head.weight');
   let head: Linear;
-  if (headEntry && !config.tiedHead) {
+  if (tiedHead) head = tiedHead;
+  else {
+    const headEntry = tensors.get('lm_head.weight');
     checkShape(headEntry, [config.vocabSize, config.hidden], source.path);
-    head = new FloatLinear(await matrix(headEntry));
+    head = new FloatLinear(await matrix(headEntry), kernel);
     resident += head.bytes;
-  } else {
-    // Tied (or no head stored): the embedding is the head, as transformers ties them.
-    head = new FloatLinear(embed);
   }
   const ropeFreqs = tensors.find('rope_freqs.weight');
   const factors = ropeFreqs ? await loadVector(source, ropeFreqs, signal) : undefined;
   const rope = new RopeTable(ropeInvFreq(config, factors), config.ropeStyle);
   const transformer = new Transformer(config, { embed, layers, finalNorm, head }, rope);
-  const threads = Math.max(1, options.threads ?? 1);
+  const threads = kernel.threads;
+  const simd = kernel.simd === 'none' ? 'TypeScript' : `wasm ${kernel.simd === 'relaxed' ? 'relaxed-SIMD' : 'SIMD'}`;
+  const head16 = embedKind === 'f32' ? 'F32' : embedKind.toUpperCase();
   const compute = mode === 'fp'
-    ? `float32 typed arrays, weights kept as ${embed.kind === 'f32' ? 'F32' : embed.kind.toUpperCase()}`
-    : `${kernel!.name} ternary kernel (per-token int8 activations, ${mode === 'stored' ? 'stored' : 'absmean'} ternary weights); embeddings, norms and head float32`;
-  return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident);
+    ? `${simd} float GEMV/GEMM on ${threads} thread${threads > 1 ? 's' : ''}, weights kept as stored (${head16} embeddings)`
+    : `${simd} ternary kernel on ${threads} thread${threads > 1 ? 's' : ''} (per-token int8 activations, ${mode === 'stored' ? 'stored' : 'absmean'} ternary weights); float head GEMV, norms float32`;
+  return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident, kernel);
 }
 
 async function buildLinear(
   source: CheckpointSource,
   t: TensorEntry,
   mode: LinearMode,
-  kernel: TernaryKernel | undefined,
+  kernel: MatrixKernel,
   matrix: (t: TensorEntry) => Promise<FloatMatrix>,
   progressed: (t: TensorEntry) => void,
   signal: AbortSignal | undefined,
 ): Promise<Linear> {
   const [rows, cols] = t.shape as [number, number];
-  if (mode === 'fp') return new FloatLinear(await matrix(t));
+  if (mode === 'fp') return new FloatLinear(await matrix(t), kernel);
   if (mode === 'stored') {
     const { codes, gamma } = await loadTernaryCodes(source, t, signal);
     progressed(t);
-    return ternaryLinear(kernel!, codes, rows, cols, gamma);
+    return ternaryLinear(kernel, codes, rows, cols, gamma);
   }
   const { codes, gamma } = ternarize(await matrix(t));
-  return ternaryLinear(kernel!, codes, rows, cols, gamma);
+  return ternaryLinear(kernel, codes, rows, cols, gamma);
 }
 
 function expectedShape(c: ModelConfig, name: LinearName): [number, number] {
@@ -282,6 +298,7 @@ class LoadedLm implements CausalLm {
     readonly compute: string,
     readonly threads: number,
     readonly residentBytes: number,
+    private readonly kernel: MatrixKernel,
   ) {}
 
   logits(tokens: readonly number[]): Float32Array {
@@ -306,6 +323,7 @@ class LoadedLm implements CausalLm {
   }
 
   close(): void {
-    // Weights live in ordinary typed arrays: dropping the model frees them.
+    // The weights live in the kernel's memory: closing it frees them and stops its threads.
+    this.kernel.close();
   }
 }

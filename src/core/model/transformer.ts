@@ -15,10 +15,9 @@
  */
 import type { QuantizedActivations } from '../kernels/activations.js';
 import type { ModelConfig } from './config.js';
-import type { Linear } from './linear.js';
+import type { EmbeddingTable, Linear } from './linear.js';
 import { quantizeNormed } from './normQuant.js';
 import type { RopeTable } from './rope.js';
-import { decodeRow, type FloatMatrix } from './weights.js';
 
 export const LAYER_LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LinearName = (typeof LAYER_LINEARS)[number];
@@ -43,7 +42,7 @@ export interface LayerWeights {
 }
 
 export interface ModelWeights {
-  embed: FloatMatrix;
+  embed: EmbeddingTable;
   layers: LayerWeights[];
   finalNorm: Float32Array;
   head: Linear;
@@ -124,7 +123,7 @@ export class Transformer {
     for (let t = 0; t < n; t++) {
       const id = tokens[t]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.weights.embed.rows) throw new RangeError(`token id ${id} is outside the vocabulary (${this.weights.embed.rows})`);
-      decodeRow(this.weights.embed, id, this.scratch);
+      this.weights.embed.readRow(id, this.scratch);
       x.set(this.scratch, t * d);
     }
     for (let l = 0; l < c.layers; l++) x = this.layer(l, x, n, start, cache, observe);
