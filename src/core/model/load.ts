@@ -27,7 +27,7 @@ import type { LinearMode } from './api.js';
 import { configFromGguf, configFromHf, type ModelConfig } from './config.js';
 import { FloatLinear, ScaledLinear, storedEmbedding, type Linear } from './linear.js';
 import { RopeTable, ropeInvFreq } from './rope.js';
-import { ternarize, ternaryLinear } from './ternaryLinear.js';
+import { ternarize, ternaryLinears, type TernaryCodes } from './ternaryLinear.js';
 import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
 import { loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
 
@@ -196,15 +196,12 @@ async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: 
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}`;
     const linears = {} as Record<LinearName, Linear>;
-    for (const [name, hf] of linearNames(l)) {
-      const t = tensors.get(hf);
-      if (tensors.find(hf.replace(/\.weight$/, '.bias'))) throw new BitnetLabError('unsupported', 'linear biases are not supported', { file: source.path, tensor: t.name });
-      checkShape(t, expectedShape(config, name), source.path);
-      let lin = await buildLinear(source, t, mode, kernel, matrix, progressed, signal);
-      const scaleEntry = tensors.find(hf.replace(/\.weight$/, '.scale'));
-      if (scaleEntry) lin = new ScaledLinear(lin, (await loadVector(source, scaleEntry, signal))[0]!);
-      linears[name] = lin;
-      resident += lin.bytes;
+    for (const group of mode === 'fp' ? LAYER_LINEARS.map((n) => [n]) : INPUT_GROUPS) {
+      const built = await buildLinears(source, tensors, l, group, config, mode, kernel, matrix, progressed, signal);
+      group.forEach((name, i) => {
+        linears[name] = built[i]!;
+        resident += built[i]!.bytes;
+      });
     }
     const sub = (kind: 'attn' | 'ffn', length: number): Promise<Float32Array> | undefined => {
       const hf = HF_SUB_NORMS[kind].map((m) => `${p}.${m}.weight`).find((n) => tensors.find(n));
@@ -242,24 +239,51 @@ async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: 
   return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident, kernel);
 }
 
-async function buildLinear(
+/** Linears that read the same input: in the quantized modes each group is one kernel call (ternaryLinear.ts). */
+const INPUT_GROUPS: LinearName[][] = [['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj']];
+
+async function buildLinears(
   source: CheckpointSource,
-  t: TensorEntry,
+  tensors: Tensors,
+  l: number,
+  group: readonly LinearName[],
+  config: ModelConfig,
   mode: LinearMode,
   kernel: MatrixKernel,
   matrix: (t: TensorEntry) => Promise<FloatMatrix>,
   progressed: (t: TensorEntry) => void,
   signal: AbortSignal | undefined,
-): Promise<Linear> {
-  const [rows, cols] = t.shape as [number, number];
-  if (mode === 'fp') return new FloatLinear(await matrix(t), kernel);
-  if (mode === 'stored') {
-    const { codes, gamma } = await loadTernaryCodes(source, t, signal);
-    progressed(t);
-    return ternaryLinear(kernel, codes, rows, cols, gamma);
+): Promise<Linear[]> {
+  const entries = group.map((name) => {
+    const hf = `model.layers.${l}.${LINEAR_MODULE[name]}.weight`;
+    const t = tensors.get(hf);
+    if (tensors.find(hf.replace(/\.weight$/, '.bias'))) throw new BitnetLabError('unsupported', 'linear biases are not supported', { file: source.path, tensor: t.name });
+    checkShape(t, expectedShape(config, name), source.path);
+    return { t, scale: tensors.find(hf.replace(/\.weight$/, '.scale')) };
+  });
+  let built: Linear[];
+  if (mode === 'fp') {
+    built = [];
+    for (const { t } of entries) built.push(new FloatLinear(await matrix(t), kernel));
+  } else {
+    const parts: TernaryCodes[] = [];
+    for (const { t } of entries) {
+      const [rows, cols] = t.shape as [number, number];
+      let c: { codes: Int8Array; gamma: number };
+      if (mode === 'stored') {
+        c = await loadTernaryCodes(source, t, signal);
+        progressed(t);
+      } else c = ternarize(await matrix(t));
+      parts.push({ codes: c.codes, rows, cols, gamma: c.gamma });
+    }
+    built = ternaryLinears(kernel, parts);
   }
-  const { codes, gamma } = ternarize(await matrix(t));
-  return ternaryLinear(kernel, codes, rows, cols, gamma);
+  // GGUF bitnet files may carry a per-linear output scale (`*.scale`).
+  for (let i = 0; i < built.length; i++) {
+    const scale = entries[i]!.scale;
+    if (scale) built[i] = new ScaledLinear(built[i]!, (await loadVector(source, scale, signal))[0]!);
+  }
+  return built;
 }
 
 function expectedShape(c: ModelConfig, name: LinearName): [number, number] {

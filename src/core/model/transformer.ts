@@ -174,7 +174,12 @@ export class Transformer {
     return x;
   }
 
-  /** Causal attention of n new queries over cached positions 0 … start + t. */
+  /**
+   * Causal attention of n new queries over cached positions 0 … start + t.
+   * The query heads of one GQA group read the same keys and values, so each
+   * cached row is loaded once per group; dot products and the weighted sum
+   * run in float64, four lanes at a time (V8 does not vectorize for us).
+   */
   private attention(q: Float32Array, n: number, start: number, keys: Float32Array, values: Float32Array): Float32Array {
     const c = this.config;
     const hd = c.headDim;
@@ -183,37 +188,69 @@ export class Transformer {
     const group = c.heads / c.kvHeads;
     const scale = 1 / Math.sqrt(hd);
     const out = new Float32Array(n * qw);
-    const scores = new Float64Array(start + n);
-    const acc = new Float64Array(hd);
+    const scores = new Float64Array(group * (start + n));
+    const acc = new Float64Array(group * hd);
     for (let t = 0; t < n; t++) {
       const len = start + t + 1;
-      for (let h = 0; h < c.heads; h++) {
-        const qa = t * qw + h * hd;
-        const kvOff = Math.floor(h / group) * hd;
-        let max = -Infinity;
-        for (let j = 0; j < len; j++) {
-          const ka = j * kw + kvOff;
-          let s = 0;
-          for (let i = 0; i < hd; i++) s += q[qa + i]! * keys[ka + i]!;
-          s *= scale;
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let j = 0; j < len; j++) {
-          const e = Math.exp(scores[j]! - max);
-          scores[j] = e;
-          sum += e;
+      for (let kv = 0; kv < c.kvHeads; kv++) {
+        const kvOff = kv * hd;
+        for (let g = 0; g < group; g++) {
+          const qa = t * qw + (kv * group + g) * hd;
+          const row = g * len;
+          let max = -Infinity;
+          for (let j = 0; j < len; j++) {
+            const s = dot4(q, qa, keys, j * kw + kvOff, hd) * scale;
+            scores[row + j] = s;
+            if (s > max) max = s;
+          }
+          let sum = 0;
+          for (let j = 0; j < len; j++) {
+            const e = Math.exp(scores[row + j]! - max);
+            scores[row + j] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          for (let j = 0; j < len; j++) scores[row + j] = scores[row + j]! * inv;
         }
         acc.fill(0);
         for (let j = 0; j < len; j++) {
-          const p = scores[j]! / sum;
           const va = j * kw + kvOff;
-          for (let i = 0; i < hd; i++) acc[i] = acc[i]! + p * values[va + i]!;
+          for (let g = 0; g < group; g++) {
+            const p = scores[g * len + j]!;
+            const a = g * hd;
+            let i = 0;
+            for (; i + 4 <= hd; i += 4) {
+              acc[a + i] = acc[a + i]! + p * values[va + i]!;
+              acc[a + i + 1] = acc[a + i + 1]! + p * values[va + i + 1]!;
+              acc[a + i + 2] = acc[a + i + 2]! + p * values[va + i + 2]!;
+              acc[a + i + 3] = acc[a + i + 3]! + p * values[va + i + 3]!;
+            }
+            for (; i < hd; i++) acc[a + i] = acc[a + i]! + p * values[va + i]!;
+          }
         }
-        for (let i = 0; i < hd; i++) out[qa + i] = acc[i]!;
+        for (let g = 0; g < group; g++) {
+          const qa = t * qw + (kv * group + g) * hd;
+          for (let i = 0; i < hd; i++) out[qa + i] = acc[g * hd + i]!;
+        }
       }
     }
     return out;
   }
+}
+
+/** Σ a[ia + i]·b[ib + i] over i < len, four partial sums (float64). */
+function dot4(a: Float32Array, ia: number, b: Float32Array, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    s0 += a[ia + i]! * b[ib + i]!;
+    s1 += a[ia + i + 1]! * b[ib + i + 1]!;
+    s2 += a[ia + i + 2]! * b[ib + i + 2]!;
+    s3 += a[ia + i + 3]! * b[ib + i + 3]!;
+  }
+  for (; i < len; i++) s0 += a[ia + i]! * b[ib + i]!;
+  return s0 + s1 + s2 + s3;
 }
