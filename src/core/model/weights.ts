@@ -157,26 +157,39 @@ export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry,
 
 async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
   const codes = new Int8Array(t.params);
-  let gamma = 0;
-  let other = 0;
+  // [γ, a second magnitude]: 0 until seen.
+  const seen = new Float64Array(2);
   await readValues(
     source,
     t,
     (chunk, at) => {
-      if (other !== 0) return;
-      for (let i = 0; i < chunk.length; i++) {
-        const v = chunk[i]!;
-        if (v === 0) continue;
-        const a = Math.abs(v);
-        if (gamma === 0) gamma = a;
-        else if (a !== gamma) {
-          other = a;
-          return;
-        }
-        codes[at + i] = v > 0 ? 1 : -1;
-      }
+      if (seen[1] === 0) signsOf(chunk, codes, at, seen);
     },
     signal,
   );
-  return other !== 0 ? { scales: [gamma, other] } : { codes, gamma: gamma === 0 ? 1 : gamma };
+  const gamma = seen[0]!;
+  return seen[1] !== 0 ? { scales: [gamma, seen[1]!] } : { codes, gamma: gamma === 0 ? 1 : gamma };
+}
+
+/**
+ * Signs of dequantized ternary values into codes[at …]; the first nonzero
+ * magnitude goes to seen[0], a different one to seen[1] (then it stops). A
+ * plain function over locals: this loop sees every weight of the model once.
+ */
+function signsOf(chunk: Float32Array, codes: Int8Array, at: number, seen: Float64Array): void {
+  let gamma = seen[0]!;
+  for (let i = 0; i < chunk.length; i++) {
+    const v = chunk[i]!;
+    if (v === 0) continue;
+    const a = v > 0 ? v : -v;
+    if (a !== gamma) {
+      if (gamma !== 0) {
+        seen[1] = a;
+        return;
+      }
+      gamma = a;
+      seen[0] = a;
+    }
+    codes[at + i] = v > 0 ? 1 : -1;
+  }
 }
