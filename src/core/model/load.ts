@@ -192,12 +192,13 @@ async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: 
   const tiedHead = tied ? new FloatLinear(embedStored, kernel) : undefined;
   const embed = tiedHead ?? storedEmbedding(embedStored);
   const layers: LayerWeights[] = [];
+  const codeScratch = new CodeScratch();
   let resident = embedStored.data.byteLength;
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}`;
     const linears = {} as Record<LinearName, Linear>;
     for (const group of mode === 'fp' ? LAYER_LINEARS.map((n) => [n]) : INPUT_GROUPS) {
-      const built = await buildLinears(source, tensors, l, group, config, mode, kernel, matrix, progressed, signal);
+      const built = await buildLinears(source, tensors, l, group, config, mode, kernel, matrix, progressed, signal, codeScratch);
       group.forEach((name, i) => {
         linears[name] = built[i]!;
         resident += built[i]!.bytes;
@@ -239,6 +240,16 @@ async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: 
   return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident, kernel);
 }
 
+/** One int8 buffer for the codes of a group of linears while they are packed, grown to the largest group. */
+class CodeScratch {
+  private buf = new Int8Array(0);
+
+  take(n: number): Int8Array<ArrayBuffer> {
+    if (this.buf.length < n) this.buf = new Int8Array(n);
+    return this.buf.subarray(0, n);
+  }
+}
+
 /** Linears that read the same input: in the quantized modes each group is one kernel call (ternaryLinear.ts). */
 const INPUT_GROUPS: LinearName[][] = [['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj']];
 
@@ -253,6 +264,7 @@ async function buildLinears(
   matrix: (t: TensorEntry) => Promise<FloatMatrix>,
   progressed: (t: TensorEntry) => void,
   signal: AbortSignal | undefined,
+  codeScratch: CodeScratch,
 ): Promise<Linear[]> {
   const entries = group.map((name) => {
     const hf = `model.layers.${l}.${LINEAR_MODULE[name]}.weight`;
@@ -266,17 +278,24 @@ async function buildLinears(
     built = [];
     for (const { t } of entries) built.push(new FloatLinear(await matrix(t), kernel));
   } else {
+    // The group's codes go one after another into one buffer reused by every layer:
+    // packing copies them into the kernel, so no per-tensor code array is left for the GC.
+    const total = entries.reduce((n, { t }) => n + t.params, 0);
+    const joined = codeScratch.take(total);
     const parts: TernaryCodes[] = [];
+    let at = 0;
     for (const { t } of entries) {
       const [rows, cols] = t.shape as [number, number];
+      const into = joined.subarray(at, at + t.params);
+      at += t.params;
       let c: { codes: Int8Array; gamma: number };
       if (mode === 'stored') {
-        c = await loadTernaryCodes(source, t, signal);
+        c = await loadTernaryCodes(source, t, signal, into);
         progressed(t);
-      } else c = ternarize(await matrix(t));
+      } else c = ternarize(await matrix(t), into);
       parts.push({ codes: c.codes, rows, cols, gamma: c.gamma });
     }
-    built = ternaryLinears(kernel, parts);
+    built = ternaryLinears(kernel, parts, joined);
   }
   // GGUF bitnet files may carry a per-linear output scale (`*.scale`).
   for (let i = 0; i < built.length; i++) {

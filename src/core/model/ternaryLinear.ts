@@ -46,7 +46,8 @@ class TernaryGroup {
   private lastN = 0;
   private outputs: Array<Float32Array | undefined> = [];
 
-  constructor(private readonly kernel: TernaryKernel, readonly parts: readonly TernaryCodes[]) {
+  /** `joined`, when given, is every part's codes one after another (no copy is then made). */
+  constructor(private readonly kernel: TernaryKernel, readonly parts: readonly TernaryCodes[], joined?: Int8Array) {
     const cols = parts[0]!.cols;
     let rows = 0;
     for (const p of parts) {
@@ -54,8 +55,8 @@ class TernaryGroup {
       rows += p.rows;
     }
     this.total = rows;
-    let codes = parts[0]!.codes;
-    if (parts.length > 1) {
+    let codes = joined ?? parts[0]!.codes;
+    if (!joined && parts.length > 1) {
       codes = new Int8Array(rows * cols);
       parts.forEach((p, i) => codes.set(p.codes, this.offsets[i]! * cols));
     }
@@ -119,14 +120,19 @@ export class TernaryLinear implements Linear {
 }
 
 /** Linears over the same input, computed by one kernel call (a single one is a plain ternary linear). */
-export function ternaryLinears(kernel: TernaryKernel, parts: readonly TernaryCodes[]): TernaryLinear[] {
-  const group = new TernaryGroup(kernel, parts);
+export function ternaryLinears(kernel: TernaryKernel, parts: readonly TernaryCodes[], joined?: Int8Array): TernaryLinear[] {
+  const group = new TernaryGroup(kernel, parts, joined);
   return parts.map((_, i) => new TernaryLinear(group, i));
 }
 
 /** Absmean codes and γ of a float matrix, in two passes over its rows. */
-export function ternarize(w: FloatMatrix): { codes: Int8Array; gamma: number } {
-  if (w.kind === 'codes') return { codes: unpackCodes(w), gamma: w.scale };
+export function ternarize(w: FloatMatrix, into?: Int8Array<ArrayBuffer>): { codes: Int8Array; gamma: number } {
+  if (w.kind === 'codes') {
+    const codes = unpackCodes(w);
+    if (!into) return { codes, gamma: w.scale };
+    into.set(codes);
+    return { codes: into, gamma: w.scale };
+  }
   const row = new Float32Array(w.cols);
   const acc = new AbsMeanAccumulator();
   for (let r = 0; r < w.rows; r++) {
@@ -135,7 +141,7 @@ export function ternarize(w: FloatMatrix): { codes: Int8Array; gamma: number } {
   }
   const gamma = acc.gamma();
   const t = absmeanThreshold(gamma);
-  const codes = new Int8Array(w.rows * w.cols);
+  const codes = into ?? new Int8Array(w.rows * w.cols);
   for (let r = 0; r < w.rows; r++) {
     decodeRow(w, r, row);
     ternaryCodesByThreshold(row, t, codes, r * w.cols);

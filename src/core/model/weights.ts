@@ -145,8 +145,8 @@ export async function loadVector(source: CheckpointSource, t: TensorEntry, signa
  * a TQ file quantized from ordinary weights has a different d per block and
  * cannot run on a per-tensor kernel, which we say rather than approximate.
  */
-export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number }> {
-  const r = await readTernary(source, t, signal);
+export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal, into?: Int8Array): Promise<{ codes: Int8Array; gamma: number }> {
+  const r = await readTernary(source, t, signal, into);
   if ('codes' in r) return r;
   throw new BitnetLabError(
     'unsupported',
@@ -155,8 +155,11 @@ export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry,
   );
 }
 
-async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
-  const codes = new Int8Array(t.params);
+/** `into` (t.params long), when given, receives the codes instead of a new array (the loader reuses one per layer). */
+async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal, into?: Int8Array): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
+  if (into && into.length !== t.params) throw new BitnetLabError('layout', `code buffer of ${into.length} for ${t.params} weights`, { file: source.path, tensor: t.name });
+  // Zeros are never written below: the buffer starts all zero.
+  const codes = into ? into.fill(0) : new Int8Array(t.params);
   // [γ, a second magnitude]: 0 until seen.
   const seen = new Float64Array(2);
   await readValues(
