@@ -32,6 +32,7 @@ const cases = [
   ['bitnet-bench-packed-autobitlinear', 'stored'],
 ];
 const lms = [];
+// Every core, as `generate` and `eval` default to.
 for (const [name, mode] of cases) lms.push({ name, mode, lm: await loadCausalLm(join(models, name), { mode }) });
 
 const prefill = new Map();
@@ -54,10 +55,11 @@ for (let r = 0; r < rounds; r++) {
     (oneByOne.get(key) ?? oneByOne.set(key, []).get(key)).push(UNBATCHED / ((performance.now() - t0) / 1000));
   }
 }
-console.log(`model runtime — ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${rounds} rounds, medians`);
+console.log(`model runtime — ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${lms[0].lm.threads} threads, load ${os.loadavg()[0].toFixed(2)}, ${rounds} rounds, medians`);
 console.log(`BitNet 2B4T layout, hidden 1024, 8 layers, GQA 16:4, FFN 2816, vocab 32000; prefill ${PREFILL} tokens, decode ${DECODE}`);
 console.log('model / mode                                 prefill tok/s   unbatched tok/s   decode tok/s   weights');
 for (const { name, mode, lm } of lms) {
   const key = `${name} ${mode}`;
   console.log(`${key.padEnd(44)} ${median(prefill.get(key)).toFixed(1).padStart(13)} ${median(oneByOne.get(key)).toFixed(1).padStart(17)} ${median(decode.get(key)).toFixed(1).padStart(14)}   ${(lm.residentBytes / 1e6).toFixed(0).padStart(4)} MB   (${lm.compute})`);
 }
+for (const { lm } of lms) lm.close();

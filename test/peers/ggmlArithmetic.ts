@@ -54,6 +54,8 @@ export const toQ8K: Rounding = (x, width) => {
 };
 
 class RoundedInputs implements Linear {
+  /** It wraps fp weights only (emulateGgmlInputs), which take float inputs: the rounding must see them. */
+  readonly quantizesInput = false;
   constructor(private readonly inner: Linear, private readonly round: Rounding) {}
   get in(): number {
     return this.inner.in;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { BitnetLabError } from '../../core/errors.js';
+import { defaultThreads } from '../../core/kernels/createKernel.js';
 import type { EvalResult, LinearMode } from '../../core/model/api.js';
 import { evaluateText } from '../../core/model/eval.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
@@ -25,7 +26,7 @@ options:
   --context N           window length in tokens (default: min(model context, 512))
   --modes LIST          fp,ternary (default) — any of fp | ternary | stored; a checkpoint
                         whose weights already are ternary reports stored for ternary
-  --threads N           threads for the kernels (default 1)
+  --threads N           threads for the kernels (default: every core, here ${defaultThreads()})
   --json                print {tokens, windows, results, layers, provenance} as JSON
 `,
   async run(argv, io) {
@@ -41,7 +42,7 @@ options:
     const modes = listOption(values.modes);
     for (const m of modes) if (!(MODES as string[]).includes(m)) throw new BitnetLabError('usage', `eval: unknown mode "${m}" (choose ${MODES.join(', ')})`);
     const context = values.context === undefined ? undefined : intOption('eval', 'context', values.context, 0, 2);
-    const threads = intOption('eval', 'threads', values.threads, 1, 1);
+    const threads = values.threads === undefined ? undefined : intOption('eval', 'threads', values.threads, 1, 1);
     let text: string;
     try {
       text = await readFile(values.data, 'utf8');
@@ -52,7 +53,7 @@ options:
       evaluateText(positionals[0]!, text, {
         ...(context !== undefined ? { context } : {}),
         ...(modes.length > 0 ? { modes: modes as LinearMode[] } : {}),
-        threads,
+        ...(threads !== undefined ? { threads } : {}),
         signal: io.signal,
         onProgress,
       }),

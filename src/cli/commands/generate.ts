@@ -1,4 +1,5 @@
 import { BitnetLabError } from '../../core/errors.js';
+import { defaultThreads } from '../../core/kernels/createKernel.js';
 import type { LinearMode } from '../../core/model/api.js';
 import { generateText } from '../../core/model/generate.js';
 import { intOption, numberOption, parseCommandArgs } from '../args.js';
@@ -21,7 +22,7 @@ options:
   --top-k K             sample among the K most likely tokens (default 0 = all)
   --seed S              seed of the sampler (default 0)
   --mode M              fp | ternary | stored (default: stored for a ternary checkpoint, else fp)
-  --threads N           threads for the kernels (default 1)
+  --threads N           threads for the kernels (default: every core, here ${defaultThreads()})
   --json                print {text, promptTokens, generatedTokens, tokensPerSecond, provenance}
                         (the text then streams to stderr instead of stdout)
 `,
@@ -52,7 +53,7 @@ options:
         topK: intOption('generate', 'top-k', values['top-k'], 0),
         seed: intOption('generate', 'seed', values.seed, 0),
         ...(mode !== undefined ? { mode: mode as LinearMode } : {}),
-        threads: intOption('generate', 'threads', values.threads, 1, 1),
+        ...(values.threads !== undefined ? { threads: intOption('generate', 'threads', values.threads, 1, 1) } : {}),
         signal: io.signal,
         onProgress: (e) => {
           if (e.unit === 'bytes') bar.update(e);

@@ -69,6 +69,9 @@ export function createTsTernaryKernel(): MatrixKernel {
     },
     gemvFloat: (m, x) => gemmFloat(m, x, 1),
     gemmFloat,
+    readFloatRow(m, row, out) {
+      out.set((m as TsFloatMatrix).values.subarray(row * m.in, (row + 1) * m.in));
+    },
     release: () => {},
     close: () => {},
   };

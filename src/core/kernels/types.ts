@@ -51,6 +51,8 @@ export interface FloatKernel {
   gemvFloat(m: FloatMatrix, x: Float32Array): Float32Array;
   /** `batch` tokens, row-major [batch, in] → [batch, out]. */
   gemmFloat(m: FloatMatrix, x: Float32Array, batch: number): Float32Array;
+  /** Row `row` of W as float32 into out[0 … in) (a tied embedding looks its rows up in the head's copy). */
+  readFloatRow(m: FloatMatrix, row: number, out: Float32Array): void;
 }
 
 /** Both kinds of matrix on one memory and one set of threads. */

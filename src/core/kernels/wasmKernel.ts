@@ -16,7 +16,7 @@ import { KERNEL_WASM_BASE64 } from './generated/kernelWasm.js';
 import { Arena, MAX_MEMORY_PAGES } from './arena.js';
 import { BLOCK_BYTES, BLOCK_INPUTS, blocksPerRow, packedBytes, packTernary, paddedRows, ROW_GROUP } from './packing.js';
 import { checkGamma, rescale, toQuantized } from './rescale.js';
-import { checkFloatMatrix, floatLayout, type FloatLayout } from './floatLayout.js';
+import { checkFloatMatrix, floatLayout, halfToFloat, type FloatLayout } from './floatLayout.js';
 import { CTL, CTL_WORDS, WorkerPool } from './workerPool.js';
 import type { Activations, FloatMatrix, FloatWeightType, MatrixKernel, TernaryMatrix } from './types.js';
 
@@ -298,6 +298,25 @@ export class WasmTernaryKernel implements MatrixKernel {
       for (let t = 0; t < n; t++) result.set(out.subarray(t * layout.rows, t * layout.rows + m.out), (t0 + t) * m.out);
     }
     return result;
+  }
+
+  readFloatRow(m: FloatMatrix, row: number, out: Float32Array): void {
+    const r = this.floats.get(m);
+    if (!r) throw new BitnetLabError('usage', 'float matrix: not prepared by this kernel (or released)');
+    if (!Number.isInteger(row) || row < 0 || row >= m.out) throw new BitnetLabError('usage', `float matrix: row ${row} outside [0, ${m.out})`);
+    const at = r.at + row * r.layout.rowBytes;
+    const buf = this.memory.buffer;
+    if (m.dtype === 'f32') {
+      out.set(new Float32Array(buf, at, m.in));
+      return;
+    }
+    const h = new Uint16Array(buf, at, m.in);
+    if (m.dtype === 'bf16') {
+      const o = new Int32Array(out.buffer, out.byteOffset, m.in);
+      for (let j = 0; j < m.in; j++) o[j] = h[j]! << 16;
+    } else {
+      for (let j = 0; j < m.in; j++) out[j] = halfToFloat(h[j]!);
+    }
   }
 
   // ------------------------------------------------------------------ lifetime

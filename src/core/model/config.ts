@@ -115,18 +115,43 @@ export function configFromHf(c: Json, file: string): ModelConfig {
   if (family === undefined) {
     fail(`unsupported architecture: architectures ${JSON.stringify(archs)}, model_type ${JSON.stringify(modelType ?? null)} (supported: LlamaForCausalLM, BitNetForCausalLM)`, file);
   }
-  const hidden = positiveInt(c, 'hidden_size', file);
-  const heads = positiveInt(c, 'num_attention_heads', file);
   const act = c['hidden_act'] ?? 'silu';
   if (act !== 'silu' && act !== 'relu2') fail(`hidden_act ${JSON.stringify(act)} is not supported (silu, relu2)`, file);
   if (c['attention_bias'] === true || c['mlp_bias'] === true) fail('linear biases (attention_bias / mlp_bias) are not supported', file);
   const partial = c['partial_rotary_factor'];
   if (partial !== undefined && partial !== 1) fail(`partial_rotary_factor ${JSON.stringify(partial)} is not supported`, file);
-  const scaling = parseRopeScaling(c['rope_scaling'], file);
+  return buildConfig(c, {
+    architecture: architecture ?? archs[0] ?? String(modelType),
+    family,
+    activation: act,
+    ropeStyle: 'half',
+    ropeScaling: parseRopeScaling(c['rope_scaling'], file),
+    // transformers' PretrainedConfig default is tied; BitNetConfig and LlamaConfig default to untied.
+    tiedHead: c['tie_word_embeddings'] === true,
+    rmsEpsDefault: 1e-6,
+  }, file);
+}
+
+/** What a config's source decides beyond the numbers (HF: from config.json's fields; GGUF: from the architecture and tensors). */
+interface ConfigFacts {
+  architecture: string;
+  family: 'llama' | 'bitnet';
+  activation: Activation;
+  ropeStyle: RopeStyle;
+  ropeScaling: Llama3RopeScaling | undefined;
+  tiedHead: boolean;
+  /** rms_norm_eps when absent (undefined: required). */
+  rmsEpsDefault: number | undefined;
+}
+
+/** The one builder: numbers under their Hugging Face config.json names (GGUF keys are mapped to them first). */
+function buildConfig(c: Json, f: ConfigFacts, file: string): ModelConfig {
+  const hidden = positiveInt(c, 'hidden_size', file);
+  const heads = positiveInt(c, 'num_attention_heads', file);
   return checkHeads(
     {
-      architecture: architecture ?? archs[0] ?? String(modelType),
-      family,
+      architecture: f.architecture,
+      family: f.family,
       vocabSize: positiveInt(c, 'vocab_size', file),
       hidden,
       intermediate: positiveInt(c, 'intermediate_size', file),
@@ -134,14 +159,13 @@ export function configFromHf(c: Json, file: string): ModelConfig {
       heads,
       kvHeads: positiveInt(c, 'num_key_value_heads', file, heads),
       headDim: positiveInt(c, 'head_dim', file, Math.floor(hidden / heads)),
-      rmsEps: positiveNumber(c, 'rms_norm_eps', file, 1e-6),
-      activation: act,
+      rmsEps: positiveNumber(c, 'rms_norm_eps', file, f.rmsEpsDefault),
+      activation: f.activation,
       ropeTheta: positiveNumber(c, 'rope_theta', file, 10000),
-      ropeStyle: 'half',
-      ...(scaling ? { ropeScaling: scaling } : {}),
+      ropeStyle: f.ropeStyle,
+      ...(f.ropeScaling ? { ropeScaling: f.ropeScaling } : {}),
       contextLength: positiveInt(c, 'max_position_embeddings', file, 2048),
-      // transformers' PretrainedConfig default is tied; BitNetConfig and LlamaConfig default to untied.
-      tiedHead: c['tie_word_embeddings'] === true,
+      tiedHead: f.tiedHead,
     },
     file,
   );
@@ -178,29 +202,18 @@ export function configFromGguf(meta: Readonly<Record<string, string>>, file: str
     max_position_embeddings: num('context_length'),
     vocab_size: num('vocab_size') ?? vocabRows,
   };
+  // GGUF has no head_dim key: the head size is hidden / heads, and RoPE must rotate all of it.
   const hidden = positiveInt(c, 'hidden_size', file);
-  const heads = positiveInt(c, 'num_attention_heads', file);
-  const headDim = Math.floor(hidden / heads);
+  const headDim = Math.floor(hidden / positiveInt(c, 'num_attention_heads', file));
   const ropeDims = num('rope.dimension_count');
   if (ropeDims !== undefined && ropeDims !== headDim) fail(`partial RoPE (rope.dimension_count ${ropeDims} of head size ${headDim}) is not supported`, file);
-  return checkHeads(
-    {
-      architecture: `gguf:${arch}`,
-      family: known.family,
-      vocabSize: positiveInt(c, 'vocab_size', file),
-      hidden,
-      intermediate: positiveInt(c, 'intermediate_size', file),
-      layers: positiveInt(c, 'num_hidden_layers', file),
-      heads,
-      kvHeads: positiveInt(c, 'num_key_value_heads', file, heads),
-      headDim,
-      rmsEps: positiveNumber(c, 'rms_norm_eps', file),
-      activation: known.activation,
-      ropeTheta: positiveNumber(c, 'rope_theta', file, 10000),
-      ropeStyle: known.ropeStyle,
-      contextLength: positiveInt(c, 'max_position_embeddings', file, 2048),
-      tiedHead: !tensorNames.has('output.weight'),
-    },
-    file,
-  );
+  return buildConfig(c, {
+    architecture: `gguf:${arch}`,
+    family: known.family,
+    activation: known.activation,
+    ropeStyle: known.ropeStyle,
+    ropeScaling: undefined,
+    tiedHead: !tensorNames.has('output.weight'),
+    rmsEpsDefault: undefined,
+  }, file);
 }

@@ -36,14 +36,22 @@ export interface EvalRunOptions extends EvalOptions {
 }
 
 export async function evaluateText(checkpointPath: string, text: string, options: EvalRunOptions = {}): Promise<EvalResult> {
-  const place = { file: checkpointPath };
   const tokenizer = options.tokenizer ?? (await loadTokenizer(checkpointPath));
   const ids = tokenizer.encode(text);
   const asked: LinearMode[] = [...new Set<LinearMode>(options.modes ?? ['fp', 'ternary'])];
   const models: CausalLm[] = [];
-  for (const mode of asked) {
-    models.push(await loadCausalLm(checkpointPath, { mode, threads: options.threads, signal: options.signal, onProgress: options.onProgress }));
+  try {
+    for (const mode of asked) {
+      models.push(await loadCausalLm(checkpointPath, { mode, threads: options.threads, signal: options.signal, onProgress: options.onProgress }));
+    }
+    return await evaluateModels(models, ids, tokenizer, checkpointPath, options);
+  } finally {
+    for (const m of models) m.close();
   }
+}
+
+async function evaluateModels(models: CausalLm[], ids: number[], tokenizer: Tokenizer, checkpointPath: string, options: EvalRunOptions): Promise<EvalResult> {
+  const place = { file: checkpointPath };
   const first = models[0]!;
   const context = options.context ?? Math.min(first.config.contextLength, DEFAULT_CONTEXT_CAP);
   if (!Number.isInteger(context) || context < 2) throw new BitnetLabError('usage', `context must be at least 2 tokens, got ${context}`);

@@ -12,7 +12,7 @@
 import { BitnetLabError } from '../errors.js';
 import { Prng } from '../random.js';
 import type { GenerateOptions, GenerateResult } from './api.js';
-import { loadCausalLm } from './load.js';
+import { loadCausalLm, type CausalLm } from './load.js';
 import { sampleToken } from './sampling.js';
 import { loadTokenizer } from './tokenizer/load.js';
 import type { Tokenizer } from './tokenizer/types.js';
@@ -25,7 +25,6 @@ export interface GenerateRunOptions extends GenerateOptions {
 }
 
 export async function generateText(checkpointPath: string, prompt: string, options: GenerateRunOptions = {}): Promise<GenerateResult> {
-  const place = { file: checkpointPath };
   const tokenizer = options.tokenizer ?? (await loadTokenizer(checkpointPath));
   const model = await loadCausalLm(checkpointPath, {
     mode: options.mode ?? 'native',
@@ -33,6 +32,15 @@ export async function generateText(checkpointPath: string, prompt: string, optio
     signal: options.signal,
     onProgress: options.onProgress,
   });
+  try {
+    return await run(model, tokenizer, checkpointPath, prompt, options);
+  } finally {
+    model.close();
+  }
+}
+
+async function run(model: CausalLm, tokenizer: Tokenizer, checkpointPath: string, prompt: string, options: GenerateRunOptions): Promise<GenerateResult> {
+  const place = { file: checkpointPath };
   const promptIds = tokenizer.encode(prompt);
   if (promptIds.length === 0) throw new BitnetLabError('usage', 'the prompt encodes to no tokens (give a non-empty prompt)');
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;

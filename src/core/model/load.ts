@@ -20,21 +20,21 @@ import { openCheckpoint } from '../formats/open.js';
 import { llamaCppName } from '../formats/gguf/llamaNames.js';
 import { readNeighbourConfig } from '../formats/hfBitnet/openHfBitnet.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
-import { createTernaryKernel } from '../kernels/createKernel.js';
-import type { TernaryKernel } from '../kernels/types.js';
+import { createTernaryKernel, defaultThreads } from '../kernels/createKernel.js';
+import type { MatrixKernel } from '../kernels/types.js';
 import type { RunOptions } from '../progress.js';
 import type { LinearMode } from './api.js';
 import { configFromGguf, configFromHf, type ModelConfig } from './config.js';
-import { FloatLinear, ScaledLinear, type Linear } from './linear.js';
+import { FloatLinear, ScaledLinear, storedEmbedding, type Linear } from './linear.js';
 import { RopeTable, ropeInvFreq } from './rope.js';
-import { ternarize, ternaryLinear } from './ternaryLinear.js';
+import { ternarize, ternaryLinears, type TernaryCodes } from './ternaryLinear.js';
 import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
 import { decodeRow, loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
 
 export interface LoadOptions extends RunOptions {
   /** 'native' runs a ternary checkpoint as stored and anything else as fp (default 'fp'). */
   mode?: LinearMode | 'native';
-  /** Threads for the kernels (recorded in provenance; the current kernels run on one). */
+  /** Threads of the kernels, the calling one included (default: every core). */
   threads?: number;
 }
 
@@ -147,7 +147,17 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
     throw new BitnetLabError('usage', 'mode stored needs a checkpoint whose linear weights are ternary (HF BitNet packed, TQ1_0, TQ2_0, I2_S); use mode ternary for post-training quantization', { file: source.path });
   }
   const mode: LinearMode = asked === 'fp' || (asked === 'native' && !ternaryStored) ? 'fp' : ternaryStored ? 'stored' : 'ternary';
-  const kernel = mode === 'fp' ? undefined : await createTernaryKernel();
+  // One kernel for every matrix of the model: one wasm memory, one set of worker threads.
+  const kernel = await createTernaryKernel({ threads: Math.max(1, options.threads ?? defaultThreads()) });
+  try {
+    return await buildOn(source, options, tensors, config, mode, kernel);
+  } catch (e) {
+    kernel.close();
+    throw e;
+  }
+}
+
+async function buildOn(source: CheckpointSource, options: LoadOptions, tensors: Tensors, config: ModelConfig, mode: LinearMode, kernel: MatrixKernel): Promise<CausalLm> {
   const signal = options.signal;
   const place = { file: source.path };
 
@@ -174,21 +184,25 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
 
   const embedEntry = tensors.get('model.embed_tokens.weight');
   checkShape(embedEntry, [config.vocabSize, config.hidden], source.path);
-  const embed = await matrix(embedEntry);
+  const embedStored = await matrix(embedEntry);
+  const embedKind = embedStored.kind;
+  const tied = !(tensors.find('lm_head.weight') && !config.tiedHead);
+  // Tied (or no head stored): the embedding is the head, as transformers ties them, and
+  // its one copy lives in the kernel; rows are looked up there.
+  const tiedHead = tied ? new FloatLinear(embedStored, kernel) : undefined;
+  const embed = tiedHead ?? storedEmbedding(embedStored);
   const layers: LayerWeights[] = [];
-  let resident = embed.data.byteLength;
+  const codeScratch = new CodeScratch();
+  let resident = embedStored.data.byteLength;
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}`;
     const linears = {} as Record<LinearName, Linear>;
-    for (const [name, hf] of linearNames(l)) {
-      const t = tensors.get(hf);
-      if (tensors.find(hf.replace(/\.weight$/, '.bias'))) throw new BitnetLabError('unsupported', 'linear biases are not supported', { file: source.path, tensor: t.name });
-      checkShape(t, expectedShape(config, name), source.path);
-      let lin = await buildLinear(source, t, mode, kernel, matrix, progressed, signal);
-      const scaleEntry = tensors.find(hf.replace(/\.weight$/, '.scale'));
-      if (scaleEntry) lin = new ScaledLinear(lin, (await loadVector(source, scaleEntry, signal))[0]!);
-      linears[name] = lin;
-      resident += lin.bytes;
+    for (const group of mode === 'fp' ? LAYER_LINEARS.map((n) => [n]) : INPUT_GROUPS) {
+      const built = await buildLinears(source, tensors, l, group, config, mode, kernel, matrix, progressed, signal, codeScratch);
+      group.forEach((name, i) => {
+        linears[name] = built[i]!;
+        resident += built[i]!.bytes;
+      });
     }
     const sub = (kind: 'attn' | 'ffn', length: number): Promise<Float32Array> | undefined => {
       const hf = HF_SUB_NORMS[kind].map((m) => `${p}.${m}.weight`).find((n) => tensors.find(n));
@@ -205,46 +219,93 @@ async function build(source: CheckpointSource, options: LoadOptions): Promise<Ca
     });
   }
   const finalNorm = await vector('model.norm.weight', config.hidden);
-  const headEntry = tensors.find('lm_head.weight');
   let head: Linear;
-  if (headEntry && !config.tiedHead) {
+  if (tiedHead) head = tiedHead;
+  else {
+    const headEntry = tensors.get('lm_head.weight');
     checkShape(headEntry, [config.vocabSize, config.hidden], source.path);
-    head = new FloatLinear(await matrix(headEntry));
+    head = new FloatLinear(await matrix(headEntry), kernel);
     resident += head.bytes;
-  } else {
-    // Tied (or no head stored): the embedding is the head, as transformers ties them.
-    head = new FloatLinear(embed);
   }
   const ropeFreqs = tensors.find('rope_freqs.weight');
   const factors = ropeFreqs ? await loadVector(source, ropeFreqs, signal) : undefined;
   const rope = new RopeTable(ropeInvFreq(config, factors), config.ropeStyle);
   const transformer = new Transformer(config, { embed, layers, finalNorm, head }, rope);
-  const threads = Math.max(1, options.threads ?? 1);
+  const threads = kernel.threads;
+  const simd = kernel.simd === 'none' ? 'TypeScript' : `wasm ${kernel.simd === 'relaxed' ? 'relaxed-SIMD' : 'SIMD'}`;
+  const head16 = embedKind === 'f32' ? 'F32' : embedKind.toUpperCase();
   const compute = mode === 'fp'
-    ? `float32 typed arrays, weights kept as ${embed.kind === 'f32' ? 'F32' : embed.kind.toUpperCase()}`
-    : `${kernel!.name} ternary kernel (per-token int8 activations, ${mode === 'stored' ? 'stored' : 'absmean'} ternary weights); embeddings, norms and head float32`;
-  return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident);
+    ? `${simd} float GEMV/GEMM on ${threads} thread${threads > 1 ? 's' : ''}, weights kept as stored (${head16} embeddings)`
+    : `${simd} ternary kernel on ${threads} thread${threads > 1 ? 's' : ''} (per-token int8 activations, ${mode === 'stored' ? 'stored' : 'absmean'} ternary weights); float head GEMV, norms float32`;
+  return new LoadedLm(source.path, config, mode, transformer, compute, threads, resident, kernel);
 }
 
-async function buildLinear(
+/** One int8 buffer for the codes of a group of linears while they are packed, grown to the largest group. */
+class CodeScratch {
+  private buf = new Int8Array(0);
+
+  take(n: number): Int8Array<ArrayBuffer> {
+    if (this.buf.length < n) this.buf = new Int8Array(n);
+    return this.buf.subarray(0, n);
+  }
+}
+
+/** Linears that read the same input: in the quantized modes each group is one kernel call (ternaryLinear.ts). */
+const INPUT_GROUPS: LinearName[][] = [['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj']];
+
+async function buildLinears(
   source: CheckpointSource,
-  t: TensorEntry,
+  tensors: Tensors,
+  l: number,
+  group: readonly LinearName[],
+  config: ModelConfig,
   mode: LinearMode,
-  kernel: TernaryKernel | undefined,
+  kernel: MatrixKernel,
   matrix: (t: TensorEntry) => Promise<FloatMatrix>,
   progressed: (t: TensorEntry) => void,
   signal: AbortSignal | undefined,
-): Promise<Linear> {
-  const [rows, cols] = t.shape as [number, number];
-  if (mode === 'fp') return new FloatLinear(await matrix(t));
-  if (mode === 'stored') {
-    const { codes, gamma } = await loadTernaryCodes(source, t, signal);
-    progressed(t);
-    return ternaryLinear(kernel!, codes, rows, cols, gamma);
+  codeScratch: CodeScratch,
+): Promise<Linear[]> {
+  const entries = group.map((name) => {
+    const hf = `model.layers.${l}.${LINEAR_MODULE[name]}.weight`;
+    const t = tensors.get(hf);
+    if (tensors.find(hf.replace(/\.weight$/, '.bias'))) throw new BitnetLabError('unsupported', 'linear biases are not supported', { file: source.path, tensor: t.name });
+    checkShape(t, expectedShape(config, name), source.path);
+    return { t, scale: tensors.find(hf.replace(/\.weight$/, '.scale')) };
+  });
+  let built: Linear[];
+  if (mode === 'fp') {
+    built = [];
+    for (const { t } of entries) built.push(new FloatLinear(await matrix(t), kernel));
+  } else {
+    // The group's codes go one after another into one buffer reused by every layer:
+    // packing copies them into the kernel, so no per-tensor code array is left for the GC.
+    const total = entries.reduce((n, { t }) => n + t.params, 0);
+    const joined = codeScratch.take(total);
+    const parts: TernaryCodes[] = [];
+    let at = 0;
+    for (const { t } of entries) {
+      const [rows, cols] = t.shape as [number, number];
+      const into = joined.subarray(at, at + t.params);
+      at += t.params;
+      let c: { codes: Int8Array; gamma: number };
+      if (mode === 'stored') {
+        c = await loadTernaryCodes(source, t, signal, into);
+        progressed(t);
+      } else {
+        const m = await matrix(t);
+        c = heldTernary(m, into) ?? ternarize(m, into);
+      }
+      parts.push({ codes: c.codes, rows, cols, gamma: c.gamma });
+    }
+    built = ternaryLinears(kernel, parts, joined);
   }
-  const m = await matrix(t);
-  const { codes, gamma } = heldTernary(m) ?? ternarize(m);
-  return ternaryLinear(kernel!, codes, rows, cols, gamma);
+  // GGUF bitnet files may carry a per-linear output scale (`*.scale`).
+  for (let i = 0; i < built.length; i++) {
+    const scale = entries[i]!.scale;
+    if (scale) built[i] = new ScaledLinear(built[i]!, (await loadVector(source, scale, signal))[0]!);
+  }
+  return built;
 }
 
 /**
@@ -254,7 +315,7 @@ async function buildLinear(
  * of such a matrix keeps the codes but shrinks γ to mean|W| = γ·(share of
  * non-zeros): a different model from the one the file holds.
  */
-function heldTernary(m: FloatMatrix): { codes: Int8Array; gamma: number } | undefined {
+function heldTernary(m: FloatMatrix, into: Int8Array): { codes: Int8Array; gamma: number } | undefined {
   if (m.kind === 'codes') return undefined;
   const row = new Float32Array(m.cols);
   let gamma = 0;
@@ -268,7 +329,7 @@ function heldTernary(m: FloatMatrix): { codes: Int8Array; gamma: number } | unde
     }
   }
   if (gamma === 0) return undefined;
-  const codes = new Int8Array(m.rows * m.cols);
+  const codes = into.subarray(0, m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     decodeRow(m, r, row);
     for (let j = 0; j < row.length; j++) codes[r * m.cols + j] = Math.sign(row[j]!);
@@ -312,6 +373,7 @@ class LoadedLm implements CausalLm {
     readonly compute: string,
     readonly threads: number,
     readonly residentBytes: number,
+    private readonly kernel: MatrixKernel,
   ) {}
 
   logits(tokens: readonly number[]): Float32Array {
@@ -336,6 +398,7 @@ class LoadedLm implements CausalLm {
   }
 
   close(): void {
-    // Weights live in ordinary typed arrays: dropping the model frees them.
+    // The weights live in the kernel's memory: closing it frees them and stops its threads.
+    this.kernel.close();
   }
 }

@@ -13,10 +13,11 @@
  * RMSNorm x·w/√(mean x² + ε). Keys and values go into a KvCache, so a session
  * can append tokens and compute only the new positions.
  */
+import type { QuantizedActivations } from '../kernels/activations.js';
 import type { ModelConfig } from './config.js';
-import type { Linear } from './linear.js';
+import type { EmbeddingTable, Linear } from './linear.js';
+import { quantizeNormed } from './normQuant.js';
 import type { RopeTable } from './rope.js';
-import { decodeRow, type FloatMatrix } from './weights.js';
 
 export const LAYER_LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LinearName = (typeof LAYER_LINEARS)[number];
@@ -41,7 +42,7 @@ export interface LayerWeights {
 }
 
 export interface ModelWeights {
-  embed: FloatMatrix;
+  embed: EmbeddingTable;
   layers: LayerWeights[];
   finalNorm: Float32Array;
   head: Linear;
@@ -122,7 +123,7 @@ export class Transformer {
     for (let t = 0; t < n; t++) {
       const id = tokens[t]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.weights.embed.rows) throw new RangeError(`token id ${id} is outside the vocabulary (${this.weights.embed.rows})`);
-      decodeRow(this.weights.embed, id, this.scratch);
+      this.weights.embed.readRow(id, this.scratch);
       x.set(this.scratch, t * d);
     }
     for (let l = 0; l < c.layers; l++) x = this.layer(l, x, n, start, cache, observe);
@@ -133,15 +134,21 @@ export class Transformer {
   private layer(l: number, x: Float32Array, n: number, start: number, cache: KvCache, observe?: LinearObserver): Float32Array {
     const c = this.config;
     const w = this.weights.layers[l]!;
-    const run = (name: LinearName, input: Float32Array): Float32Array => {
-      const y = w.linears[name].forward(input, n);
+    const quantized = w.linears.q_proj.quantizesInput;
+    const run = (name: LinearName, input: Float32Array, xq?: QuantizedActivations): Float32Array => {
+      const y = w.linears[name].forward(input, n, xq);
       observe?.(l, name, input, n, y);
       return y;
     };
-    const h = rmsNorm(x, n, w.inputNorm, c.rmsEps);
-    const q = run('q_proj', h);
-    const k = run('k_proj', h);
-    const v = run('v_proj', h);
+    // A norm's output is quantized from its input (normQuant.ts: exact ties stay exact).
+    const normed = (input: Float32Array, weight: Float32Array): [Float32Array, QuantizedActivations | undefined] => {
+      const out = rmsNorm(input, n, weight, c.rmsEps);
+      return [out, quantized ? quantizeNormed(input, n, weight, c.rmsEps, out) : undefined];
+    };
+    const [h, hq] = normed(x, w.inputNorm);
+    const q = run('q_proj', h, hq);
+    const k = run('k_proj', h, hq);
+    const v = run('v_proj', h, hq);
     const qw = c.heads * c.headDim;
     const kw = c.kvHeads * c.headDim;
     for (let t = 0; t < n; t++) {
@@ -150,26 +157,29 @@ export class Transformer {
     }
     cache.k[l]!.set(k, start * kw);
     cache.v[l]!.set(v, start * kw);
-    let o = this.attention(q, n, start, cache.k[l]!, cache.v[l]!);
-    if (w.attnSubNorm) o = rmsNorm(o, n, w.attnSubNorm, c.rmsEps);
-    const attnOut = run('o_proj', o);
+    const o = this.attention(q, n, start, cache.k[l]!, cache.v[l]!);
+    const attnOut = w.attnSubNorm ? run('o_proj', ...normed(o, w.attnSubNorm)) : run('o_proj', o);
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + attnOut[i]!;
 
-    const m = rmsNorm(x, n, w.postNorm, c.rmsEps);
-    const gate = run('gate_proj', m);
-    const up = run('up_proj', m);
+    const [m, mq] = normed(x, w.postNorm);
+    const gate = run('gate_proj', m, mq);
+    const up = run('up_proj', m, mq);
     for (let i = 0; i < gate.length; i++) {
       const g = gate[i]!;
       const a = c.activation === 'relu2' ? (g > 0 ? g * g : 0) : g / (1 + Math.exp(-g));
       gate[i] = a * up[i]!;
     }
-    const inner = w.ffnSubNorm ? rmsNorm(gate, n, w.ffnSubNorm, c.rmsEps) : gate;
-    const ffnOut = run('down_proj', inner);
+    const ffnOut = w.ffnSubNorm ? run('down_proj', ...normed(gate, w.ffnSubNorm)) : run('down_proj', gate);
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + ffnOut[i]!;
     return x;
   }
 
-  /** Causal attention of n new queries over cached positions 0 … start + t. */
+  /**
+   * Causal attention of n new queries over cached positions 0 … start + t.
+   * The query heads of one GQA group read the same keys and values, so each
+   * cached row is loaded once per group; dot products and the weighted sum
+   * run in float64, four lanes at a time (V8 does not vectorize for us).
+   */
   private attention(q: Float32Array, n: number, start: number, keys: Float32Array, values: Float32Array): Float32Array {
     const c = this.config;
     const hd = c.headDim;
@@ -178,37 +188,69 @@ export class Transformer {
     const group = c.heads / c.kvHeads;
     const scale = 1 / Math.sqrt(hd);
     const out = new Float32Array(n * qw);
-    const scores = new Float64Array(start + n);
-    const acc = new Float64Array(hd);
+    const scores = new Float64Array(group * (start + n));
+    const acc = new Float64Array(group * hd);
     for (let t = 0; t < n; t++) {
       const len = start + t + 1;
-      for (let h = 0; h < c.heads; h++) {
-        const qa = t * qw + h * hd;
-        const kvOff = Math.floor(h / group) * hd;
-        let max = -Infinity;
-        for (let j = 0; j < len; j++) {
-          const ka = j * kw + kvOff;
-          let s = 0;
-          for (let i = 0; i < hd; i++) s += q[qa + i]! * keys[ka + i]!;
-          s *= scale;
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let j = 0; j < len; j++) {
-          const e = Math.exp(scores[j]! - max);
-          scores[j] = e;
-          sum += e;
+      for (let kv = 0; kv < c.kvHeads; kv++) {
+        const kvOff = kv * hd;
+        for (let g = 0; g < group; g++) {
+          const qa = t * qw + (kv * group + g) * hd;
+          const row = g * len;
+          let max = -Infinity;
+          for (let j = 0; j < len; j++) {
+            const s = dot4(q, qa, keys, j * kw + kvOff, hd) * scale;
+            scores[row + j] = s;
+            if (s > max) max = s;
+          }
+          let sum = 0;
+          for (let j = 0; j < len; j++) {
+            const e = Math.exp(scores[row + j]! - max);
+            scores[row + j] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          for (let j = 0; j < len; j++) scores[row + j] = scores[row + j]! * inv;
         }
         acc.fill(0);
         for (let j = 0; j < len; j++) {
-          const p = scores[j]! / sum;
           const va = j * kw + kvOff;
-          for (let i = 0; i < hd; i++) acc[i] = acc[i]! + p * values[va + i]!;
+          for (let g = 0; g < group; g++) {
+            const p = scores[g * len + j]!;
+            const a = g * hd;
+            let i = 0;
+            for (; i + 4 <= hd; i += 4) {
+              acc[a + i] = acc[a + i]! + p * values[va + i]!;
+              acc[a + i + 1] = acc[a + i + 1]! + p * values[va + i + 1]!;
+              acc[a + i + 2] = acc[a + i + 2]! + p * values[va + i + 2]!;
+              acc[a + i + 3] = acc[a + i + 3]! + p * values[va + i + 3]!;
+            }
+            for (; i < hd; i++) acc[a + i] = acc[a + i]! + p * values[va + i]!;
+          }
         }
-        for (let i = 0; i < hd; i++) out[qa + i] = acc[i]!;
+        for (let g = 0; g < group; g++) {
+          const qa = t * qw + (kv * group + g) * hd;
+          for (let i = 0; i < hd; i++) out[qa + i] = acc[g * hd + i]!;
+        }
       }
     }
     return out;
   }
+}
+
+/** Σ a[ia + i]·b[ib + i] over i < len, four partial sums (float64). */
+function dot4(a: Float32Array, ia: number, b: Float32Array, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    s0 += a[ia + i]! * b[ib + i]!;
+    s1 += a[ia + i + 1]! * b[ib + i + 1]!;
+    s2 += a[ia + i + 2]! * b[ib + i + 2]!;
+    s3 += a[ia + i + 3]! * b[ib + i + 3]!;
+  }
+  for (; i < len; i++) s0 += a[ia + i]! * b[ib + i]!;
+  return s0 + s1 + s2 + s3;
 }

@@ -145,8 +145,8 @@ export async function loadVector(source: CheckpointSource, t: TensorEntry, signa
  * a TQ file quantized from ordinary weights has a different d per block and
  * cannot run on a per-tensor kernel, which we say rather than approximate.
  */
-export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number }> {
-  const r = await readTernary(source, t, signal);
+export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal, into?: Int8Array): Promise<{ codes: Int8Array; gamma: number }> {
+  const r = await readTernary(source, t, signal, into);
   if ('codes' in r) return r;
   throw new BitnetLabError(
     'unsupported',
@@ -155,28 +155,44 @@ export async function loadTernaryCodes(source: CheckpointSource, t: TensorEntry,
   );
 }
 
-async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
-  const codes = new Int8Array(t.params);
-  let gamma = 0;
-  let other = 0;
+/** `into` (t.params long), when given, receives the codes instead of a new array (the loader reuses one per layer). */
+async function readTernary(source: CheckpointSource, t: TensorEntry, signal?: AbortSignal, into?: Int8Array): Promise<{ codes: Int8Array; gamma: number } | { scales: [number, number] }> {
+  if (into && into.length !== t.params) throw new BitnetLabError('layout', `code buffer of ${into.length} for ${t.params} weights`, { file: source.path, tensor: t.name });
+  // Zeros are never written below: the buffer starts all zero.
+  const codes = into ? into.fill(0) : new Int8Array(t.params);
+  // [γ, a second magnitude]: 0 until seen.
+  const seen = new Float64Array(2);
   await readValues(
     source,
     t,
     (chunk, at) => {
-      if (other !== 0) return;
-      for (let i = 0; i < chunk.length; i++) {
-        const v = chunk[i]!;
-        if (v === 0) continue;
-        const a = Math.abs(v);
-        if (gamma === 0) gamma = a;
-        else if (a !== gamma) {
-          other = a;
-          return;
-        }
-        codes[at + i] = v > 0 ? 1 : -1;
-      }
+      if (seen[1] === 0) signsOf(chunk, codes, at, seen);
     },
     signal,
   );
-  return other !== 0 ? { scales: [gamma, other] } : { codes, gamma: gamma === 0 ? 1 : gamma };
+  const gamma = seen[0]!;
+  return seen[1] !== 0 ? { scales: [gamma, seen[1]!] } : { codes, gamma: gamma === 0 ? 1 : gamma };
+}
+
+/**
+ * Signs of dequantized ternary values into codes[at …]; the first nonzero
+ * magnitude goes to seen[0], a different one to seen[1] (then it stops). A
+ * plain function over locals: this loop sees every weight of the model once.
+ */
+function signsOf(chunk: Float32Array, codes: Int8Array, at: number, seen: Float64Array): void {
+  let gamma = seen[0]!;
+  for (let i = 0; i < chunk.length; i++) {
+    const v = chunk[i]!;
+    if (v === 0) continue;
+    const a = v > 0 ? v : -v;
+    if (a !== gamma) {
+      if (gamma !== 0) {
+        seen[1] = a;
+        return;
+      }
+      gamma = a;
+      seen[0] = a;
+    }
+    codes[at + i] = v > 0 ? 1 : -1;
+  }
 }

@@ -141,14 +141,14 @@ export function jsWorkspace(): Workspace {
 
 function rowInv(x: Float32Array, o: number, d: number, eps: number): number {
   // Four partial sums, paired as the kernel's two float64 lanes pair them, so both give the same r.
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0, s1 = 0, s2 = 0;
   let j = 0;
   for (; j + 4 <= d; j += 4) {
     s0 += x[o + j]! * x[o + j]! + x[o + j + 2]! * x[o + j + 2]!;
     s1 += x[o + j + 1]! * x[o + j + 1]! + x[o + j + 3]! * x[o + j + 3]!;
   }
   for (; j < d; j++) s2 += x[o + j]! * x[o + j]!;
-  return 1 / Math.sqrt((s0 + s1 + s2 + s3) / d + eps);
+  return 1 / Math.sqrt((s0 + s1 + s2) / d + eps);
 }
 
 // ----------------------------------------------------------------------------- wasm (rows of multiples of 4)

@@ -4,7 +4,7 @@
  * issue), the human output, and one-line errors for bad input.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -48,7 +48,8 @@ describe.runIf(torchAvailable())('bitnet-lab eval / generate', () => {
       expect(r.results[m].perplexity).toBeCloseTo(Math.exp(r.results[m].nll), 6);
     }
     expect(r.layers[0]).toMatchObject({ name: 'model.layers.0.self_attn.q_proj', layer: 0 });
-    expect(r.provenance).toMatchObject({ architecture: 'BitNetForCausalLM', threads: 1 });
+    // --threads defaults to every core.
+    expect(r.provenance).toMatchObject({ architecture: 'BitNetForCausalLM', threads: availableParallelism() });
   });
 
   it('eval of a stored ternary checkpoint reports stored for ternary; the table names both modes', async () => {

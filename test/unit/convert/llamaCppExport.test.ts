@@ -118,8 +118,9 @@ run('GGUF model exports in real llama.cpp: same tokens, same logits', () => {
           const twin = join(dir, `${name}.f32-twin.gguf`);
           await widenF16ToF32(out, twin);
           const twinLm = await loadCausalLm(twin, { mode: 'fp' });
-          // Same values, so the same logits for us, bit for bit.
-          expect(agreement(twinLm.logits(ids), mine, theirs.vocab).maxAbsDiff).toBe(0);
+          // Same values, so the same logits for us up to float32 summation order (the f16 and f32 GEMV
+          // kernels add their lanes in different orders): 1e-4 is two orders below the F16 gap measured here.
+          expect(agreement(twinLm.logits(ids), mine, theirs.vocab).maxAbsDiff).toBeLessThan(1e-4);
           const t = await llamaCppLogits(twin, ids);
           const tw = agreement(t.logits, mine, t.vocab);
           figures.push(`  ${name.padEnd(12)} ${'F32 twin'.padEnd(11)} fp      ${fmt(tw)}`);

@@ -92,9 +92,7 @@ describe.runIf(torchAvailable())('runtime vs PyTorch', () => {
       tokenizer = await hfTestTokenizer(await hfModel('llama'));
     });
 
-    // Open (issue "Real models end to end"): the relu² BitNet's ternary perplexity is 0.67 % from PyTorch's, above the 0.5 % bound.
-    it.todo('bitnet-2b4t: ternary perplexity within 0.5 % of PyTorch (measured 0.67 %)');
-    it.each<HfModelName>(['llama', 'llama3-rope', 'bitnet-silu'])('%s', async (name) => {
+    it.each<HfModelName>(['llama', 'llama3-rope', 'bitnet-2b4t', 'bitnet-silu'])('%s', async (name) => {
       const dir = await hfModel(name);
       const context = 48;
       const result = await evaluateText(dir, text, { context, modes: ['fp', 'ternary'], tokenizer });
