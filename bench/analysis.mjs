@@ -17,7 +17,7 @@
 //   child reports its wall time and peak RSS (process.resourceUsage().maxRSS).
 // - Baseline: /usr/bin/python3 bench/analysis_torch.py on the same file, same run.
 // One warm-up run of each is discarded (page cache); medians of --repeats runs are printed.
-import { bundleForNode, median, root } from './lib.mjs';
+import { bundleForNode, median, reportRatio, root } from './lib.mjs';
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -199,4 +199,5 @@ if (oursByDtype.BF16 && oursByDtype.F32) {
   const [b, f] = [oursByDtype.BF16, oursByDtype.F32];
   console.log(`F32 vs BF16 (ours, bytes/s): ${(f.gbps / b.gbps).toFixed(2)}× wall, ${(f.cpuGbps / b.cpuGbps).toFixed(2)}× CPU time ` +
     `(target ≥ 0.8× ${f.gbps / b.gbps >= 0.8 ? 'met' : 'NOT met'}); peak RSS F32 ${f.rssMB.toFixed(0)} MB vs BF16 ${b.rssMB.toFixed(0)} MB`);
+  reportRatio({ name: 'F32 analysis bytes/s ÷ BF16 (wall)', ratio: f.gbps / b.gbps, target: 0.8, baseline: 'our BF16', threads: 1, backend: 'wasm SIMD statistics' });
 }

@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleForNode, median, root } from './lib.mjs';
+import { bundleForNode, median, reportRatio, root } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -72,6 +72,7 @@ for (const type of Object.keys(files)) {
   const o = median(ours.get(type));
   const t = theirs.has(type) ? median(theirs.get(type)) : undefined;
   console.log(`${type.padEnd(12)} ${o.toFixed(1).padStart(12)} ${(t !== undefined ? t.toFixed(1) : '—').padStart(17)} ${(t !== undefined ? `${(o / t).toFixed(2)}×` : '—').padStart(18)}`);
+  if (t !== undefined) reportRatio({ name: `decode ${type} tokens/s`, ratio: o / t, target: 1, baseline: `llama.cpp ${llamaCpp.version}`, threads, backend: backend || 'ours' });
 }
 llamaCpp?.close();
 

@@ -50,7 +50,7 @@
 //   tfjs#3830, and its pthreads are browser Workers on blob URLs), and would not be one thread.
 //
 // src/core is bundled with esbuild's API into a temp file (no build needed).
-import { bundleForNode, median, root } from './lib.mjs';
+import { bundleForNode, median, reportRatio, root } from './lib.mjs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -62,7 +62,7 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const only = (arg('only', 'mnist,lm,speed')).split(',');
+const only = (arg('only', 'mnist,lm,speed,lm-speed')).split(',');
 const backend = arg('backend', 'auto');
 const fpLr = arg('fp-lr', '');
 const withFpLr = (c) => {
@@ -197,6 +197,10 @@ async function speed(label, config, torchArgs) {
     const kernel = info.openblas ? ` (OpenBLAS kernel ${info.openblas.core}; ${info.openblas.config})` : '';
     console.log(`    PyTorch ${info.torch} CPU, ${info.threads} thread(s), BLAS ${info.blas.join(', ') || '(none loaded)'}${kernel}: median step ${theirs.map((x) => x.toFixed(1)).join(' / ')} ms`);
     console.log(`    speed ours/PyTorch (PyTorch ms ÷ our ms) per round ${ratios.map((x) => x.toFixed(2)).join(' / ')}  → median ${median(ratios).toFixed(2)}× (≥ 1 means we are faster)`);
+    reportRatio({
+      name: `${label.replace(/^\[\d+\] /, '').split(',')[0]} (wall)`, ratio: median(ratios), target: 1, baseline: `PyTorch ${info.torch}`,
+      threads: 1, backend: `tfjs-${backendName} vs BLAS ${info.openblas ? `OpenBLAS ${info.openblas.core}` : info.blas.join(', ') || '(none)'}`,
+    });
   }
 }
 
