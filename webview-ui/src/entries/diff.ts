@@ -7,7 +7,9 @@ import css from '../diff/diff.css';
 import '../shared/charts/index.js';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
-import { initialDiff, isCheckpointDiff, type DiffPageState, type DiffPanelMessage, type DiffPanelRequest } from '../diff/host.js';
+import { initialDiff, isCheckpointDiff, type DiffPageState, type DiffPanelRequest } from '../diff/host.js';
+import { PanelMessageSchema } from '../../../src/protocol/panels.js';
+import { onHostMessage, refusal } from '../shared/hostMessages.js';
 import { renderDiff, renderError, renderProgress } from '../diff/view.js';
 
 adoptCss(css);
@@ -39,16 +41,18 @@ if (report) {
   root.appendChild(Object.assign(document.createElement('p'), { className: 'df-empty', textContent: 'Waiting for the comparison…' }));
 }
 
-window.addEventListener('message', (ev: MessageEvent) => {
-  const m = ev.data as DiffPanelMessage | undefined;
-  if (!m || typeof m !== 'object') return;
-  if (m.type === 'report' && isCheckpointDiff(m.report)) {
+onHostMessage(PanelMessageSchema, 'diff panel', (m) => {
+  if (m.type === 'report') {
+    if (!isCheckpointDiff(m.report)) {
+      console.warn(refusal('"report" message from the host (diff panel): report: not a checkpoint diff'));
+      return;
+    }
     state = { ...state, report: m.report };
     api?.setState(state);
     draw();
   } else if (m.type === 'progress' && !state.report) {
     renderProgress(root, m.done, m.total, m.label);
-  } else if (m.type === 'error' && typeof m.message === 'string') {
+  } else if (m.type === 'error') {
     renderError(root, m.message);
   }
 });
