@@ -7,10 +7,15 @@ import css from '../diff/diff.css';
 import '../shared/charts/index.js';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
-import { initialDiff, isCheckpointDiff, type DiffPageState, type DiffPanelRequest } from '../diff/host.js';
+import { initialDiff, type DiffPageState, type DiffPanelRequest } from '../diff/host.js';
 import { PanelMessageSchema } from '../../../src/protocol/panels.js';
+import { CheckpointDiffSchema } from '../../../src/protocol/diffSchema.js';
+import { parseMessage } from '../../../src/protocol/schema.js';
+import * as v from 'valibot';
 import { onHostMessage, refusal } from '../shared/hostMessages.js';
 import { renderDiff, renderError, renderProgress } from '../diff/view.js';
+
+const DiffReportMessageSchema = v.strictObject({ type: v.literal('report'), report: CheckpointDiffSchema });
 
 adoptCss(css);
 const root = document.createElement('main');
@@ -43,11 +48,13 @@ if (report) {
 
 onHostMessage(PanelMessageSchema, 'diff panel', (m) => {
   if (m.type === 'report') {
-    if (!isCheckpointDiff(m.report)) {
-      console.warn(refusal('"report" message from the host (diff panel): report: not a checkpoint diff'));
+    // The diff itself is checked field by field, so the refusal names the place (report.tensors.3.flips: …).
+    const r = parseMessage(DiffReportMessageSchema, m, 'from the host (diff panel)');
+    if (!r.ok) {
+      console.warn(refusal(r.error));
       return;
     }
-    state = { ...state, report: m.report };
+    state = { ...state, report: r.value.report };
     api?.setState(state);
     draw();
   } else if (m.type === 'progress' && !state.report) {
