@@ -19,7 +19,8 @@ export const ProgressEventSchema: v.GenericSchema<ProgressEvent> = v.strictObjec
 
 const HistogramSchema: v.GenericSchema<Histogram> = v.strictObject({ edges: numbers, counts: numbers });
 
-const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
+/** The statistics but the histogram: the inspector's table rows carry these (src/protocol/inspector.ts). */
+export const tensorStatsEntries = {
   gamma: anyNumber,
   zeros: anyNumber,
   plus: anyNumber,
@@ -34,12 +35,14 @@ const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
   mean: anyNumber,
   std: anyNumber,
   nonFinite: anyNumber,
-  histogram: HistogramSchema,
   thresholds: numbers,
   storedTernary: v.optional(v.boolean()),
-});
+};
 
-export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({
+const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({ ...tensorStatsEntries, histogram: HistogramSchema });
+
+/** A tensor's entries but its statistics (shared with the inspector's table rows). */
+export const tensorEntries = {
   name: v.string(),
   dtype: v.string(),
   shape: numbers,
@@ -47,10 +50,11 @@ export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject(
   bytes: anyNumber,
   quantized: v.boolean(),
   reason: v.optional(v.string()),
-  stats: v.nullable(TensorStatsSchema),
   notes: v.optional(v.array(v.string())),
   error: v.optional(v.string()),
-});
+};
+
+export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({ ...tensorEntries, stats: v.nullable(TensorStatsSchema) });
 
 const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
   asStored: anyNumber,
@@ -64,7 +68,7 @@ const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
   ideal: anyNumber,
 });
 
-const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
+export const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
   params: anyNumber,
   bytes: anyNumber,
   quantizedParams: anyNumber,
@@ -73,7 +77,7 @@ const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
   memory: MemoryByFormatSchema,
 });
 
-const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
+export const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
   tool: v.string(),
   engine: v.string(),
   settings: v.record(v.string(), v.unknown()),
@@ -82,14 +86,17 @@ const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
   machine: v.string(),
 });
 
+export const CheckpointFormatSchema = picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']);
+
 export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.strictObject({
   schemaVersion: v.number(),
   file: v.string(),
-  format: picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']),
+  format: CheckpointFormatSchema,
   backend: v.string(),
   method: v.picklist(QUANT_METHODS),
   metadata: v.record(v.string(), v.string()),
   tensors: v.array(TensorReportSchema),
   totals: ReportTotalsSchema,
   provenance: ProvenanceSchema,
+  warnings: v.optional(v.array(v.string())),
 });
