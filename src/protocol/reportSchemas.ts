@@ -37,6 +37,7 @@ export const tensorStatsEntries = {
   nonFinite: anyNumber,
   thresholds: numbers,
   storedTernary: v.optional(v.boolean()),
+  fakeQuantized: v.optional(v.boolean()),
 };
 
 const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({ ...tensorStatsEntries, histogram: HistogramSchema });
@@ -50,6 +51,7 @@ export const tensorEntries = {
   bytes: anyNumber,
   quantized: v.boolean(),
   reason: v.optional(v.string()),
+  distribution: v.optional(v.strictObject({ min: anyNumber, max: anyNumber, mean: anyNumber, std: anyNumber, nonFinite: anyNumber })),
   notes: v.optional(v.array(v.string())),
   error: v.optional(v.string()),
 };
