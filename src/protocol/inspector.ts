@@ -5,12 +5,11 @@
  * only ever ask about the document it was opened for (no paths travel
  * from the webview to the host).
  */
-import type { TensorReport } from '../core/analysis/report.js';
+import type { CheckpointReport, ReportTotals, TensorReport, Provenance } from '../core/analysis/report.js';
 import * as v from 'valibot';
 import { QUANT_METHODS, type QuantMethod } from '../core/quant/types.js';
-import { QualityEventSchema, type QualityRequest } from './models.js';
-import { CheckpointFormatSchema, ProvenanceSchema, ReportTotalsSchema, tensorEntries, tensorStatsEntries } from './reportSchemas.js';
-import { anyNumber, id, numbers, parseMessage } from './schema.js';
+import type { QualityEvent, QualityRequest } from './models.js';
+import { id, parseMessage } from './schema.js';
 
 /** A table row: a TensorReport without the histogram (that is fetched on demand, as binary). */
 export type TensorRow = Omit<TensorReport, 'stats'> & {
@@ -26,63 +25,30 @@ export interface AnalysisSettings {
 
 // ---------------------------------------------------------------- host → webview
 
-export const TensorRowSchema = v.strictObject({
-  ...tensorEntries,
-  stats: v.nullable(v.strictObject({ ...tensorStatsEntries, histogramBins: v.number() })),
-}) satisfies v.GenericSchema<TensorRow>;
-
-const AnalysisSettingsSchema = v.strictObject({
-  method: v.picklist(QUANT_METHODS),
-  include: v.array(v.string()),
-  exclude: v.array(v.string()),
-  backend: v.string(),
-}) satisfies v.GenericSchema<AnalysisSettings>;
-
-/**
- * Host → inspector page (and, with `clear`, the sidebar summary), checked by
- * the page on receipt. Rows are checked field by field: 10,000 of them cost
- * a few milliseconds (bench/protocol.bench.ts), far below drawing them.
- */
-const inspectorEventOptions = [
+export type InspectorEvent =
   /** Sent at once after `ready`: header-only information, every row with stats = null. */
-  v.strictObject({
-    type: v.literal('init'),
-    fileName: v.string(),
-    format: CheckpointFormatSchema,
-    metadata: v.record(v.string(), v.string()),
-    rows: v.array(TensorRowSchema),
-    totals: ReportTotalsSchema,
-    settings: AnalysisSettingsSchema,
-  }),
+  | {
+      type: 'init';
+      fileName: string;
+      format: CheckpointReport['format'];
+      metadata: Record<string, string>;
+      rows: TensorRow[];
+      totals: ReportTotals;
+      settings: AnalysisSettings;
+    }
   /** Rows whose statistics have just been computed (streamed in batches). */
-  v.strictObject({ type: v.literal('rows'), rows: v.array(TensorRowSchema) }),
-  v.strictObject({ type: v.literal('progress'), done: anyNumber, total: anyNumber, label: v.string() }),
-  v.strictObject({ type: v.literal('analysisDone'), totals: ReportTotalsSchema, provenance: ProvenanceSchema, backend: v.string(), cached: v.boolean() }),
-  v.strictObject({ type: v.literal('analysisCancelled') }),
+  | { type: 'rows'; rows: TensorRow[] }
+  | { type: 'progress'; done: number; total: number; label: string }
+  | { type: 'analysisDone'; totals: ReportTotals; provenance: Provenance; backend: string; cached: boolean }
+  | { type: 'analysisCancelled' }
   /** A failure: of the whole file (place names file/offset) or of the job process. */
-  v.strictObject({ type: v.literal('error'), message: v.string(), code: v.string(), recoverable: v.boolean() }),
+  | { type: 'error'; message: string; code: string; recoverable: boolean }
   /** Reply to getHistogram: edges has bins + 1 float64 values, counts bins float64 values. */
-  v.strictObject({
-    type: v.literal('histogram'),
-    requestId: id,
-    name: v.string(),
-    edges: v.instance(ArrayBuffer),
-    counts: v.instance(ArrayBuffer),
-    thresholds: numbers,
-    gamma: anyNumber,
-  }),
+  | { type: 'histogram'; requestId: number; name: string; edges: ArrayBuffer; counts: ArrayBuffer; thresholds: number[]; gamma: number }
   /** Select and scroll to a tensor (the sidebar asked). */
-  v.strictObject({ type: v.literal('reveal'), name: v.string() }),
+  | { type: 'reveal'; name: string }
   /** The Quality section's state (src/protocol/models.ts). */
-  QualityEventSchema,
-] as const;
-
-export const InspectorEventSchema = v.variant('type', inspectorEventOptions);
-export type InspectorEvent = v.InferOutput<typeof InspectorEventSchema>;
-
-/** The sidebar summary reads the inspector's events, and `clear` when no checkpoint is active. */
-export const SummaryEventSchema = v.variant('type', [...inspectorEventOptions, v.strictObject({ type: v.literal('clear') })]);
-export type SummaryEvent = v.InferOutput<typeof SummaryEventSchema>;
+  | QualityEvent;
 
 // ---------------------------------------------------------------- webview → host
 

@@ -7,26 +7,19 @@
  * (the comparison page reads only `report`).
  */
 import * as v from 'valibot';
-import { QualityEventSchema } from './models.js';
-import { anyNumber } from './schema.js';
+import type { QualityEvent } from './models.js';
 
 export type ReportPanelKind = 'compare' | 'energy' | 'diff';
 
 export const PanelRequestSchema = v.variant('type', [v.strictObject({ type: v.literal('ready') }), v.strictObject({ type: v.literal('export') })]);
 export type PanelRequest = v.InferOutput<typeof PanelRequestSchema>;
 
-/**
- * Host → page, checked by the page on receipt. The report itself is checked
- * by the page's own test of its kind (isComparison, isEnergyReport, isCheckpointDiff).
- */
-export const PanelMessageSchema = v.variant('type', [
-  v.strictObject({ type: v.literal('report'), report: v.unknown() }),
-  v.strictObject({ type: v.literal('progress'), done: anyNumber, total: anyNumber, label: v.optional(v.string()) }),
-  v.strictObject({ type: v.literal('error'), message: v.string() }),
+export type PanelMessage =
+  | { type: 'report'; report: unknown }
+  | { type: 'progress'; done: number; total: number; label?: string }
+  | { type: 'error'; message: string }
   /** Comparison page only: its Quality section on a text (the page posts QualityRequest back). */
-  QualityEventSchema,
-]);
-export type PanelMessage = v.InferOutput<typeof PanelMessageSchema>;
+  | QualityEvent;
 
 /** Validated on receipt: a page can only ask for these two things. */
 export function isPanelRequest(m: unknown): m is PanelRequest {

@@ -19,8 +19,7 @@ export const ProgressEventSchema: v.GenericSchema<ProgressEvent> = v.strictObjec
 
 const HistogramSchema: v.GenericSchema<Histogram> = v.strictObject({ edges: numbers, counts: numbers });
 
-/** The statistics but the histogram: the inspector's table rows carry these (src/protocol/inspector.ts). */
-export const tensorStatsEntries = {
+const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
   gamma: anyNumber,
   zeros: anyNumber,
   plus: anyNumber,
@@ -35,15 +34,13 @@ export const tensorStatsEntries = {
   mean: anyNumber,
   std: anyNumber,
   nonFinite: anyNumber,
+  histogram: HistogramSchema,
   thresholds: numbers,
   storedTernary: v.optional(v.boolean()),
   fakeQuantized: v.optional(v.boolean()),
-};
+});
 
-const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({ ...tensorStatsEntries, histogram: HistogramSchema });
-
-/** A tensor's entries but its statistics (shared with the inspector's table rows). */
-export const tensorEntries = {
+export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({
   name: v.string(),
   dtype: v.string(),
   shape: numbers,
@@ -52,11 +49,10 @@ export const tensorEntries = {
   quantized: v.boolean(),
   reason: v.optional(v.string()),
   distribution: v.optional(v.strictObject({ min: anyNumber, max: anyNumber, mean: anyNumber, std: anyNumber, nonFinite: anyNumber })),
+  stats: v.nullable(TensorStatsSchema),
   notes: v.optional(v.array(v.string())),
   error: v.optional(v.string()),
-};
-
-export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({ ...tensorEntries, stats: v.nullable(TensorStatsSchema) });
+});
 
 const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
   asStored: anyNumber,
@@ -70,7 +66,7 @@ const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
   ideal: anyNumber,
 });
 
-export const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
+const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
   params: anyNumber,
   bytes: anyNumber,
   quantizedParams: anyNumber,
@@ -79,7 +75,7 @@ export const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject(
   memory: MemoryByFormatSchema,
 });
 
-export const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
+const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
   tool: v.string(),
   engine: v.string(),
   settings: v.record(v.string(), v.unknown()),
@@ -88,17 +84,14 @@ export const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
   machine: v.string(),
 });
 
-export const CheckpointFormatSchema = picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']);
-
 export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.strictObject({
   schemaVersion: v.number(),
   file: v.string(),
-  format: CheckpointFormatSchema,
+  format: picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']),
   backend: v.string(),
   method: v.picklist(QUANT_METHODS),
   metadata: v.record(v.string(), v.string()),
   tensors: v.array(TensorReportSchema),
   totals: ReportTotalsSchema,
   provenance: ProvenanceSchema,
-  warnings: v.optional(v.array(v.string())),
 });

@@ -18,8 +18,6 @@ function nameOf(raw: unknown): string {
 
 function received(issue: v.BaseIssue<unknown>): string {
   if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') return `unknown key "${String(issue.input)}"`;
-  // A required key that is absent: the path names it, valibot's wording ("expected \"key\"") would repeat it.
-  if (issue.kind === 'schema' && /object$/.test(issue.type) && issue.received === 'undefined' && issue.expected?.startsWith('"')) return 'missing';
   // Custom schemas (anyNumber, numbers) say what they expect in their message.
   if (issue.type === 'custom') return issue.message;
   return `expected ${issue.expected ?? 'something else'}, got ${issue.received}`;

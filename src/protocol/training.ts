@@ -42,22 +42,12 @@ export const MetricPointSchema: v.GenericSchema<MetricPoint> = v.variant('kind',
 
 // ---------------------------------------------------------------- host → training panel
 
-const FineTuneBeforeSchema = v.strictObject({ fpValLoss: anyNumber, fpMetric: anyNumber, ptqValLoss: anyNumber, ptqMetric: anyNumber });
-
-/** Checked by the page on receipt; the 100k-step streams arrive in batches of points, each checked. */
-export const TrainingPanelEventSchema = v.variant('type', [
-  v.strictObject({ type: v.literal('init'), title: v.string(), metricName: MetricNameSchema, runs: v.array(RunNameSchema), totalSteps: v.number(), config: v.optional(v.unknown()) }),
-  v.strictObject({ type: v.literal('metrics'), run: RunNameSchema, points: v.array(MetricPointSchema) }),
-  v.strictObject({
-    type: v.literal('status'),
-    state: v.picklist(['running', 'done', 'cancelled', 'error']),
-    message: v.optional(v.string()),
-    checkpoints: v.optional(v.strictObject({ bitnet: v.optional(v.string()), fp: v.optional(v.string()) }) satisfies v.GenericSchema<Partial<Record<RunName, string>>>),
-  }),
+export type TrainingPanelEvent =
+  | { type: 'init'; title: string; metricName: MetricName; runs: RunName[]; totalSteps: number; config?: unknown }
+  | { type: 'metrics'; run: RunName; points: MetricPoint[] }
+  | { type: 'status'; state: 'running' | 'done' | 'cancelled' | 'error'; message?: string; checkpoints?: Partial<Record<RunName, string>> }
   /** Fine-tune: quality before (post-training ternary quantization) and after QAT. */
-  v.strictObject({ type: v.literal('finetune'), metricName: MetricNameSchema, before: FineTuneBeforeSchema, after: v.optional(v.strictObject({ valLoss: anyNumber, metric: anyNumber })) }),
-]);
-export type TrainingPanelEvent = v.InferOutput<typeof TrainingPanelEventSchema>;
+  | { type: 'finetune'; metricName: MetricName; before: { fpValLoss: number; fpMetric: number; ptqValLoss: number; ptqMetric: number }; after?: { valLoss: number; metric: number } };
 
 // ---------------------------------------------------------------- training panel → host
 

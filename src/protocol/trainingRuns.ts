@@ -5,10 +5,11 @@
  * started over. Declared as valibot schemas: the page checks what it gets.
  */
 import * as v from 'valibot';
-import { MetricPointSchema, RunNameSchema } from './training.js';
+import type { MetricPoint, RunName } from './training.js';
 
-/** Each point checked as the curves' own are (training.ts). */
-const PointsSchema = v.array(MetricPointSchema);
+const RunNameSchema: v.GenericSchema<RunName> = v.picklist(['bitnet', 'fp']);
+/** Points are checked where they are drawn (the store skips unknown kinds); here only their container. */
+const PointsSchema = v.array(v.custom<MetricPoint>((x) => typeof x === 'object' && x !== null && 'kind' in x && 'step' in x, 'expected a metric point'));
 
 // ---------------------------------------------------------------- host → training panel
 

@@ -6,8 +6,6 @@
  * posts `progress`; a failure arrives as `error`.
  */
 import type { CheckpointDiff } from '../../../src/core/analysis/diff.js';
-import * as v from 'valibot';
-import { CheckpointDiffSchema } from '../../../src/protocol/diffSchema.js';
 import { embeddedReport } from '../shared/embeddedReport.js';
 
 export const DIFF_REPORT_ELEMENT_ID = 'bitnet-diff-report';
@@ -25,9 +23,10 @@ export interface DiffPageState {
   sort?: { key: string; descending: boolean };
 }
 
-/** The whole diff, checked against its schema (an embedded report as well as a posted one). */
-export function isCheckpointDiff(x: unknown): x is CheckpointDiff {
-  return v.is(CheckpointDiffSchema, x);
+export function isCheckpointDiff(v: unknown): v is CheckpointDiff {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Partial<CheckpointDiff>;
+  return typeof d.fileA === 'string' && typeof d.fileB === 'string' && Array.isArray(d.tensors) && Array.isArray(d.perLayer);
 }
 
 export function initialDiff(doc: Document = document): CheckpointDiff | undefined {

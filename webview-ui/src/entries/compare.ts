@@ -12,11 +12,10 @@ import '../shared/charts/index.js';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
 import { renderComparison } from '../compare/compareView.js';
-import { initialReport, isComparison } from '../compare/host.js';
+import { initialReport, isComparison, type CompareMessage } from '../compare/host.js';
 import { ModelQuality } from '../models/qualitySection.js';
-import type { QualityRequest } from '../../../src/protocol/models.js';
-import { PanelMessageSchema } from '../../../src/protocol/panels.js';
-import { onHostMessage, refusal } from '../shared/hostMessages.js';
+import * as v from 'valibot';
+import { QualityEventSchema, type QualityRequest } from '../../../src/protocol/models.js';
 
 adoptCss(css);
 adoptCss(modelsCss);
@@ -40,10 +39,13 @@ const first = initialReport();
 if (first) show(first);
 else root.appendChild(Object.assign(document.createElement('p'), { className: 'cmp-empty', textContent: 'Waiting for a comparison report…' }));
 
-onHostMessage(PanelMessageSchema, 'comparison panel', (m) => {
-  if (m.type === 'report') {
-    if (isComparison(m.report)) show(m.report);
-    else console.warn(refusal('"report" message from the host (comparison panel): report: not a comparison report'));
-  } else if (m.type === 'quality') quality.event = m;
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as CompareMessage | undefined;
+  if (m && m.type === 'report' && isComparison(m.report)) show(m.report);
+  else if (m && (m as { type?: unknown }).type === 'quality') {
+    const q = v.safeParse(QualityEventSchema, m);
+    if (q.success) quality.event = q.output;
+    else console.warn(`BitNet Lab: ignored a quality message (${q.issues[0].message})`);
+  }
 });
 api?.postMessage({ type: 'ready' });

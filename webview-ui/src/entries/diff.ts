@@ -7,15 +7,8 @@ import css from '../diff/diff.css';
 import '../shared/charts/index.js';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
-import { initialDiff, type DiffPageState, type DiffPanelRequest } from '../diff/host.js';
-import { PanelMessageSchema } from '../../../src/protocol/panels.js';
-import { CheckpointDiffSchema } from '../../../src/protocol/diffSchema.js';
-import { parseMessage } from '../../../src/protocol/schema.js';
-import * as v from 'valibot';
-import { onHostMessage, refusal } from '../shared/hostMessages.js';
+import { initialDiff, isCheckpointDiff, type DiffPageState, type DiffPanelMessage, type DiffPanelRequest } from '../diff/host.js';
 import { renderDiff, renderError, renderProgress } from '../diff/view.js';
-
-const DiffReportMessageSchema = v.strictObject({ type: v.literal('report'), report: CheckpointDiffSchema });
 
 adoptCss(css);
 const root = document.createElement('main');
@@ -46,20 +39,16 @@ if (report) {
   root.appendChild(Object.assign(document.createElement('p'), { className: 'df-empty', textContent: 'Waiting for the comparison…' }));
 }
 
-onHostMessage(PanelMessageSchema, 'diff panel', (m) => {
-  if (m.type === 'report') {
-    // The diff itself is checked field by field, so the refusal names the place (report.tensors.3.flips: …).
-    const r = parseMessage(DiffReportMessageSchema, m, 'from the host (diff panel)');
-    if (!r.ok) {
-      console.warn(refusal(r.error));
-      return;
-    }
-    state = { ...state, report: r.value.report };
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as DiffPanelMessage | undefined;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'report' && isCheckpointDiff(m.report)) {
+    state = { ...state, report: m.report };
     api?.setState(state);
     draw();
   } else if (m.type === 'progress' && !state.report) {
     renderProgress(root, m.done, m.total, m.label);
-  } else if (m.type === 'error') {
+  } else if (m.type === 'error' && typeof m.message === 'string') {
     renderError(root, m.message);
   }
 });

@@ -9,9 +9,7 @@ import '../shared/charts/index.js';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
 import type { CheckpointEnergyReport } from '../../../src/core/analysis/energyCheckpoint.js';
-import { initialEnergy, isEnergyReport, type EnergyPanelRequest } from '../energy/host.js';
-import { PanelMessageSchema } from '../../../src/protocol/panels.js';
-import { onHostMessage, refusal } from '../shared/hostMessages.js';
+import { initialEnergy, isEnergyReport, type EnergyPanelMessage, type EnergyPanelRequest } from '../energy/host.js';
 import { renderEnergy } from '../energy/view.js';
 
 adoptCss(compareCss);
@@ -26,15 +24,13 @@ const onExport = api ? () => api.postMessage({ type: 'export' }) : undefined;
 if (report) renderEnergy(root, report, onExport);
 else root.appendChild(Object.assign(document.createElement('p'), { className: 'cmp-empty', textContent: 'Waiting for the energy report…' }));
 
-onHostMessage(PanelMessageSchema, 'energy panel', (m) => {
-  if (m.type === 'report') {
-    if (!isEnergyReport(m.report)) {
-      console.warn(refusal('"report" message from the host (energy panel): report: not an energy report'));
-      return;
-    }
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as EnergyPanelMessage | undefined;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'report' && isEnergyReport(m.report)) {
     report = m.report;
     api?.setState({ report });
-    renderEnergy(root, m.report, onExport);
+    renderEnergy(root, report, onExport);
   } else if (m.type === 'progress' && !report) {
     let box = root.querySelector('.en-progress');
     if (!box) {
@@ -45,7 +41,7 @@ onHostMessage(PanelMessageSchema, 'energy panel', (m) => {
     box.querySelector('p')!.textContent = `Measuring sparsity… ${m.label ?? ''}`.trim();
     const bar = box.querySelector('progress')!;
     if (m.total > 0) bar.value = Math.min(1, m.done / m.total);
-  } else if (m.type === 'error') {
+  } else if (m.type === 'error' && typeof m.message === 'string') {
     root.replaceChildren(Object.assign(document.createElement('p'), { className: 'en-error', textContent: m.message }));
   }
 });

@@ -10,8 +10,8 @@ import css from '../models/models.css';
 import { adoptCss } from '../shared/adoptCss.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
 import { TryView, type TryDraft } from '../models/tryView.js';
+import * as v from 'valibot';
 import { TryEventSchema, type TryRequest } from '../../../src/protocol/models.js';
-import { onHostMessage } from '../shared/hostMessages.js';
 
 adoptCss(css);
 document.body.classList.add('try-body');
@@ -23,5 +23,9 @@ view.saveDraft = (draft) => api?.setState({ draft });
 view.restoreDraft(api?.getState()?.draft);
 document.body.appendChild(view);
 
-onHostMessage(TryEventSchema, 'Try it panel', (m) => view.handle(m));
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = v.safeParse(TryEventSchema, ev.data);
+  if (m.success) view.handle(m.output);
+  else console.warn(`BitNet Lab: ignored a message from the host (${m.issues[0].message})`);
+});
 api?.postMessage({ type: 'ready' });

@@ -4,8 +4,8 @@
  * `StaticHost` replays the embedded report as the same events, so one UI
  * serves both.
  */
-import { InspectorEventSchema, toRow, type InspectorEvent, type InspectorRequest } from '../../../src/protocol/inspector.js';
-import { onHostMessage } from '../shared/hostMessages.js';
+import type { InspectorEvent, InspectorRequest } from '../../../src/protocol/inspector.js';
+import { toRow } from '../../../src/protocol/inspector.js';
 import type { CheckpointReport } from '../../../src/core/analysis/report.js';
 import { getVsCodeApi } from '../shared/vscodeApi.js';
 import type { SortSpec } from './tableModel.js';
@@ -27,6 +27,10 @@ export interface InspectorHost {
   saveState(s: ViewState): void;
 }
 
+function isEvent(x: unknown): x is InspectorEvent {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}
+
 class LiveHost implements InspectorHost {
   readonly mode = 'live';
   constructor(private readonly api: NonNullable<ReturnType<typeof getVsCodeApi<ViewState, InspectorRequest>>>) {}
@@ -34,7 +38,9 @@ class LiveHost implements InspectorHost {
     this.api.postMessage(req);
   }
   onEvent(cb: (e: InspectorEvent) => void): void {
-    onHostMessage(InspectorEventSchema, 'inspector', cb);
+    window.addEventListener('message', (ev: MessageEvent) => {
+      if (isEvent(ev.data)) cb(ev.data);
+    });
   }
   loadState(): ViewState | undefined {
     return this.api.getState();

@@ -6,11 +6,11 @@
  */
 import { LitElement, html, type TemplateResult } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { SummaryEvent } from '../../../src/protocol/inspector.js';
+import type { InspectorEvent } from '../../../src/protocol/inspector.js';
 import { applyEvent, currentMethod, emptyData } from './model.js';
 import { formatBytes, formatCount, formatFactor, formatPercent, formatSig } from '../shared/format.js';
 
-export type { SummaryEvent };
+export type SummaryEvent = InspectorEvent | { type: 'clear' };
 
 /** Parameter-weighted means over analysed quantized tensors (what a model-level figure should be). */
 export function weightedMeans(rows: ReturnType<typeof emptyData>['rows']): { n: number; gamma: number; zero: number; rmse: number; nonFinite: number } {
