@@ -94,4 +94,5 @@ export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.stric
   tensors: v.array(TensorReportSchema),
   totals: ReportTotalsSchema,
   provenance: ProvenanceSchema,
+  warnings: v.optional(v.array(v.string())),
 });

@@ -142,17 +142,16 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
       async (ctx) => {
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         const run = vscode.commands.executeCommand<TryColumn[] | undefined>('bitnetLab.tryModel', uri(m.checkpoint), { prompt: m.prompt, settings: { maxTokens: m.maxTokens, temperature: 0 } });
-        // Streaming: a column that is still generating already shows text and a running count.
-        const streaming = await untilSeen(ctx, { selector: '.try-column[data-status="running"] .try-stats', action: 'text', ...tryScope }, (t) => t.some((x) => /\d+ tokens? so far · [\d,.]+ tokens\/s/.test(x)), 'a column streaming its text', 60_000).catch((e: Error) => e);
+        // This short greedy run can finish before the page is first read (the kernels decode it in well under
+        // a second), so the streaming state is checked in the 2000-token Cancel test below.
         const columns = await run;
+        const streaming = await ctx.webview({ selector: '.try-title', action: 'text', ...tryScope });
         assert(columns !== undefined && columns.length === 2, 'two columns');
         assertEqual(columns.map((c) => `${c.mode}:${c.status}`).join(','), 'fp:done,ternary:done', `both finished (${columns.map((c) => c.message ?? '').join(' | ')})`);
         if (streaming === undefined) {
           ctx.note('no webview access: the page was not read');
           return;
         }
-        if (streaming instanceof Error) throw streaming;
-        ctx.note(`while streaming: ${streaming.map((x) => x.replace(/\s+/g, ' ').trim()).join(' | ')}`);
         assertEqual(await untilText(ctx, '.try-title', tryScope, (t) => t.startsWith('Try it'), 'the panel title'), 'Try it: llama-hf/model.safetensors', 'an HF folder\'s model is named with its folder');
         for (const c of columns) {
           const out = await untilText(ctx, `#try-col-${c.mode} .try-out`, tryScope, (t) => t === c.text, `the ${c.mode} continuation on the page`);
@@ -179,6 +178,9 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
           await run;
           return;
         }
+        // Streaming: a column that is still generating shows its text and a running count with tokens/s.
+        const stats = await untilSeen(ctx, { selector: '.try-column[data-status="running"] .try-stats', action: 'text', ...tryScope }, (t) => t.some((x) => /\d+ tokens? so far · [\d,.]+ tokens\/s/.test(x)), 'a running count with tokens/s', 30_000);
+        ctx.note(`while streaming: ${(stats ?? []).map((x) => x.replace(/\s+/g, ' ').trim()).join(' | ')}`);
         await ctx.webview({ selector: '#try-cancel', action: 'click', ...tryScope });
         const columns = await run;
         assert(columns !== undefined, 'the run resolves');
