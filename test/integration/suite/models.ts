@@ -18,21 +18,9 @@ import { assert, assertEqual, sleep, waitFor, type TestContext, type TestFn } fr
 const INSPECTOR = 'bn-inspector';
 const TRY = 'bn-try-model';
 
-/** Text of the first match inside the webview frame holding `within` ('' when none yet). */
-async function shown(ctx: TestContext, selector: string, within: string): Promise<string | undefined> {
-  const texts = await ctx.webview({ selector, action: 'text', within });
-  return texts === undefined ? undefined : (texts[0] ?? '');
-}
-
 /** Wait until the page shows something matching `ok` (skipped, with a note, when no page is driven). */
 async function untilShown(ctx: TestContext, selector: string, within: string, ok: (text: string) => boolean, what: string): Promise<string> {
-  let last = '';
-  return waitFor(async () => {
-    const t = await shown(ctx, selector, within);
-    if (t === undefined) return '(no webview access)';
-    last = t;
-    return ok(t) ? t : undefined;
-  }, 20_000, `${what} (last seen: "${last.slice(0, 200)}")`);
+  return (await untilText(ctx, selector, { within }, ok, what)) ?? '(no webview access)';
 }
 
 /** A result file the launcher writes from the CLI (waits for it; fails on the CLI's error). */

@@ -15,6 +15,7 @@ import type { TestingApi } from '../../../src/extension/testingApi.js';
 import type { SuiteConfig } from '../workspace.js';
 import { eventBytes, eventFile, frame } from '../../unit/runs/eventWriter.js';
 import { assert, assertEqual, waitFor, type TestContext, type TestFn } from './harness.js';
+import { untilText } from './page.js';
 
 const TORCH_PYTHON = '/usr/bin/python3';
 const PANEL = '#tr-engine';
@@ -37,13 +38,7 @@ async function shown(ctx: TestContext, selector: string, within = PANEL): Promis
 }
 
 async function untilShown(ctx: TestContext, selector: string, ok: (t: string) => boolean, what: string, within = PANEL, timeoutMs = 30_000): Promise<string> {
-  let last = '';
-  return waitFor(async () => {
-    const t = await shown(ctx, selector, within);
-    if (t === undefined) return '(no webview access)';
-    last = t;
-    return ok(t) ? t : undefined;
-  }, timeoutMs, `${what} (last seen: "${last.slice(0, 200)}")`);
+  return (await untilText(ctx, selector, { within }, ok, what, timeoutMs)) ?? '(no webview access)';
 }
 
 const stepOf = (status: string): number | undefined => {
