@@ -49,7 +49,8 @@ describe('training panel', () => {
     expect(await page.evaluate(() => (window as unknown as { posted: unknown[] }).posted)).toEqual([{ type: 'ready' }]);
     await page.evaluate((ms) => { for (const m of ms) window.postMessage(m, '*'); }, messages());
     await page.evaluate((m) => window.postMessage(m, '*'), { type: 'status', state: 'done', checkpoints: { bitnet: '/x/bitnet.safetensors', fp: '/x/fp.safetensors' } } satisfies TrainingPanelEvent);
-    await page.waitForFunction(() => document.querySelector('#tr-status')?.textContent?.includes('step 300'));
+    // Each message is a task of its own: a frame can draw step 300 before the `done` status is handled.
+    await page.waitForFunction(() => /done.*step 300|step 300.*done/.test(document.querySelector('#tr-status')?.textContent ?? ''));
     expect(await page.textContent('#tr-status')).toContain('done');
     expect(await page.textContent('#card-val-metric h3')).toBe('Validation accuracy (%)');
 
