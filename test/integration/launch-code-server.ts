@@ -90,7 +90,9 @@ async function answerWebviewQuery(page: Page, q: WebviewQuery): Promise<WebviewA
       else return { texts: await Promise.all(handles.map(async (h) => (await h.textContent()) ?? '')) };
       return { texts: [] };
     }
-    return q.action === 'text' ? { texts: [] } : { texts: [], error: 'no frame shows it' };
+    // Reading finds nothing yet (the suite polls until it does); acting on nothing is an error.
+    const reads = q.action === 'text' || q.action === 'attr' || q.action === 'pixels';
+    return reads ? { texts: [] } : { texts: [], error: 'no frame shows it' };
   } catch (e) {
     return { texts: [], error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
   }

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { EvalJobValue } from '../../../src/protocol/models.js';
 import type { EvalResult, GenerateResult } from '../../../src/core/model/api.js';
 import { formatSig } from '../../../webview-ui/src/shared/format.js';
-import { untilSeen, untilText } from './page.js';
+import { untilPainted, untilSeen, untilText } from './page.js';
 import type { TestingApi } from '../../../src/extension/testingApi.js';
 import type { TryColumn } from '../../../src/protocol/models.js';
 import type { SuiteConfig } from '../workspace.js';
@@ -110,12 +110,12 @@ function realModelTests(api: TestingApi, cfg: SuiteConfig): Array<[string, TestF
         }
         const prov = await untilText(ctx, '#mq-prov', inspector, (t) => t.length > 0, 'the provenance line');
         assert(prov!.startsWith(`${cli.tokens} tokens of eval.txt`) && prov!.includes(`${cli.windows} windows of ${m.context} tokens`), `the page says what was measured ("${prov}")`);
-        const names = (await ctx.webview({ selector: '#mq-layers td.mq-name', action: 'text', ...inspector }))!;
+        const names = (await untilSeen(ctx, { selector: '#mq-layers td.mq-name', action: 'text', ...inspector }, (r) => r.length > 0, 'the per-layer rows'))!;
         const worst = [...cli.layers].sort((a, b) => b.relativeRmse - a.relativeRmse).slice(0, 20).map((l) => l.name);
         assertEqual([...names].sort().join(','), [...worst].sort().join(','), 'the per-layer rows are the CLI\'s layers');
         assert(names.length === Math.min(20, cli.layers.length) && names.length > 0, `one row per linear layer (${names.length})`);
-        const painted = await ctx.webview({ selector: '#mq-layer-chart canvas', action: 'pixels', ...inspector });
-        assert(Number(painted?.[0] ?? 0) > 500, `the per-layer error chart is drawn (${painted?.[0]} pixels)`);
+        const painted = await untilPainted(ctx, '#mq-layer-chart canvas', inspector, 500, 'the per-layer error chart');
+        ctx.note(`per-layer error chart: ${painted?.[0]} pixels painted`);
         await vscode.commands.executeCommand('workbench.action.closeSidebar');
         // Hovering scrolls the per-layer table into view, as a reader would, and reads the chart there.
         await ctx.webview({ selector: '#mq-layer-chart canvas', action: 'hover', at: [0.5, 0.4], ...inspector });
