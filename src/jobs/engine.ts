@@ -37,12 +37,13 @@ export function quantizeFormatOf(name: string | undefined): QuantizeFormat {
 export const engine: Engine = {
   openCheckpoint: (path) => openCheckpoint(path),
   headerReport: async (source, settings) =>
-    headerReport(source, settings ? { method: settings.method, include: settings.include, exclude: settings.exclude } : {}),
+    headerReport(source, settings ? { method: settings.method, include: settings.include, exclude: settings.exclude, patternSource: 'settings' } : {}),
   analyze: (source, call) =>
     analyzeCheckpoint(source, {
       method: call.settings.method,
       include: call.settings.include,
       exclude: call.settings.exclude,
+      patternSource: 'settings',
       bins: call.settings.bins,
       only: call.settings.only,
       signal: call.signal,

@@ -35,6 +35,8 @@ export type InspectorEvent =
       rows: TensorRow[];
       totals: ReportTotals;
       settings: AnalysisSettings;
+      /** What the user should know about the settings (an exclude pattern that matches nothing); absent when none. */
+      warnings?: string[];
     }
   /** Rows whose statistics have just been computed (streamed in batches). */
   | { type: 'rows'; rows: TensorRow[] }

@@ -207,6 +207,26 @@ describe('inspector webview', () => {
     await page.close();
   });
 
+  it('shows the settings warnings of the header report above the table, and none when there are none', async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${env.url}/test/webview/harness/index.html?theme=dark`);
+    await page.waitForFunction(() => window.__posted?.length > 0);
+    const t = report.tensors[2]!;
+    const { histogram, ...rest } = t.stats!;
+    const row = { ...t, stats: { ...rest, histogramBins: histogram.counts.length } };
+    const said = 'setting bitnetLab.exclude: "down_prj" matches no tensor of this checkpoint';
+    const base = { type: 'init', fileName: 'f.safetensors', format: 'safetensors', metadata: {}, rows: [row], totals: report.totals, settings: { method: 'absmean', include: [], exclude: ['down_prj'], backend: 'auto' } };
+    await page.evaluate((m) => window.__send(m), { ...base, warnings: [said] });
+    await page.waitForSelector('.bn-warnings li');
+    expect(await page.$$eval('.bn-warnings li', (els) => els.map((e) => e.textContent))).toEqual([said]);
+    expect(await page.isVisible('.bn-warnings')).toBe(true);
+    // The user fixes the setting: the next init has no warnings, and the list is gone.
+    await page.evaluate((m) => window.__send(m), { ...base, settings: { ...base.settings, exclude: [] } });
+    await page.waitForFunction(() => document.querySelector('.bn-warnings') === null);
+    await page.close();
+  });
+
   it('shows a clear error panel (message and code) instead of a blank page', async () => {
     const page = await env.browser.newPage({ viewport: { width: 1100, height: 600 } });
     const errors = watchErrors(page);

@@ -15,7 +15,7 @@ import { BitnetLabError, cancelled, throwIfAborted } from '../errors.js';
 import type { CheckpointSource, TensorEntry } from '../formats/types.js';
 import type { RunOptions } from '../progress.js';
 import { type QuantMethod } from '../quant/types.js';
-import { TensorSelector, declaredFullPrecision, unmatchedPatternWarnings, type SelectionDecision } from '../quant/selection.js';
+import { TensorSelector, declaredFullPrecision, unmatchedPatternWarnings, type PatternSource, type SelectionDecision } from '../quant/selection.js';
 import { HISTOGRAM16_MIN_ELEMENTS, storedHalf16Kind } from '../quant/histogram16.js';
 import { TOOL } from '../version.js';
 import { describeMachine } from './machine.js';
@@ -29,6 +29,8 @@ export interface AnalyzeOptions extends RunOptions {
   method?: QuantMethod;
   include?: string[];
   exclude?: string[];
+  /** Where include/exclude came from, for the warnings' wording (default the CLI's flags). */
+  patternSource?: PatternSource;
   bins?: number;
   /** Analyse only these tensor names (others are reported from the header, stats null). */
   only?: string[];
@@ -103,7 +105,7 @@ function* namesOf(source: CheckpointSource): Iterable<string> {
 
 function baseReport(source: CheckpointSource, options: AnalyzeOptions, decisions: SelectionDecision[], seconds: number): CheckpointReport {
   const patterns = (options.include?.length ?? 0) + (options.exclude?.length ?? 0);
-  const warnings = patterns === 0 ? [] : unmatchedPatternWarnings(namesOf(source), { include: options.include, exclude: options.exclude });
+  const warnings = patterns === 0 ? [] : unmatchedPatternWarnings(namesOf(source), { include: options.include, exclude: options.exclude }, options.patternSource);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     file: source.path,

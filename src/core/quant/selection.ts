@@ -137,14 +137,20 @@ export function unmatchedPatterns(names: Iterable<string>, options: Pick<Selecti
   return { include: inc.filter((e) => !e.hit).map((e) => e.p), exclude: exc.filter((e) => !e.hit).map((e) => e.p) };
 }
 
-/** One warning line per pattern that matches nothing ("" when all match). */
-export function unmatchedPatternWarnings(names: Iterable<string>, options: Pick<SelectionOptions, 'include' | 'exclude'>): string[] {
+/**
+ * One warning line per pattern that matches nothing (none when all match),
+ * worded for where the patterns came from: the CLI's flags (`--exclude foo`)
+ * by default, or the extension's settings (`setting bitnetLab.exclude: "foo"`).
+ */
+export function unmatchedPatternWarnings(names: Iterable<string>, options: Pick<SelectionOptions, 'include' | 'exclude'>, from: PatternSource = 'flags'): string[] {
   const u = unmatchedPatterns(names, options);
-  return [
-    ...u.include.map((p) => `--include ${p} matches no tensor of this checkpoint`),
-    ...u.exclude.map((p) => `--exclude ${p} matches no tensor of this checkpoint`),
-  ];
+  const said = (kind: 'include' | 'exclude', p: string): string =>
+    from === 'flags' ? `--${kind} ${p} matches no tensor of this checkpoint` : `setting bitnetLab.${kind}: "${p}" matches no tensor of this checkpoint`;
+  return [...u.include.map((p) => said('include', p)), ...u.exclude.map((p) => said('exclude', p))];
 }
+
+/** Where include/exclude patterns were given: command-line flags or the extension's settings. */
+export type PatternSource = 'flags' | 'settings';
 
 /**
  * Dtypes whose values are ids, masks or counts rather than weights. Everything

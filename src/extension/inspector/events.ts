@@ -7,6 +7,7 @@ import type { InspectorEvent } from '../../protocol/inspector.js';
 import { toRow } from '../../protocol/inspector.js';
 import type { JobFailure } from '../../protocol/jobs.js';
 import type { CheckpointModel } from '../checkpointModel.js';
+import { unmatchedPatternWarnings } from '../../core/quant/selection.js';
 
 type ModelView = Pick<CheckpointModel, 'header' | 'fileName' | 'settings' | 'report' | 'phase' | 'failure' | 'totals' | 'lastCached'> & {
   tensorList(): TensorReport[];
@@ -23,7 +24,17 @@ export function initEvent(model: ModelView): InspectorEvent | undefined {
     rows: h.tensors.map(toRow),
     totals: h.totals,
     settings: { ...model.settings },
+    ...withWarnings(unmatchedPatternWarnings(namesOf(h.tensors), model.settings, 'settings')),
   };
+}
+
+/** Recomputed from the current settings, not the header's: a settings change re-sends init without re-reading the file. */
+function withWarnings(warnings: string[]): { warnings?: string[] } {
+  return warnings.length > 0 ? { warnings } : {};
+}
+
+function* namesOf(tensors: readonly TensorReport[]): Iterable<string> {
+  for (const t of tensors) yield t.name;
 }
 
 /** Header failures make the file unreadable (not recoverable by re-analysing); analysis failures can be retried. */

@@ -10,6 +10,7 @@ import { analyzeCheckpoint } from '../../../src/core/analysis/analyze.js';
 import type { CheckpointReport } from '../../../src/core/analysis/report.js';
 import { openCheckpoint } from '../../../src/core/formats/open.js';
 import { compilePattern, unmatchedPatterns } from '../../../src/core/quant/selection.js';
+import { engine } from '../../../src/jobs/engine.js';
 import { cli, TINY_LLAMA } from './harness.js';
 
 const DOWN = ['model.layers.0.mlp.down_proj.weight', 'model.layers.1.mlp.down_proj.weight'];
@@ -71,6 +72,9 @@ describe('module-name patterns (HF modules_to_not_convert)', () => {
       const r = await analyzeCheckpoint(source, { exclude: ['mlp.down_proj', 'no_such_module'], statsFor: 'quantized' });
       expect(r.tensors.filter((t) => t.reason === 'excluded by --exclude').map((t) => t.name)).toEqual(DOWN);
       expect(r.warnings).toEqual(['--exclude no_such_module matches no tensor of this checkpoint']);
+      // The job process the extension runs names the setting, not a flag the user never typed.
+      const header = await engine.headerReport(source, { method: 'absmean', include: [], exclude: ['no_such_module'], backend: 'auto' });
+      expect(header.warnings).toEqual(['setting bitnetLab.exclude: "no_such_module" matches no tensor of this checkpoint']);
     } finally {
       await source.close();
     }

@@ -92,6 +92,14 @@ describe('what a (re)loaded page receives', () => {
     expect(rows.rows[0]!.stats).not.toHaveProperty('histogram');
   });
 
+  it('init warns about each settings pattern that matches no tensor, under the setting\'s name, from the current settings', () => {
+    const view = { ...base, report: undefined, phase: 'analyzing' as const, failure: undefined, tensorList: () => [] };
+    const first = syncEvents({ ...view, settings: { ...base.settings, include: ['a'], exclude: ['b', 'c'] } })[0];
+    expect(first).toMatchObject({ type: 'init', warnings: ['setting bitnetLab.exclude: "c" matches no tensor of this checkpoint'] });
+    // Patterns that all match: no warnings field at all.
+    expect(syncEvents({ ...view, settings: { ...base.settings, exclude: ['b'] } })[0]).not.toHaveProperty('warnings');
+  });
+
   it('after a finished analysis it ends with analysisDone; after a header failure only the error', () => {
     const done = syncEvents({ ...base, report: report([tensor('a', stats(0.1))]), phase: 'analyzed', failure: undefined, tensorList: () => [tensor('a', stats(0.1))] });
     expect(done.at(-1)).toMatchObject({ type: 'analysisDone', cached: false, backend: 'js-stream' });

@@ -58,6 +58,7 @@ export class InspectorHeader extends LitElement {
           </div>
           ${this.renderDtypeMix(t.dtypeParams, t.params)}`
         : nothing}
+      ${d.warnings.length > 0 ? html`<ul class="bn-warnings" role="status">${d.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
       ${this.renderProgress(analysed)}
       ${this.renderProvenance()}
       ${Object.keys(d.metadata).length > 0

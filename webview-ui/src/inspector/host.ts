@@ -77,6 +77,7 @@ export class StaticHost implements InspectorHost {
       this.emit({
         type: 'init', fileName: r.file, format: r.format, metadata: r.metadata, rows: r.tensors.map(toRow), totals: r.totals,
         settings: { method: r.method, include: [], exclude: [], backend: r.backend },
+        ...(r.warnings?.length ? { warnings: r.warnings } : {}),
       });
       this.emit({ type: 'analysisDone', totals: r.totals, provenance: r.provenance, backend: r.backend, cached: false });
     } else if (req.type === 'getHistogram' && r !== undefined) {

@@ -13,6 +13,8 @@ export interface InspectorData {
   fileName: string;
   format: CheckpointReport['format'] | '';
   metadata: Record<string, string>;
+  /** The header report's warnings about the settings, shown above the table. */
+  warnings: string[];
   rows: TensorRow[];
   /** name → index into rows */
   index: Map<string, number>;
@@ -28,7 +30,7 @@ export interface InspectorData {
 
 export function emptyData(): InspectorData {
   return {
-    phase: 'waiting', fileName: '', format: '', metadata: {}, rows: [], index: new Map(), totals: undefined,
+    phase: 'waiting', fileName: '', format: '', metadata: {}, warnings: [], rows: [], index: new Map(), totals: undefined,
     settings: undefined, progress: undefined, provenance: undefined, backend: '', cached: false, error: undefined, version: 0,
   };
 }
@@ -40,6 +42,7 @@ export function applyEvent(d: InspectorData, e: InspectorEvent): boolean {
       d.fileName = e.fileName;
       d.format = e.format;
       d.metadata = e.metadata;
+      d.warnings = e.warnings ?? [];
       d.rows = e.rows.slice();
       d.index = new Map(d.rows.map((r, i) => [r.name, i]));
       d.totals = e.totals;
