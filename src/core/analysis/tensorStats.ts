@@ -41,6 +41,7 @@
 import { absmeanGammaFromSum, absmeanThreshold } from '../quant/absmean.js';
 import { floatFromBits, lowRank, medianScale, AbsMedianFinder } from '../quant/median.js';
 import { signBeta } from '../quant/sign.js';
+import { SingleMagnitude, singleMagnitudeOfHistogram } from '../quant/singleMagnitude.js';
 import { GAMMA_EPS, type QuantMethod } from '../quant/types.js';
 import { countHalves, half16Values, histogram16Sums, lowerMedianAbsOfHistogram16 } from '../quant/histogram16.js';
 import type { Histogram, TensorStats } from './report.js';
@@ -119,8 +120,9 @@ export class TensorStatsBuilder {
 
   // Values already exactly {−c, 0, +c} (a fake-quantized tensor): reported as
   // stored ternary with γ = c instead of quantized a second time.
-  private ternaryCandidate: boolean;
-  /** The one nonzero magnitude seen so far (NaN before the first). */
+  /** Watches pass 1 for a second magnitude; undefined for stored codes. */
+  private ternaryWatch: SingleMagnitude | undefined;
+  /** c once the tensor is known to be {−c, 0, +c} (NaN until then). */
   private ternaryAbs = NaN;
   private detectedTernary = false;
 
@@ -128,7 +130,7 @@ export class TensorStatsBuilder {
     this.method = config.method;
     this.bins = Math.max(1, Math.floor(config.bins ?? DEFAULT_HISTOGRAM_BINS));
     this.storedTernary = config.storedTernary === true;
-    this.ternaryCandidate = !this.storedTernary;
+    this.ternaryWatch = this.storedTernary ? undefined : new SingleMagnitude();
     this.halves = config.halves ?? 'bf16';
     this.mode = config.exact16 === true ? 'bits16' : 'general';
     this.wasm = config.loops === 'typescript' ? undefined : statsKernel();
@@ -272,19 +274,11 @@ export class TensorStatsBuilder {
     }
   }
 
-  /** Every finite nonzero bin holding ±the same magnitude means the tensor already is ternary. */
+  /** Every nonzero bin holding ±the same magnitude means the tensor already is ternary. */
   private detectTernaryInHigh16(counts: Float64Array, values: Float64Array | Float32Array): void {
-    if (!this.ternaryCandidate || this.nonFinite > 0) return;
-    let c = NaN;
-    for (let b = 0; b < 65536; b++) {
-      if (counts[b]! === 0) continue;
-      const v = values[b]!;
-      if (v === 0) continue;
-      const a = Math.abs(v);
-      if (c !== c) c = a;
-      else if (a !== c) return;
-    }
-    if (c === c) {
+    if (this.ternaryWatch === undefined) return;
+    const c = singleMagnitudeOfHistogram(counts, values);
+    if (c !== undefined) {
       this.detectedTernary = true;
       this.ternaryAbs = c;
     }
@@ -326,35 +320,17 @@ export class TensorStatsBuilder {
     this.min = scratch[5]!;
     this.max = scratch[6]!;
     this.finder?.add(chunk);
-    if (this.ternaryCandidate) this.checkTernary(chunk);
-  }
-
-  /**
-   * Pass 1: are all nonzero values ±one magnitude? Gives up at the first value
-   * that is not, so a real weight tensor pays for two or three elements.
-   */
-  private checkTernary(chunk: Float32Array): void {
-    let c = this.ternaryAbs;
-    for (let i = 0; i < chunk.length; i++) {
-      const v = chunk[i]!;
-      if (v === 0) continue;
-      const a = v < 0 ? -v : v;
-      if (a === c) continue;
-      if (c !== c && a < Infinity) {
-        c = a;
-        continue;
-      }
-      this.ternaryCandidate = false;
-      return;
-    }
-    this.ternaryAbs = c;
+    // Gives up at the first second magnitude, so a real weight tensor pays for two or three elements.
+    this.ternaryWatch?.add(chunk);
   }
 
   /** Scale-dependent setup shared by both ways: threshold, mean, histogram range. */
   private startPass2(): void {
     this.mean = this.count > 0 ? this.sum / this.count : 0;
-    if (this.mode === 'general' && this.pass === 2 && this.ternaryCandidate && this.ternaryAbs === this.ternaryAbs) {
+    const c = this.mode === 'general' && this.pass === 2 ? this.ternaryWatch?.magnitude : undefined;
+    if (c !== undefined) {
       this.detectedTernary = true;
+      this.ternaryAbs = c;
       this.refining = false;
     }
     if (this.codesGiven) this.threshold = 0;

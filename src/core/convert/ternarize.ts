@@ -14,7 +14,8 @@
  */
 import { absmeanGammaFromSum, absmeanThreshold, ternaryCodesByThreshold } from '../quant/absmean.js';
 import { quantizeWeights } from '../quant/quantize.js';
-import type { QuantMethod, TernaryTensor } from '../quant/types.js';
+import { SingleMagnitude } from '../quant/singleMagnitude.js';
+import { GAMMA_EPS, type QuantMethod, type TernaryTensor } from '../quant/types.js';
 
 /** Running Σ|W| over finite values, in index order. */
 export class AbsSum {
@@ -57,22 +58,15 @@ export function ternarize(w: Float32Array, method: QuantMethod, codes?: Int8Arra
 
 /**
  * The codes and γ an already-ternary tensor holds (HF packed, TQ1_0/TQ2_0,
- * I2_S, decoded to ±γ/0): re-quantizing it with absmean would keep the codes
- * but shrink γ to mean|Q·γ| = γ·(share of non-zeros), a different model. So
- * when every non-zero value has the same magnitude, that magnitude is γ and
- * the codes are the signs — exactly what the file says. Otherwise (per-block
- * scales that differ) undefined: the caller quantizes.
+ * I2_S decoded to ±γ/0, or fake-quant floats; the rule is singleMagnitude.ts):
+ * the signs and the one magnitude, exactly what the file says. Otherwise
+ * (per-block scales that differ) undefined: the caller quantizes.
  */
 export function storedTernary(w: Float32Array, codes?: Int8Array): TernaryTensor | undefined {
-  let gamma = 0;
-  for (let i = 0; i < w.length; i++) {
-    const a = Math.abs(w[i]!);
-    if (a === 0) continue;
-    if (gamma === 0) gamma = a;
-    else if (a !== gamma) return undefined;
-  }
+  const watch = new SingleMagnitude();
+  if (!watch.add(w)) return undefined;
   const out = codes && codes.length >= w.length ? codes.subarray(0, w.length) : new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) out[i] = Math.sign(w[i]!);
   // An all-zero tensor keeps the floor γ the quantizers use (bitnet-reference.md §0.1).
-  return { codes: out, scale: gamma === 0 ? 1e-5 : gamma };
+  return { codes: out, scale: watch.magnitude ?? GAMMA_EPS };
 }

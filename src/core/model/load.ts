@@ -30,6 +30,7 @@ import { RopeTable, ropeInvFreq } from './rope.js';
 import { ternarize, ternaryLinears, type TernaryCodes } from './ternaryLinear.js';
 import { LAYER_LINEARS, LINEAR_MODULE, Transformer, type LayerWeights, type LinearName } from './transformer.js';
 import { decodeRow, loadMatrix, loadTernaryCodes, loadVector, type FloatMatrix } from './weights.js';
+import { SingleMagnitude } from '../quant/singleMagnitude.js';
 
 export interface LoadOptions extends RunOptions {
   /** 'native' runs a ternary checkpoint as stored and anything else as fp (default 'fp'). */
@@ -309,26 +310,20 @@ async function buildLinears(
 }
 
 /**
- * The codes and γ of a float matrix whose values already are ternary — every
- * non-zero value of one magnitude γ, as in a GGUF export's Q8_0 / F16
- * fallback for rows TQ cannot hold, or a fake-quant checkpoint. Absmean PTQ
- * of such a matrix keeps the codes but shrinks γ to mean|W| = γ·(share of
- * non-zeros): a different model from the one the file holds.
+ * The codes and γ of a float matrix whose values already are ternary
+ * (src/core/quant/singleMagnitude.ts: a GGUF export's Q8_0 / F16 fallback
+ * rows, a fake-quant checkpoint) — PTQ would shrink its γ.
  */
 function heldTernary(m: FloatMatrix, into: Int8Array): { codes: Int8Array; gamma: number } | undefined {
   if (m.kind === 'codes') return undefined;
   const row = new Float32Array(m.cols);
-  let gamma = 0;
+  const watch = new SingleMagnitude();
   for (let r = 0; r < m.rows; r++) {
     decodeRow(m, r, row);
-    for (let j = 0; j < row.length; j++) {
-      const a = Math.abs(row[j]!);
-      if (a === 0) continue;
-      if (gamma === 0) gamma = a;
-      else if (a !== gamma) return undefined;
-    }
+    if (!watch.add(row)) return undefined;
   }
-  if (gamma === 0) return undefined;
+  const gamma = watch.magnitude;
+  if (gamma === undefined) return undefined;
   const codes = into.subarray(0, m.rows * m.cols);
   for (let r = 0; r < m.rows; r++) {
     decodeRow(m, r, row);

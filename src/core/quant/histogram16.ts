@@ -27,6 +27,7 @@ import type { TensorEntry } from '../formats/types.js';
 import { absmeanGammaFromSum, absmeanThreshold } from './absmean.js';
 import { floatFromBits, medianScale } from './median.js';
 import { signBeta } from './sign.js';
+import { singleMagnitudeOfHistogram } from './singleMagnitude.js';
 import type { QuantMethod, TernaryTensor } from './types.js';
 
 /** How the 16-bit patterns are read: BF16 (= the high half of a float32) or IEEE half. */
@@ -209,22 +210,6 @@ export function codeTable16(kind: Half16Kind, t: number, rule: 'ternary' | 'sign
   return out;
 }
 
-/** The one magnitude of every finite nonzero value present, or undefined (none, several, or non-finite values). */
-function singleMagnitude16(counts: Float64Array, kind: Half16Kind): number | undefined {
-  const values = half16Values(kind);
-  let c: number | undefined;
-  for (let b = 0; b < 65536; b++) {
-    if (counts[b]! === 0) continue;
-    const v = values[b]!;
-    if (v - v !== 0) return undefined;
-    if (v === 0) continue;
-    const a = Math.abs(v);
-    if (c === undefined) c = a;
-    else if (a !== c) return undefined;
-  }
-  return c;
-}
-
 /** Scale and per-pattern codes of a tensor, by method, from its pattern histogram. */
 export interface Histogram16Quantizer {
   scale: number;
@@ -233,9 +218,8 @@ export interface Histogram16Quantizer {
 
 export function quantizerFromHistogram16(counts: Float64Array, kind: Half16Kind, method: QuantMethod, table?: Int8Array): Histogram16Quantizer {
   const s = histogram16Sums(counts, kind);
-  // Values already {−c, 0, +c} (a fake-quantized tensor): c is γ and the codes
-  // are the signs. Quantizing again would shrink γ to c·(share of non-zeros).
-  const c = method === 'sign' ? undefined : singleMagnitude16(counts, kind);
+  // Values already {−c, 0, +c}: c is γ and the codes are the signs (singleMagnitude.ts).
+  const c = method === 'sign' ? undefined : singleMagnitudeOfHistogram(counts, half16Values(kind));
   if (c !== undefined) return { scale: c, codeOf: codeTable16(kind, c / 2, 'ternary', table) };
   if (method === 'absmean') {
     const gamma = absmeanGammaFromSum(s.sumAbs, s.count);
