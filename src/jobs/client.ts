@@ -7,7 +7,7 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import type { TensorReport } from '../core/analysis/report.js';
 import type { ProgressEvent } from '../core/progress.js';
-import type { FinetuneBefore, HostToJob, JobFailure, JobKind, JobRequest, JobResult } from '../protocol/jobs.js';
+import type { FinetuneBefore, HostToJob, JobFailure, JobKind, JobRequest, JobResult, JobResultOf } from '../protocol/jobs.js';
 import type { MetricPoint, RunName } from '../protocol/training.js';
 import { parseJobToHost } from '../protocol/jobs.js';
 import { automaticRestartDelay, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restartPolicy.js';
@@ -34,7 +34,7 @@ export interface JobHandlers {
 export interface RunningJob<K extends JobKind = JobKind> {
   readonly id: number;
   readonly kind: K;
-  readonly result: Promise<Extract<JobResult, { kind: K }>>;
+  readonly result: Promise<JobResultOf<K>>;
   cancel(): void;
   /**
    * Cancel, and if the job has not stopped after `graceMs`, kill the job
@@ -111,7 +111,7 @@ export class JobClient {
   start<K extends JobKind>(request: Extract<JobRequest, { kind: K }>, handlers: JobHandlers = {}): RunningJob<K> {
     const id = this.nextId++;
     const kind = request.kind as K;
-    const result = new Promise<Extract<JobResult, { kind: K }>>((resolve, reject) => {
+    const result = new Promise<JobResultOf<K>>((resolve, reject) => {
       if (this.disposed) {
         reject(new JobError({ code: 'cancelled', message: 'BitNet Lab is shutting down', reason: 'shutting down' }));
         return;
@@ -195,6 +195,7 @@ export class JobClient {
     const parsed = parseJobToHost(message);
     if (!parsed.ok) {
       this.options.log?.(`job process: ignored ${parsed.error}`);
+      this.failRefusedAnswer(message, parsed.error);
       return;
     }
     const raw = parsed.value;
@@ -230,6 +231,21 @@ export class JobClient {
         p.reject(new JobError(raw.failure));
         break;
     }
+  }
+
+  /**
+   * A job's answer (its result or its failure) that did not fit its schema
+   * ends the job with the schema's line: ignoring it, as a stray progress
+   * message is ignored, would leave the caller waiting for ever.
+   */
+  private failRefusedAnswer(message: unknown, error: string): void {
+    const m = typeof message === 'object' && message !== null ? (message as Record<string, unknown>) : {};
+    if ((m.type !== 'result' && m.type !== 'error') || typeof m.id !== 'number') return;
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    const reason = `the job process sent an answer this version cannot read (${error})`;
+    p.reject(new JobError({ code: 'internal', message: reason, reason }));
   }
 
   private onExit(child: ChildProcess, exitCode: number | null, signal: NodeJS.Signals | null): void {

@@ -13,7 +13,7 @@ import { BitnetLabError } from '../core/errors.js';
 import { openCheckpoint } from '../core/formats/open.js';
 import type { CheckpointSource } from '../core/formats/types.js';
 import type { Engine } from './engineTypes.js';
-import { finetuneJob, runMetricsJob, trainJob } from './trainingJobs.js';
+import { finetuneJob, trainJob } from './trainingJobs.js';
 import { evaluateText } from '../core/model/eval.js';
 import { generateText } from '../core/model/generate.js';
 import { modelJobs } from './modelJobs.js';
@@ -99,7 +99,6 @@ export const engine: Engine = {
     },
     train: trainJob,
     finetune: finetuneJob,
-    runMetrics: (r) => runMetricsJob(r),
     ...modelJobs({ evaluateText, generateText }),
   },
 };

@@ -6,7 +6,7 @@
 import type { CheckpointReport, TensorReport } from '../core/analysis/report.js';
 import type { CheckpointSource } from '../core/formats/types.js';
 import type { RunOptions } from '../core/progress.js';
-import type { FinetuneBefore, JobRequest } from '../protocol/jobs.js';
+import type { EngineJobKind, FinetuneBefore, JobRequest, JobValueOf } from '../protocol/jobs.js';
 import type { MetricPoint, RunName } from '../protocol/training.js';
 import type { AnalyzeJobSettings } from '../protocol/jobs.js';
 
@@ -17,7 +17,7 @@ export interface AnalyzeCall extends RunOptions {
 }
 
 /** Jobs beyond open/analyze: present only when this build carries the engine module. */
-export type ExtraJobKind = Exclude<JobRequest['kind'], 'open' | 'analyze'>;
+export type ExtraJobKind = EngineJobKind;
 /** What an engine job may stream besides progress (training metrics, generated text). */
 export interface JobRunOptions extends RunOptions {
   onMetrics?: (run: RunName, points: MetricPoint[]) => void;
@@ -25,7 +25,8 @@ export interface JobRunOptions extends RunOptions {
   /** Generate jobs: each new piece of text as it is made. */
   onText?: (piece: string) => void;
 }
-export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: JobRunOptions) => Promise<unknown>;
+/** An engine job resolves to the value its result schema checks on the host (src/protocol/engineResultSchemas.ts). */
+export type ExtraJob<K extends ExtraJobKind = ExtraJobKind> = (request: Extract<JobRequest, { kind: K }>, run: JobRunOptions) => Promise<JobValueOf<K>>;
 export type ExtraJobs = { [K in ExtraJobKind]?: ExtraJob<K> };
 
 export interface Engine {

@@ -1,19 +1,17 @@
 /**
- * Training jobs in the job process: train, fine-tune, and reading a finished
- * run back. A cancelled run leaves nothing behind: the run folder this job
+ * Training jobs in the job process: train and fine-tune. A cancelled run leaves nothing behind: the run folder this job
  * created is removed (checkpoints are only written at the end, atomically,
  * but a cancel during that final save could otherwise leave one of two).
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { BitnetLabError, isBitnetLabError } from '../core/errors.js';
 import { defaultTrainConfig } from '../core/nn/config.js';
 import { finetuneRun } from '../core/nn/finetune.js';
-import { readMetricsFile } from '../core/nn/metricsFile.js';
 import { trainRun } from '../core/nn/trainer.js';
 import { trainTorchrun } from '../core/nn/torchrun/engine.js';
-import type { JobRequest } from '../protocol/jobs.js';
+import type { FinetuneResult } from '../core/nn/finetune.js';
+import type { JobRequest, TrainJobValue } from '../protocol/jobs.js';
 import type { JobRunOptions } from './engineTypes.js';
 
 /** Run `work` writing into `out`; if it fails or is cancelled and `out` did not exist before, remove it. */
@@ -27,7 +25,7 @@ async function inFreshFolder<T>(out: string | undefined, work: () => Promise<T>)
   }
 }
 
-export function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunOptions): Promise<unknown> {
+export async function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunOptions): Promise<TrainJobValue> {
   const o = r.options;
   const model = o.model ?? 'mlp';
   const data = o.data ?? (model === 'mlp' ? 'mnist' : undefined);
@@ -55,7 +53,7 @@ export function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunO
   if (o.engine === 'torchrun') {
     if (out === undefined) throw new BitnetLabError('usage', 'a torchrun run needs a run folder (option "out")');
     // trainTorchrun removes a fresh folder itself when cancelled before its first checkpoint.
-    return trainTorchrun(config, {
+    const result = await trainTorchrun(config, {
       out,
       python: o.python,
       topology: { nprocPerNode: o.nproc ?? 1, nnodes: 1, nodeRank: 0 },
@@ -63,13 +61,16 @@ export function trainJob(r: Extract<JobRequest, { kind: 'train' }>, run: JobRunO
       onProgress: run.onProgress,
       onMetrics: run.onMetrics,
     });
+    // null is another node's answer in a multi-node run; this one is single-node, so node 0 has the results.
+    if (result === null) throw new Error(`torchrun finished without a result on node 0 (${out})`);
+    return result;
   }
   return inFreshFolder(out, () =>
     trainRun(config, { backend: o.backend, out, signal: run.signal, onProgress: run.onProgress, onMetrics: run.onMetrics }),
   );
 }
 
-export function finetuneJob(r: Extract<JobRequest, { kind: 'finetune' }>, run: JobRunOptions): Promise<unknown> {
+export function finetuneJob(r: Extract<JobRequest, { kind: 'finetune' }>, run: JobRunOptions): Promise<FinetuneResult> {
   const { data, out, batchSize } = r.options;
   if (data === undefined) throw new BitnetLabError('usage', 'fine-tuning needs data: mnist, or a text file or folder', { file: r.path });
   return inFreshFolder(out, () =>
@@ -87,16 +88,4 @@ export function finetuneJob(r: Extract<JobRequest, { kind: 'finetune' }>, run: J
       },
     ),
   );
-}
-
-/** A finished run folder: its metric points per run and its run.json summary (if present). */
-export async function runMetricsJob(r: Extract<JobRequest, { kind: 'runMetrics' }>): Promise<unknown> {
-  const metrics = await readMetricsFile(join(r.dir, 'metrics.jsonl'));
-  let summary: unknown;
-  try {
-    summary = JSON.parse(await readFile(join(r.dir, 'run.json'), 'utf8')) as unknown;
-  } catch {
-    summary = undefined;
-  }
-  return { dir: r.dir, runs: metrics.runs, skippedLines: metrics.skippedLines, summary };
 }

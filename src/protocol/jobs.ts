@@ -10,11 +10,13 @@
 import * as v from 'valibot';
 import { AnalyzeJobSettingsSchema, CompareOptionsSchema, DiffOptionsSchema, EnergyOptionsSchema, FinetuneOptionsSchema, QuantizeOptionsSchema, TrainOptionsSchema } from './jobOptions.js';
 import { EvalJobRequestSchema, EvalJobValueSchema, GenerateJobRequestSchema, GenerateJobValueSchema, TextMessageSchema } from './models.js';
+import { CheckpointDiffSchema, CheckpointEnergyReportSchema, ComparisonReportSchema, FinetuneResultSchema, QuantizeSummarySchema, TrainJobValueSchema } from './engineResultSchemas.js';
 import { CheckpointReportSchema, ProgressEventSchema, TensorReportSchema } from './reportSchemas.js';
 import { anyNumber, id, parseMessage, type Parsed } from './schema.js';
 import { MetricNameSchema, MetricPointSchema, RunNameSchema } from './training.js';
 
 export type { AnalyzeJobSettings } from './jobOptions.js';
+export type { TrainJobValue } from './engineResultSchemas.js';
 
 const path = v.pipe(v.string(), v.minLength(1));
 
@@ -29,8 +31,6 @@ export const JobRequestSchema = v.variant('kind', [
   v.strictObject({ kind: v.literal('diff'), a: path, b: path, options: DiffOptionsSchema }),
   v.strictObject({ kind: v.literal('train'), options: TrainOptionsSchema }),
   v.strictObject({ kind: v.literal('finetune'), path, options: FinetuneOptionsSchema }),
-  /** Read a finished training run's folder back (metrics.jsonl + run.json) to show its curves again. */
-  v.strictObject({ kind: v.literal('runMetrics'), dir: path }),
   /** Real models (src/core/model): perplexity and per-layer error on a text; a continuation of a prompt. */
   EvalJobRequestSchema,
   GenerateJobRequestSchema,
@@ -51,18 +51,31 @@ export const FinetuneBeforeSchema = v.strictObject({
 });
 export type FinetuneBefore = v.InferOutput<typeof FinetuneBeforeSchema>;
 
-/** Kinds whose result is engine-defined plain data (a comparison table, an energy report, a training summary …), passed on as is. */
-const ENGINE_VALUE_KINDS = ['quantize', 'compare', 'energy', 'diff', 'train', 'finetune', 'runMetrics'] as const satisfies readonly JobKind[];
-
 export const JobResultSchema = v.variant('kind', [
   /** `files`: every file the checkpoint reads (the index and its shards), for cache stamps. */
   v.strictObject({ kind: v.literal('open'), report: CheckpointReportSchema, files: v.array(v.string()) }),
   v.strictObject({ kind: v.literal('analyze'), report: CheckpointReportSchema }),
+  /** Engine jobs: each value checked against its core type's schema (engineResultSchemas.ts). */
+  v.strictObject({ kind: v.literal('quantize'), value: QuantizeSummarySchema }),
+  v.strictObject({ kind: v.literal('compare'), value: ComparisonReportSchema }),
+  v.strictObject({ kind: v.literal('energy'), value: CheckpointEnergyReportSchema }),
+  v.strictObject({ kind: v.literal('diff'), value: CheckpointDiffSchema }),
+  v.strictObject({ kind: v.literal('train'), value: TrainJobValueSchema }),
+  v.strictObject({ kind: v.literal('finetune'), value: FinetuneResultSchema }),
   v.strictObject({ kind: v.literal('eval'), value: EvalJobValueSchema }),
   v.strictObject({ kind: v.literal('generate'), value: GenerateJobValueSchema }),
-  v.strictObject({ kind: v.picklist(ENGINE_VALUE_KINDS), value: v.unknown() }),
 ]);
 export type JobResult = v.InferOutput<typeof JobResultSchema>;
+
+/** Each kind's result, by kind: an indexed access keeps a caller generic in the kind typed, where Extract would not. */
+export type JobResultByKind = { [R in JobResult as R['kind']]: R };
+export type JobResultOf<K extends JobKind> = JobResultByKind[K];
+/** Kinds whose result is a `value` (the engine jobs; open and analyze answer with a report). */
+export type EngineJobKind = Exclude<JobKind, 'open' | 'analyze'>;
+export type JobValueOf<K extends EngineJobKind> = JobResultByKind[K]['value'];
+
+// Every request kind has its result variant and every result its request kind (checked by the compiler).
+true satisfies [JobKind] extends [JobResult['kind']] ? ([JobResult['kind']] extends [JobKind] ? true : never) : never;
 
 /** Why a job failed, as plain data (Error objects do not survive IPC with their class). */
 export const JobFailureSchema = v.strictObject({

@@ -54,7 +54,7 @@ export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject(
   error: v.optional(v.string()),
 });
 
-const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
+export const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
   asStored: anyNumber,
   f32: anyNumber,
   f16: anyNumber,
@@ -84,10 +84,12 @@ const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
   machine: v.string(),
 });
 
+export const CheckpointFormatSchema: v.GenericSchema<CheckpointFormat> = picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']);
+
 export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.strictObject({
   schemaVersion: v.number(),
   file: v.string(),
-  format: picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']),
+  format: CheckpointFormatSchema,
   backend: v.string(),
   method: v.picklist(QUANT_METHODS),
   metadata: v.record(v.string(), v.string()),

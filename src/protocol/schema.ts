@@ -18,6 +18,8 @@ function nameOf(raw: unknown): string {
 
 function received(issue: v.BaseIssue<unknown>): string {
   if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') return `unknown key "${String(issue.input)}"`;
+  // An object schema reports a required key that is absent as "expected \"key\", got undefined".
+  if (issue.kind === 'schema' && issue.type.endsWith('object') && issue.received === 'undefined' && issue.expected?.startsWith('"')) return 'missing';
   // Custom schemas (anyNumber, numbers) say what they expect in their message.
   if (issue.type === 'custom') return issue.message;
   return `expected ${issue.expected ?? 'something else'}, got ${issue.received}`;

@@ -143,8 +143,6 @@ function labelOf(r: EngineRequest): string {
       return r.path ? basename(r.path) : 'model';
     case 'train':
       return String(r.options.model ?? 'model');
-    case 'runMetrics':
-      return basename(r.dir);
   }
 }
 

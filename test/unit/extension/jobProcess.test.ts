@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobClient, JobError, type CrashInfo } from '../../../src/jobs/client.js';
+import { energyReport } from './fixtures/engineValues.js';
 
 let dir: string;
 let worker: string;
@@ -118,13 +119,28 @@ describe('job process over IPC (forked child, structured clone)', () => {
     }
   });
 
-  it('keeps typed arrays typed across the pipe (serialization: advanced)', async () => {
+  // JSON would turn NaN into null, which the result's schema then refuses: the pipe must carry it as it is.
+  it('carries NaN across the pipe as NaN (serialization: advanced)', async () => {
     const c = new JobClient({ workerPath: worker });
     try {
       const r = await c.start({ kind: 'energy', path: '/m', options: {} }).result;
-      const v = (r as { value: { samples: Float32Array } }).value;
-      expect(v.samples).toBeInstanceOf(Float32Array);
-      expect([...v.samples]).toEqual([1.5, -2]);
+      expect(r.value.layers[1]!.zeroFraction).toBeNaN();
+      expect(r.value).toEqual(energyReport('/m'));
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('fails a job whose result does not fit its schema, naming the field, instead of leaving it waiting', async () => {
+    const log: string[] = [];
+    const c = new JobClient({ workerPath: worker, log: (l) => log.push(l) });
+    try {
+      const failure = await failureOf(c.start({ kind: 'energy', path: '/garbled', options: {} }).result);
+      expect(failure.code).toBe('internal');
+      expect(failure.message).toBe('the job process sent an answer this version cannot read ("result" message from the job process: result.value.tokens: expected number, got "many")');
+      expect(log).toContain('job process: ignored "result" message from the job process: result.value.tokens: expected number, got "many"');
+      // The process itself is fine: the next job runs.
+      expect((await c.start({ kind: 'energy', path: '/m', options: {} }).result).value.file).toBe('/m');
     } finally {
       c.dispose();
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInspectorRequest } from '../../../src/protocol/inspector.js';
 import { isHostToJob, isJobToHost } from '../../../src/protocol/jobs.js';
+import { energyReport } from './fixtures/engineValues.js';
 import { contentSecurityPolicy, escapeHtml, webviewPageHtml } from '../../../src/extension/inspector/html.js';
 import { errorEvent, histogramEvent, syncEvents } from '../../../src/extension/inspector/events.js';
 import type { CheckpointReport, TensorReport } from '../../../src/core/analysis/report.js';
@@ -38,7 +39,8 @@ describe('job IPC validation', () => {
     expect(isHostToJob({ type: 'start', id: 1, request: { kind: 'rm -rf' } })).toBe(false);
     expect(isHostToJob({ type: 'cancel', id: 'x' })).toBe(false);
     expect(isJobToHost({ type: 'ready', pid: 5 })).toBe(true);
-    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'compare', value: { anything: 1 } } })).toBe(true);
+    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'energy', value: energyReport('/m') } })).toBe(true);
+    expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'compare', value: { anything: 1 } } })).toBe(false);
     expect(isJobToHost({ type: 'result', id: 1, result: { kind: 'open' } })).toBe(false);
     expect(isJobToHost({ type: 'tensors', id: 1, tensors: 'no' })).toBe(false);
     expect(isJobToHost({ type: 'error', id: 1 })).toBe(false);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { JobClient } from '../../../src/jobs/client.js';
 import { isJobToHost, type FinetuneBefore } from '../../../src/protocol/jobs.js';
 import type { MetricPoint, RunName } from '../../../src/protocol/training.js';
+import { trainResult } from './fixtures/engineValues.js';
 import { MetricsBuffer } from '../../../src/extension/training/metricsBuffer.js';
 import { listRuns, newRunDir, runsRoot } from '../../../src/extension/training/runsFolder.js';
 
@@ -42,7 +43,7 @@ describe('training events over the job-process pipe', () => {
         },
       });
       const r = await job.result;
-      expect((r as { value: unknown }).value).toEqual({ runs: { bitnet: { steps: 30 }, fp: { steps: 30 } } });
+      expect(r.value).toEqual(trainResult(30));
       expect(got).toEqual([['bitnet', 10], ['fp', 10], ['bitnet', 20], ['fp', 20], ['bitnet', 30], ['fp', 30]]);
       expect(progressBehind).toBe(false);
     } finally {
