@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointDiff } from '../../src/core/analysis/diff.js';
 import type { CheckpointEnergyReport } from '../../src/core/analysis/energyCheckpoint.js';
 import { REPORT_KINDS } from '../../src/extension/panels/reportKinds.js';
 import { paintedPixels, RESULTS, startWebviewEnv, watchErrors, type WebviewEnv } from './harness/browser.js';
@@ -16,7 +17,7 @@ import { ROOT } from './harness/buildWebview.js';
 import { buildPanelBundles } from './diff/buildDiff.js';
 
 const energy = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/energy-tiny-45nm.json'), 'utf8')) as CheckpointEnergyReport;
-const diff = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/diff-llama-8l.json'), 'utf8')) as unknown;
+const diff = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/diff-llama-8l.json'), 'utf8')) as CheckpointDiff;
 const PAGES = join(ROOT, 'dist/test-pages');
 
 let env: WebviewEnv;
@@ -24,10 +25,9 @@ beforeAll(async () => {
   env = await startWebviewEnv();
   await buildPanelBundles(['energy', 'diff']);
   mkdirSync(PAGES, { recursive: true });
-  for (const [kind, report] of [['energy', energy], ['diff', diff]] as const) {
-    const html = REPORT_KINDS[kind].html(report, readFileSync(join(ROOT, `dist/webview/${kind}.js`), 'utf8'));
-    writeFileSync(join(PAGES, `${kind}-export.html`), html);
-  }
+  const bundle = (kind: string): string => readFileSync(join(ROOT, `dist/webview/${kind}.js`), 'utf8');
+  writeFileSync(join(PAGES, 'energy-export.html'), REPORT_KINDS.energy.html(energy, bundle('energy')));
+  writeFileSync(join(PAGES, 'diff-export.html'), REPORT_KINDS.diff.html(diff, bundle('diff')));
 });
 afterAll(async () => {
   await env?.close();

@@ -11,16 +11,18 @@ import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import type { ProcessNode } from '../../core/analysis/energy.js';
-import type { JobRequest } from '../../protocol/jobs.js';
+import type { JobRequest, JobValueOf } from '../../protocol/jobs.js';
 import type { ReportPanelKind } from '../../protocol/panels.js';
 import { JobError } from '../../jobs/client.js';
 import { removeCrashedWriterTemps } from '../../jobs/crashLeftovers.js';
 import { linkProgressCancel } from '../progressCancel.js';
+import type { ReportOf } from '../panels/reportKinds.js';
 import type { ReportPanel } from '../panels/reportPanel.js';
 import type { Services } from '../services.js';
 import { pickCheckpoint, uriOf } from './target.js';
 
 type EngineRequest = Exclude<JobRequest, { kind: 'open' | 'analyze' }>;
+type EngineKind = EngineRequest['kind'];
 
 /** Optional arguments every engine command accepts (tests, keybindings, other extensions). */
 export interface EngineArgs {
@@ -32,9 +34,10 @@ export interface EngineArgs {
 }
 
 /** Where a job's progress and outcome go besides the Jobs view and the notification. */
-export interface JobSink {
+export interface JobSink<T = unknown> {
   progress(done: number, total: number, label?: string): void;
-  done(value: unknown): void;
+  /** The job's value, checked on receipt against its kind's schema (src/protocol/jobs.ts). */
+  done(value: T): void;
   fail(message: string, cancelled: boolean): void;
   /** Called once the job is under way, with the way to cancel it (the sink's own Cancel button). */
   started?(cancel: () => void): void;
@@ -146,7 +149,7 @@ function labelOf(r: EngineRequest): string {
   }
 }
 
-function panelSink(s: Services, kind: ReportPanelKind, subject: string): JobSink & { panel: ReportPanel } {
+function panelSink<K extends ReportPanelKind>(s: Services, kind: K, subject: string): JobSink<ReportOf<K>> & { panel: ReportPanel<K> } {
   const panel = s.panels.open(kind, subject);
   return {
     panel,
@@ -176,7 +179,12 @@ async function removeCrashLeftovers(outputs: Array<{ folder: string; existed: bo
 }
 
 /** Resolves to the job's value, or undefined when it failed or was cancelled (the user has been told). */
-export async function runEngineJob(s: Services, request: EngineRequest, args: EngineArgs = {}, sink?: JobSink): Promise<unknown> {
+export async function runEngineJob<K extends EngineKind>(
+  s: Services,
+  request: Extract<EngineRequest, { kind: K }>,
+  args: EngineArgs = {},
+  sink?: JobSink<JobValueOf<K>>,
+): Promise<JobValueOf<K> | undefined> {
   const label = labelOf(request);
   const job = s.jobs.start(request, {
     onProgress: (p) => {
@@ -201,7 +209,7 @@ export async function runEngineJob(s: Services, request: EngineRequest, args: En
         }
       },
     );
-    const value = 'value' in result ? result.value : result;
+    const value = result.value;
     s.tracker.finish(tracked.id, 'done');
     sink?.done(value);
     if (!args.quiet) {

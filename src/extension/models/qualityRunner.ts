@@ -82,7 +82,7 @@ export class QualityRunner {
         if (entry.quality?.state === 'running') this.set(path, { ...entry, quality: { ...entry.quality, done, total, label: label ?? '' } }, entry);
       },
       done: (v) => {
-        value = v as EvalJobValue;
+        value = v;
         this.set(path, { modes, quality: { state: 'done', source: value.source, result: value.result } }, entry);
       },
       fail: (message, cancelled) => this.set(path, { modes, quality: cancelled ? { state: 'cancelled', source: info } : { state: 'failed', source: info, message } }, entry),

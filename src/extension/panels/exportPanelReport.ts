@@ -7,10 +7,17 @@ import * as vscode from 'vscode';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../core/formats/atomicWrite.js';
-import { exportPaths, type ReportKind } from './reportKinds.js';
+import type { ReportPanelKind } from '../../protocol/panels.js';
+import { exportPaths, type ReportKind, type ReportOf } from './reportKinds.js';
 
 /** Returns the written paths, or undefined when the user cancelled the dialog. */
-export async function exportPanelReport(extensionUri: vscode.Uri, kind: ReportKind, report: unknown, output?: string, near?: string): Promise<string[] | undefined> {
+export async function exportPanelReport<K extends ReportPanelKind>(
+  extensionUri: vscode.Uri,
+  kind: ReportKind<K>,
+  report: ReportOf<K>,
+  output?: string,
+  near?: string,
+): Promise<string[] | undefined> {
   let chosen = output;
   if (chosen === undefined) {
     const folder = near ? dirname(near) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

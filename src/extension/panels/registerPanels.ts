@@ -8,15 +8,15 @@
 import * as vscode from 'vscode';
 import type { ReportPanelKind } from '../../protocol/panels.js';
 import { exportPanelReport } from './exportPanelReport.js';
-import { REPORT_KINDS } from './reportKinds.js';
+import { REPORT_KINDS, type ReportOf } from './reportKinds.js';
 import { ReportPanel, type PanelQuality, type ReportPanelHost } from './reportPanel.js';
 import { ReportStore } from './reportStore.js';
 
 export interface ReportPanels {
   /** Open a panel for a job that is about to run. */
-  open(kind: ReportPanelKind, subject: string): ReportPanel;
+  open<K extends ReportPanelKind>(kind: K, subject: string): ReportPanel<K>;
   /** Record a finished report (for restoring after a reload). */
-  remember(kind: ReportPanelKind, report: unknown): void;
+  remember<K extends ReportPanelKind>(kind: K, report: ReportOf<K>): void;
   export(panel: ReportPanel, output?: string): Promise<string[] | undefined>;
 }
 
@@ -36,10 +36,13 @@ export function registerReportPanels(
     },
   };
 
-  const doExport = async (panel: ReportPanel, output?: string): Promise<string[] | undefined> => {
+  const doExport = async <K extends ReportPanelKind>(panel: ReportPanel<K>, output?: string): Promise<string[] | undefined> => {
+    const report = panel.report;
+    if (report === undefined) return undefined;
     try {
-      const near = (panel.report as { file?: string; fileA?: string } | undefined)?.file ?? (panel.report as { fileA?: string } | undefined)?.fileA;
-      const written = await exportPanelReport(context.extensionUri, panel.kind, panel.report, output, near);
+      // The save dialog opens next to the checkpoint (a diff's first one).
+      const near = 'fileA' in report ? report.fileA : report.file;
+      const written = await exportPanelReport(context.extensionUri, panel.kind, report, output, near);
       if (written && output === undefined) {
         void vscode.window.showInformationMessage(`BitNet: exported ${written.map((w) => w.split(/[\\/]/).pop()).join(' and ')}`, 'Open HTML').then((c) => {
           if (c) void vscode.env.openExternal(vscode.Uri.file(written[1]!));

@@ -10,7 +10,7 @@ import type { PanelMessage, ReportPanelKind } from '../../protocol/panels.js';
 import { isPanelRequest } from '../../protocol/panels.js';
 import { parseQualityRequest, type QualityEvent, type QualityRequest } from '../../protocol/models.js';
 import { makeNonce, webviewPageHtml } from '../inspector/html.js';
-import { progressSuffix, REPORT_KINDS, type ReportKind } from './reportKinds.js';
+import { progressSuffix, REPORT_KINDS, type ReportKind, type ReportOf } from './reportKinds.js';
 
 export interface ReportPanelHost {
   extensionUri: vscode.Uri;
@@ -28,14 +28,14 @@ export interface PanelQuality {
   onChange(listener: (path: string, e: QualityEvent) => void): vscode.Disposable;
 }
 
-export class ReportPanel {
+export class ReportPanel<K extends ReportPanelKind = ReportPanelKind> {
   private static readonly open = new Set<ReportPanel>();
   private ready = false;
   private queue: PanelMessage[] = [];
   private baseTitle: string;
   /** Message types posted so far (tests). */
   readonly posted: string[] = [];
-  report: unknown;
+  report: ReportOf<K> | undefined;
   failed: string | undefined;
 
   static all(): ReportPanel[] {
@@ -47,15 +47,15 @@ export class ReportPanel {
     return ReportPanel.all().find((p) => p.panel.active);
   }
 
-  static create(host: ReportPanelHost, kind: ReportPanelKind, subject: string): ReportPanel {
-    const k = REPORT_KINDS[kind];
+  static create<K extends ReportPanelKind>(host: ReportPanelHost, kind: K, subject: string): ReportPanel<K> {
+    const k: ReportKind<K> = REPORT_KINDS[kind];
     const panel = vscode.window.createWebviewPanel(k.viewType, k.runningTitle(subject), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, ReportPanel.options(host.extensionUri));
     return new ReportPanel(host, k, panel, k.runningTitle(subject));
   }
 
   /** For the serializer: VS Code re-created the panel, we fill it in. */
-  static adopt(host: ReportPanelHost, kind: ReportPanelKind, panel: vscode.WebviewPanel, report: unknown): ReportPanel {
-    const k = REPORT_KINDS[kind];
+  static adopt<K extends ReportPanelKind>(host: ReportPanelHost, kind: K, panel: vscode.WebviewPanel, report: ReportOf<K> | undefined): ReportPanel<K> {
+    const k: ReportKind<K> = REPORT_KINDS[kind];
     panel.webview.options = ReportPanel.options(host.extensionUri);
     const p = new ReportPanel(host, k, panel, panel.title);
     if (report !== undefined) p.setReport(report);
@@ -72,7 +72,7 @@ export class ReportPanel {
     };
   }
 
-  private constructor(private readonly host: ReportPanelHost, readonly kind: ReportKind, readonly panel: vscode.WebviewPanel, title: string) {
+  private constructor(private readonly host: ReportPanelHost, readonly kind: ReportKind<K>, readonly panel: vscode.WebviewPanel, title: string) {
     this.baseTitle = title;
     const webview = panel.webview;
     webview.html = webviewPageHtml({
@@ -119,7 +119,8 @@ export class ReportPanel {
 
   /** The checkpoint a finished comparison is about (its Quality section evaluates that file). */
   get checkpoint(): string | undefined {
-    return this.kind.kind === 'compare' ? (this.report as { file?: string } | undefined)?.file : undefined;
+    const r = this.report;
+    return r !== undefined && 'kind' in r && r.kind === 'bitnet-lab/comparison' ? r.file : undefined;
   }
 
   progress(done: number, total: number, label?: string): void {
@@ -128,7 +129,7 @@ export class ReportPanel {
     this.post({ type: 'progress', done, total, label });
   }
 
-  setReport(report: unknown): void {
+  setReport(report: ReportOf<K>): void {
     this.report = report;
     this.baseTitle = this.kind.title(report);
     this.panel.title = this.baseTitle;

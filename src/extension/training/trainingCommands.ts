@@ -13,7 +13,8 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FinetuneBefore, JobRequest } from '../../protocol/jobs.js';
+import type { RunSummary as TrainedRun } from '../../core/nn/trainer.js';
+import type { FinetuneBefore, JobRequest, JobResultOf, JobValueOf } from '../../protocol/jobs.js';
 import type { MetricName, MetricPoint, RunName } from '../../protocol/training.js';
 import { JobError } from '../../jobs/client.js';
 import { removeCrashedWriterTemps } from '../../jobs/crashLeftovers.js';
@@ -45,13 +46,6 @@ const BUDGETS = [
   { label: '1500 steps', description: 'the MNIST default', steps: 1500 },
   { label: '5000 steps', description: 'longer', steps: 5000 },
 ];
-
-interface RunSummaryLike {
-  finalValLoss: number;
-  finalValMetric: number;
-  metricName: MetricName;
-  checkpoint: string | null;
-}
 
 export function registerTrainingCommands(s: Services): vscode.Disposable[] {
   return [
@@ -174,7 +168,7 @@ const fmtMetric = (name: MetricName, v: number): string => (name === 'accuracy' 
  * (the user has been told). `ownsOut`: the run folder was made up here, so an
  * unfinished one may be removed (never a folder the caller named).
  */
-async function runTraining(s: Services, request: TrainingRequest, args: EngineArgs, ownsOut: boolean): Promise<unknown> {
+async function runTraining(s: Services, request: TrainingRequest, args: EngineArgs, ownsOut: boolean): Promise<JobValueOf<TrainingRequest['kind']> | undefined> {
   const isMnist = (request.kind === 'train' && request.options.model !== 'lm') || request.options.data === 'mnist';
   const metricName: MetricName = isMnist ? 'accuracy' : 'perplexity';
   const runs: RunName[] = request.kind === 'finetune' || request.options.baseline === false ? ['bitnet'] : ['bitnet', 'fp'];
@@ -230,8 +224,7 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
         }
       },
     );
-    const value = (result as { value?: unknown }).value;
-    const summaries = summariesOf(request, value);
+    const summaries = summariesOf(result);
     const checkpoints: Partial<Record<RunName, string>> = {};
     for (const run of runs) {
       const c = summaries[run]?.checkpoint;
@@ -245,8 +238,7 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
       .filter(Boolean)
       .join(' vs ');
     panel.setStatus('done', line, checkpoints);
-    const ran = value as { engine?: string; worldSize?: number; distBackend?: string; backend?: string } | undefined;
-    if (ran?.engine === 'torchrun' || ran?.backend) panel.setRunInfo({ ...panel.info!, engine: engineLabel(ran.engine ?? 'tfjs', ran.worldSize, ran.backend, ran.distBackend) });
+    panel.setRunInfo({ ...panel.info!, engine: engineRan(result) });
     if (out) await s.liveRuns?.end(out);
     s.tracker.finish(tracked.id, 'done', line);
     s.onRunsChanged?.();
@@ -257,7 +249,7 @@ async function runTraining(s: Services, request: TrainingRequest, args: EngineAr
         if (choice === 'Open FP checkpoint' && checkpoints.fp) openInInspector(checkpoints.fp);
       });
     }
-    return value;
+    return result.value;
   } catch (e) {
     const failure = e instanceof JobError ? e.failure : { code: 'internal', message: String(e) };
     const cancelled = failure.code === 'cancelled';
@@ -281,9 +273,15 @@ async function removeUnfinishedRun(out: unknown): Promise<void> {
   await rm(out, { recursive: true, force: true }).catch(() => undefined);
 }
 
-function summariesOf(request: TrainingRequest, value: unknown): Partial<Record<RunName, RunSummaryLike>> {
-  const v = value as { runs?: { bitnet?: RunSummaryLike; fp?: RunSummaryLike }; after?: RunSummaryLike } | undefined;
-  if (request.kind === 'finetune') return { bitnet: v?.after };
-  return { bitnet: v?.runs?.bitnet, fp: v?.runs?.fp };
+/** The engine as the finished run reports it: the backend tfjs chose, or torchrun's ranks and process group. */
+function engineRan(result: JobResultOf<TrainingRequest['kind']>): string {
+  const r = result.value;
+  if ('worldSize' in r) return engineLabel('torchrun', r.worldSize, r.backend, r.distBackend);
+  return engineLabel('tfjs', undefined, r.backend);
 }
 
+/** The summary of each run a finished job trained (fine-tuning trains the BitNet run only). */
+function summariesOf(result: JobResultOf<TrainingRequest['kind']>): Partial<Record<RunName, TrainedRun>> {
+  if (result.kind === 'finetune') return { bitnet: result.value.after };
+  return { bitnet: result.value.runs.bitnet, fp: result.value.runs.fp };
+}

@@ -12,9 +12,13 @@ import { isPanelRequest } from '../../../src/protocol/panels.js';
 import { exportPaths, progressSuffix, REPORT_KINDS, reportKindOfViewType } from '../../../src/extension/panels/reportKinds.js';
 import { renderSelfContainedHtml } from '../../../src/extension/panels/selfContainedHtml.js';
 import { ReportStore } from '../../../src/extension/panels/reportStore.js';
+import type { ComparisonReport } from '../../../src/core/analysis/compare.js';
+import type { CheckpointDiff } from '../../../src/core/analysis/diff.js';
+import { energyReport } from './fixtures/engineValues.js';
 
-const diff = JSON.parse(readFileSync(join(__dirname, '../../fixtures/reports/diff-llama-8l.json'), 'utf8')) as { fileA: string; fileB: string };
-const comparison = JSON.parse(readFileSync(join(__dirname, '../../fixtures/reports/compare-llama-1024x4.json'), 'utf8')) as { file: string };
+// Real engine output, read back as the report store does (schemas: engineResults.test.ts checks them).
+const diff = JSON.parse(readFileSync(join(__dirname, '../../fixtures/reports/diff-llama-8l.json'), 'utf8')) as CheckpointDiff;
+const comparison = JSON.parse(readFileSync(join(__dirname, '../../fixtures/reports/compare-llama-1024x4.json'), 'utf8')) as ComparisonReport;
 
 describe('panel → host messages', () => {
   it('accepts ready and export only', () => {
@@ -39,7 +43,7 @@ describe('report kinds', () => {
   it('title reports by their files and map view types back', () => {
     expect(REPORT_KINDS.diff.title(diff)).toBe('Diff: diffA.safetensors ↔ diffB.safetensors');
     expect(REPORT_KINDS.compare.title(comparison)).toBe('BitNet vs FP: llama-1024x4.safetensors');
-    expect(REPORT_KINDS.energy.title({ file: 'C:\\m\\x.safetensors', node: '7nm' })).toBe('Energy: x.safetensors (7nm)');
+    expect(REPORT_KINDS.energy.title(energyReport('C:\\m\\x.safetensors'))).toBe('Energy: x.safetensors (7nm)');
     expect(reportKindOfViewType('bitnetLab.checkpointDiff')?.kind).toBe('diff');
     expect(reportKindOfViewType('bitnetLab.checkpointInspector')).toBeUndefined();
     // View types are the package.json activation events.
