@@ -1,8 +1,9 @@
 /**
  * Schemas of the engine jobs' results (quantize, compare, energy, diff,
- * train, fine-tune) as they cross the job-process boundary. Each is annotated
- * with its core type, so the compiler rejects a schema that no longer matches
- * it; the host then reads a checked value instead of casting what arrived.
+ * train, fine-tune) as they cross the job-process boundary. Each is typed by
+ * `exactly` with its core type, so the compiler rejects a schema that no
+ * longer matches it, optional keys included; the host then reads a checked
+ * value instead of casting what arrived.
  * Measured figures use `anyNumber` (a loss, a ratio or a median can be NaN or
  * Infinity); counts and sizes use v.number().
  */
@@ -27,7 +28,7 @@ import type { RunSummary, TrainResult } from '../core/nn/trainer.js';
 import type { LmActivation, LmConfig } from '../core/nn/transformerLm.js';
 import { QUANT_METHODS } from '../core/quant/types.js';
 import { CheckpointFormatSchema, MemoryByFormatSchema } from './reportSchemas.js';
-import { anyNumber, numbers, picklistOf } from './schema.js';
+import { anyNumber, exactly, numbers, picklistOf, type Matches } from './schema.js';
 import { MetricNameSchema } from './training.js';
 
 const method = v.picklist(QUANT_METHODS);
@@ -36,7 +37,7 @@ const provenanceSettings = v.record(v.string(), v.unknown());
 
 // ---------------------------------------------------------------- quantize
 
-export const QuantizeSummarySchema: v.GenericSchema<QuantizeSummary> = v.strictObject({
+export const QuantizeSummarySchema = exactly<QuantizeSummary>()(v.strictObject({
   format: picklistOf<QuantizeFormat>()(['hf-bitnet', 'gguf-tq2_0', 'gguf-tq1_0', 'gguf-i2_s', 'gguf-f16', 'fake-quant']),
   method,
   outputs: v.array(v.string()),
@@ -52,34 +53,34 @@ export const QuantizeSummarySchema: v.GenericSchema<QuantizeSummary> = v.strictO
   architecture: v.optional(v.string()),
   runtimes: v.optional(v.string()),
   tokenizer: v.optional(v.string()),
-});
+}));
 
 // ---------------------------------------------------------------- energy
 
 const ProcessNodeSchema = v.picklist(PROCESS_NODES);
 const EnergyFormatSchema: v.GenericSchema<EnergyFormat> = v.picklist(ENERGY_FORMATS);
-const OpEnergySchema: v.GenericSchema<OpEnergy> = v.strictObject({ add: anyNumber, mul: anyNumber });
+const OpEnergySchema = exactly<OpEnergy>()(v.strictObject({ add: anyNumber, mul: anyNumber }));
 
-const EnergyTableSchema: v.GenericSchema<EnergyTable> = v.strictObject({
+const EnergyTableSchema = exactly<EnergyTable>()(v.strictObject({
   node: ProcessNodeSchema,
   source: v.string(),
   fp32: OpEnergySchema,
   fp16: OpEnergySchema,
   int8: OpEnergySchema,
-});
+}));
 
 /** One entry per energy format, as in the core's Record<EnergyFormat, …>. */
 const perFormat = <S extends v.GenericSchema>(s: S) => v.strictObject({ fp32: s, fp16: s, int8: s, ternary: s });
 
-const LayerEnergySchema: v.GenericSchema<LayerEnergy> = v.strictObject({
+const LayerEnergySchema = exactly<LayerEnergy>()(v.strictObject({
   name: v.string(),
   out: v.number(),
   in: v.number(),
   zeroFraction: anyNumber,
   pjPerToken: perFormat(anyNumber),
-});
+}));
 
-const FormatEnergySchema: v.GenericSchema<FormatEnergy> = v.strictObject({
+const FormatEnergySchema = exactly<FormatEnergy>()(v.strictObject({
   format: EnergyFormatSchema,
   addsPerToken: anyNumber,
   mulsPerToken: anyNumber,
@@ -88,7 +89,7 @@ const FormatEnergySchema: v.GenericSchema<FormatEnergy> = v.strictObject({
   pjPerToken: anyNumber,
   joules: anyNumber,
   savingVsFp16: anyNumber,
-});
+}));
 
 /** EnergyReport's entries: the comparison report nests them, the energy report extends them. */
 const energyEntries = {
@@ -103,29 +104,29 @@ const energyEntries = {
   notes: v.array(v.string()),
 };
 
-const EnergyReportSchema: v.GenericSchema<EnergyReport> = v.strictObject(energyEntries);
+const EnergyReportSchema = exactly<EnergyReport>()(v.strictObject(energyEntries));
 
-export const CheckpointEnergyReportSchema: v.GenericSchema<CheckpointEnergyReport> = v.strictObject({
+export const CheckpointEnergyReportSchema = exactly<CheckpointEnergyReport>()(v.strictObject({
   ...energyEntries,
   file: v.string(),
   format: v.string(),
   provenance: v.strictObject({ tool: v.string(), machine: v.string(), settings: provenanceSettings, createdAt: v.string(), seconds: anyNumber }),
-});
+}));
 
 // ---------------------------------------------------------------- compare
 
-const SpeedPointSchema: v.GenericSchema<SpeedPoint> = v.strictObject({ floatMs: anyNumber, ternaryMs: anyNumber, speedup: anyNumber });
+const SpeedPointSchema = exactly<SpeedPoint>()(v.strictObject({ floatMs: anyNumber, ternaryMs: anyNumber, speedup: anyNumber }));
 
-const ShapeSpeedSchema: v.GenericSchema<ShapeSpeed> = v.strictObject({
+const ShapeSpeedSchema = exactly<ShapeSpeed>()(v.strictObject({
   out: v.number(),
   in: v.number(),
   layers: v.number(),
   example: v.string(),
   gemv: SpeedPointSchema,
   gemm: SpeedPointSchema,
-});
+}));
 
-const LayerQualitySchema: v.GenericSchema<LayerQuality> = v.strictObject({
+const LayerQualitySchema = exactly<LayerQuality>()(v.strictObject({
   name: v.string(),
   out: v.number(),
   in: v.number(),
@@ -133,19 +134,19 @@ const LayerQualitySchema: v.GenericSchema<LayerQuality> = v.strictObject({
   zeroFraction: anyNumber,
   relError: anyNumber,
   cosine: anyNumber,
-});
+}));
 
 const ModelFamilySchema: v.GenericSchema<ModelFamily> = picklistOf<ModelFamily>()(['mlp', 'lm']);
 
-const ModelQualityRowSchema: v.GenericSchema<ModelQualityRow> = v.strictObject({
+const ModelQualityRowSchema = exactly<ModelQualityRow>()(v.strictObject({
   variant: picklistOf<QualityVariant>()(['fp', 'ptq', 'qat']),
   checkpoint: v.string(),
   quantization: v.string(),
   loss: anyNumber,
   metric: anyNumber,
-});
+}));
 
-const ModelQualitySchema: v.GenericSchema<ModelQuality> = v.strictObject({
+const ModelQualitySchema = exactly<ModelQuality>()(v.strictObject({
   family: ModelFamilySchema,
   dataset: v.string(),
   splitSize: v.number(),
@@ -153,9 +154,9 @@ const ModelQualitySchema: v.GenericSchema<ModelQuality> = v.strictObject({
   rows: v.array(ModelQualityRowSchema),
   backend: v.string(),
   notes: v.array(v.string()),
-});
+}));
 
-export const ComparisonReportSchema: v.GenericSchema<ComparisonReport> = v.strictObject({
+export const ComparisonReportSchema = exactly<ComparisonReport>()(v.strictObject({
   schemaVersion: v.number(),
   kind: v.literal('bitnet-lab/comparison'),
   file: v.string(),
@@ -200,11 +201,11 @@ export const ComparisonReportSchema: v.GenericSchema<ComparisonReport> = v.stric
     seconds: anyNumber,
   }),
   notes: v.array(v.string()),
-});
+}));
 
 // ---------------------------------------------------------------- diff
 
-const TensorDiffSchema: v.GenericSchema<TensorDiff> = v.strictObject({
+const TensorDiffSchema = exactly<TensorDiff>()(v.strictObject({
   name: v.string(),
   nameB: v.optional(v.string()),
   shape: numbers,
@@ -221,18 +222,18 @@ const TensorDiffSchema: v.GenericSchema<TensorDiff> = v.strictObject({
   deltaSparsity: anyNumber,
   storedA: v.boolean(),
   storedB: v.boolean(),
-});
+}));
 
-const LayerDiffSchema: v.GenericSchema<LayerDiff> = v.strictObject({
+const LayerDiffSchema = exactly<LayerDiff>()(v.strictObject({
   layer: v.number(),
   tensors: v.number(),
   params: v.number(),
   flipRate: anyNumber,
   meanRelDeltaGamma: anyNumber,
   deltaSparsity: anyNumber,
-});
+}));
 
-export const CheckpointDiffSchema: v.GenericSchema<CheckpointDiff> = v.strictObject({
+export const CheckpointDiffSchema = exactly<CheckpointDiff>()(v.strictObject({
   fileA: v.string(),
   fileB: v.string(),
   formatA: v.string(),
@@ -246,15 +247,15 @@ export const CheckpointDiffSchema: v.GenericSchema<CheckpointDiff> = v.strictObj
   errors: v.array(v.strictObject({ name: v.string(), error: v.string() })),
   totals: v.strictObject({ tensors: v.number(), params: v.number(), flips: v.number(), flipRate: anyNumber }),
   seconds: anyNumber,
-});
+}));
 
 // ---------------------------------------------------------------- train and fine-tune
 
 const layerKind = picklistOf<MlpConfig['firstLayer']>()(['bitnet', 'fp']);
 
-const MlpConfigSchema: v.GenericSchema<MlpConfig> = v.strictObject({ sizes: numbers, firstLayer: layerKind, lastLayer: layerKind });
+const MlpConfigSchema = exactly<MlpConfig>()(v.strictObject({ sizes: numbers, firstLayer: layerKind, lastLayer: layerKind }));
 
-const LmConfigSchema: v.GenericSchema<LmConfig> = v.strictObject({
+const LmConfigSchema = exactly<LmConfig>()(v.strictObject({
   vocab: v.number(),
   dModel: v.number(),
   layers: v.number(),
@@ -266,22 +267,22 @@ const LmConfigSchema: v.GenericSchema<LmConfig> = v.strictObject({
   tieEmbeddings: v.boolean(),
   ropeTheta: anyNumber,
   rmsNormEps: anyNumber,
-});
+}));
 
-const RecipeSchema: v.GenericSchema<Recipe> = v.strictObject({
+const RecipeSchema = exactly<Recipe>()(v.strictObject({
   warmupSteps: v.number(),
   peakLr: anyNumber,
   secondPeakLr: anyNumber,
   finalLrFraction: anyNumber,
   weightDecay: anyNumber,
   secondStageWeightDecay: anyNumber,
-});
+}));
 
-const AdamConfigSchema: v.GenericSchema<AdamConfig> = v.strictObject({ beta1: anyNumber, beta2: anyNumber, eps: anyNumber });
+const AdamConfigSchema = exactly<AdamConfig>()(v.strictObject({ beta1: anyNumber, beta2: anyNumber, eps: anyNumber }));
 
-const MnistOptionsSchema: v.GenericSchema<MnistOptions> = v.strictObject({ testFraction: anyNumber, splitSeed: v.number(), trainLimit: v.optional(v.number()) });
+const MnistOptionsSchema = exactly<MnistOptions>()(v.strictObject({ testFraction: anyNumber, splitSeed: v.number(), trainLimit: v.optional(v.number()) }));
 
-const TrainConfigSchema: v.GenericSchema<TrainConfig> = v.strictObject({
+const TrainConfigSchema = exactly<TrainConfig>()(v.strictObject({
   model: ModelFamilySchema,
   mlp: MlpConfigSchema,
   lm: LmConfigSchema,
@@ -300,9 +301,9 @@ const TrainConfigSchema: v.GenericSchema<TrainConfig> = v.strictObject({
   adam: AdamConfigSchema,
   mnist: MnistOptionsSchema,
   text: v.strictObject({ maxBytes: v.number(), splitSeed: v.number(), blockBytes: v.number(), valTokens: v.number() }),
-});
+}));
 
-const RunSummarySchema: v.GenericSchema<RunSummary> = v.strictObject({
+const RunSummarySchema = exactly<RunSummary>()(v.strictObject({
   steps: v.number(),
   seconds: anyNumber,
   finalTrainLoss: anyNumber,
@@ -312,7 +313,7 @@ const RunSummarySchema: v.GenericSchema<RunSummary> = v.strictObject({
   msPerStep: anyNumber,
   checkpoint: v.nullable(v.string()),
   ternaryCheckpoint: v.optional(v.string()),
-});
+}));
 
 const trainEntries = {
   config: TrainConfigSchema,
@@ -338,11 +339,15 @@ const TorchrunResultSchema = v.strictObject({
   distBackend: v.nullable(v.string()),
 }) satisfies v.GenericSchema<TorchrunResult>;
 
+// Exactly the core's types: the tfjs option is TrainResult with engine 'tfjs' or absent (what trainRun writes).
+true satisfies Matches<typeof TfjsTrainResultSchema, TrainResult & { engine?: 'tfjs' }>;
+true satisfies Matches<typeof TorchrunResultSchema, TorchrunResult>;
+
 export const TrainJobValueSchema: v.GenericSchema<TrainJobValue> = v.variant('engine', [TfjsTrainResultSchema, TorchrunResultSchema]);
 
-const EvaluationSchema: v.GenericSchema<Evaluation> = v.strictObject({ valLoss: anyNumber, valMetric: anyNumber });
+const EvaluationSchema = exactly<Evaluation>()(v.strictObject({ valLoss: anyNumber, valMetric: anyNumber }));
 
-export const FinetuneResultSchema: v.GenericSchema<FinetuneResult> = v.strictObject({
+export const FinetuneResultSchema = exactly<FinetuneResult>()(v.strictObject({
   checkpoint: v.string(),
   family: ModelFamilySchema,
   config: TrainConfigSchema,
@@ -350,4 +355,4 @@ export const FinetuneResultSchema: v.GenericSchema<FinetuneResult> = v.strictObj
   metricName: MetricNameSchema,
   before: v.strictObject({ fp: EvaluationSchema, ptq: EvaluationSchema }),
   after: RunSummarySchema,
-});
+}));

@@ -1,25 +1,26 @@
 /**
  * Schemas of the engine's checkpoint report (src/core/analysis/report.ts) and
- * progress events as they cross the job-process boundary. Each is annotated
- * with its core type, so the compiler rejects a schema that no longer matches it.
+ * progress events as they cross the job-process boundary. Each is typed by
+ * `exactly` with its core type, so the compiler rejects a schema that no
+ * longer matches it, optional keys included.
  */
 import * as v from 'valibot';
 import type { CheckpointReport, Histogram, MemoryByFormat, Provenance, ReportTotals, TensorReport, TensorStats } from '../core/analysis/report.js';
 import type { CheckpointFormat } from '../core/formats/types.js';
 import type { ProgressEvent } from '../core/progress.js';
 import { QUANT_METHODS } from '../core/quant/types.js';
-import { anyNumber, numbers, picklistOf } from './schema.js';
+import { anyNumber, exactly, numbers, picklistOf } from './schema.js';
 
-export const ProgressEventSchema: v.GenericSchema<ProgressEvent> = v.strictObject({
+export const ProgressEventSchema = exactly<ProgressEvent>()(v.strictObject({
   label: v.string(),
   done: anyNumber,
   total: anyNumber,
   unit: picklistOf<ProgressEvent['unit']>()(['bytes', 'steps', 'tensors', 'runs']),
-});
+}));
 
-const HistogramSchema: v.GenericSchema<Histogram> = v.strictObject({ edges: numbers, counts: numbers });
+const HistogramSchema = exactly<Histogram>()(v.strictObject({ edges: numbers, counts: numbers }));
 
-const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
+const TensorStatsSchema = exactly<TensorStats>()(v.strictObject({
   gamma: anyNumber,
   zeros: anyNumber,
   plus: anyNumber,
@@ -38,9 +39,9 @@ const TensorStatsSchema: v.GenericSchema<TensorStats> = v.strictObject({
   thresholds: numbers,
   storedTernary: v.optional(v.boolean()),
   fakeQuantized: v.optional(v.boolean()),
-});
+}));
 
-export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject({
+export const TensorReportSchema = exactly<TensorReport>()(v.strictObject({
   name: v.string(),
   dtype: v.string(),
   shape: numbers,
@@ -52,9 +53,9 @@ export const TensorReportSchema: v.GenericSchema<TensorReport> = v.strictObject(
   stats: v.nullable(TensorStatsSchema),
   notes: v.optional(v.array(v.string())),
   error: v.optional(v.string()),
-});
+}));
 
-export const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObject({
+export const MemoryByFormatSchema = exactly<MemoryByFormat>()(v.strictObject({
   asStored: anyNumber,
   f32: anyNumber,
   f16: anyNumber,
@@ -64,29 +65,29 @@ export const MemoryByFormatSchema: v.GenericSchema<MemoryByFormat> = v.strictObj
   tq1_0: anyNumber,
   i2_s: anyNumber,
   ideal: anyNumber,
-});
+}));
 
-const ReportTotalsSchema: v.GenericSchema<ReportTotals> = v.strictObject({
+const ReportTotalsSchema = exactly<ReportTotals>()(v.strictObject({
   params: anyNumber,
   bytes: anyNumber,
   quantizedParams: anyNumber,
   quantizedTensors: anyNumber,
   dtypeParams: v.record(v.string(), anyNumber),
   memory: MemoryByFormatSchema,
-});
+}));
 
-const ProvenanceSchema: v.GenericSchema<Provenance> = v.strictObject({
+const ProvenanceSchema = exactly<Provenance>()(v.strictObject({
   tool: v.string(),
   engine: v.string(),
   settings: v.record(v.string(), v.unknown()),
   createdAt: v.string(),
   seconds: anyNumber,
   machine: v.string(),
-});
+}));
 
 export const CheckpointFormatSchema: v.GenericSchema<CheckpointFormat> = picklistOf<CheckpointFormat>()(['safetensors', 'safetensors-sharded', 'hf-bitnet', 'gguf', 'tfjs']);
 
-export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.strictObject({
+export const CheckpointReportSchema = exactly<CheckpointReport>()(v.strictObject({
   schemaVersion: v.number(),
   file: v.string(),
   format: CheckpointFormatSchema,
@@ -97,4 +98,4 @@ export const CheckpointReportSchema: v.GenericSchema<CheckpointReport> = v.stric
   totals: ReportTotalsSchema,
   provenance: ProvenanceSchema,
   warnings: v.optional(v.array(v.string())),
-});
+}));

@@ -59,6 +59,41 @@ export function picklistOf<T extends string>() {
   return <const A extends readonly T[]>(options: A & ([T] extends [A[number]] ? unknown : never)): v.PicklistSchema<A, undefined> => v.picklist(options);
 }
 
+/**
+ * T with every key made required and each optional one's value marked as
+ * such, at every depth (arrays by element, unions by member): two types map
+ * to mutually assignable ones only when they have the same keys, the same
+ * optional ones, and the same value types.
+ */
+type Filled<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? Filled<E>[]
+    : T extends object
+      ? { [K in keyof T]-?: Partial<Pick<T, K>> extends Pick<T, K> ? [optional: Filled<Exclude<T[K], undefined>>] : Filled<T[K]> }
+      : T;
+
+type SameShape<A, B> = [Filled<A>] extends [Filled<B>] ? ([Filled<B>] extends [Filled<A>] ? true : false) : false;
+
+/**
+ * `true` when schema S matches T exactly (as `exactly` checks), for schemas
+ * that must keep their concrete type (a variant's options):
+ * `true satisfies Matches<typeof TrainPointSchema, TrainPoint>;`
+ */
+export type Matches<S extends v.GenericSchema, T> = SameShape<v.InferOutput<S>, T>;
+
+/**
+ * `schema` typed as the engine's type T, which it must match exactly: a
+ * `v.GenericSchema<T>` annotation alone rejects a missing or mistyped
+ * required field but lets a schema lack one of T's optional keys (a strict
+ * object then refuses every value that has it), require a key T leaves
+ * optional, or carry a key T does not have. A mismatch is a compile error on the argument, e.g.
+ *   exactly<{ a: number; b?: string }>()(v.strictObject({ a: v.number() }))   // error: b is missing
+ */
+export function exactly<T>() {
+  return <S extends v.GenericSchema<T>>(schema: S & (SameShape<v.InferOutput<S>, T> extends true ? unknown : never)): v.GenericSchema<T> => schema;
+}
+
 /** Any JavaScript number, NaN and ±Infinity included (statistics and perplexities can be either). */
 export const anyNumber = v.custom<number>((x) => typeof x === 'number', 'expected a number');
 

@@ -5,20 +5,20 @@
 
 import * as v from 'valibot';
 import type { EvalPoint, LayerPoint, MetricName, MetricPoint, RunName, TrainPoint } from '../core/nn/metricTypes.js';
-import { anyNumber, picklistOf } from './schema.js';
+import { anyNumber, exactly, picklistOf, type Matches } from './schema.js';
 
 export type { EvalPoint, LayerPoint, MetricName, MetricPoint, MetricsLine, RunName, TrainPoint } from '../core/nn/metricTypes.js';
 
-// Schemas of the engine's metric types, annotated with them so the compiler keeps the two in step.
+// Schemas of the engine's metric types, checked against them so the compiler keeps the two in step.
 export const RunNameSchema: v.GenericSchema<RunName> = picklistOf<RunName>()(['bitnet', 'fp']);
 export const MetricNameSchema: v.GenericSchema<MetricName> = picklistOf<MetricName>()(['accuracy', 'perplexity']);
 
-const LayerPointSchema: v.GenericSchema<LayerPoint> = v.strictObject({
+const LayerPointSchema = exactly<LayerPoint>()(v.strictObject({
   name: v.string(),
   sparsity: anyNumber,
   gamma: anyNumber,
   flipRate: v.nullable(anyNumber),
-});
+}));
 
 // `satisfies`, not an annotation: the variant below needs the object schemas' entries.
 const TrainPointSchema = v.strictObject({ kind: v.literal('train'), step: v.number(), loss: anyNumber, lr: anyNumber, wd: anyNumber }) satisfies v.GenericSchema<TrainPoint>;
@@ -35,6 +35,9 @@ const EvalPointSchema = v.strictObject({
   seconds: anyNumber,
   layers: v.array(LayerPointSchema),
 }) satisfies v.GenericSchema<EvalPoint>;
+
+true satisfies Matches<typeof TrainPointSchema, TrainPoint>;
+true satisfies Matches<typeof EvalPointSchema, EvalPoint>;
 
 /** Annotated with the engine's types, so the compiler keeps the two in step. */
 export const MetricPointSchema: v.GenericSchema<MetricPoint> = v.variant('kind', [TrainPointSchema, EvalPointSchema]);

@@ -10,6 +10,8 @@ import type { Engine } from '../../../src/jobs/engineTypes.js';
 import type { JobToHost } from '../../../src/protocol/jobs.js';
 import { isTrainingPanelRequest } from '../../../src/protocol/training.js';
 import { isPanelRequest } from '../../../src/protocol/panels.js';
+import * as v from 'valibot';
+import { exactly, type Matches } from '../../../src/protocol/schema.js';
 
 const errorOf = (r: { ok: boolean; error?: string }): string | undefined => (r.ok ? undefined : r.error);
 
@@ -71,5 +73,29 @@ describe('pages → host', () => {
     expect(isTrainingPanelRequest({ type: 'openCheckpoint', run: 'fp', path: '/etc/passwd' })).toBe(false);
     expect(isPanelRequest({ type: 'export' })).toBe(true);
     expect(isPanelRequest({ type: 'export', to: '/tmp/x' })).toBe(false);
+  });
+});
+
+describe('schemas match the engine types exactly (compile-time: `npm run lint` fails if a line below stops being an error)', () => {
+  type Core = { a: number; b?: string; rows: Array<{ c: number | null; d?: boolean }> };
+  const row = v.strictObject({ c: v.nullable(v.number()), d: v.optional(v.boolean()) });
+  it('accepts the exact schema and refuses every kind of drift', () => {
+    const exact = exactly<Core>()(v.strictObject({ a: v.number(), b: v.optional(v.string()), rows: v.array(row) }));
+    // @ts-expect-error an optional key of the type is missing: a strict object would refuse every value that has it
+    exactly<Core>()(v.strictObject({ a: v.number(), rows: v.array(row) }));
+    // @ts-expect-error the same, one level down
+    exactly<Core>()(v.strictObject({ a: v.number(), b: v.optional(v.string()), rows: v.array(v.strictObject({ c: v.nullable(v.number()) })) }));
+    // @ts-expect-error required where the type leaves it optional
+    exactly<Core>()(v.strictObject({ a: v.number(), b: v.string(), rows: v.array(row) }));
+    // @ts-expect-error a key the type does not have
+    exactly<Core>()(v.strictObject({ a: v.number(), b: v.optional(v.string()), rows: v.array(row), e: v.number() }));
+    // @ts-expect-error a required key missing
+    exactly<Core>()(v.strictObject({ b: v.optional(v.string()), rows: v.array(row) }));
+    // @ts-expect-error not nullable where the type is
+    exactly<Core>()(v.strictObject({ a: v.number(), b: v.optional(v.string()), rows: v.array(v.strictObject({ c: v.number(), d: v.optional(v.boolean()) })) }));
+    const variantOption = v.strictObject({ a: v.number(), rows: v.array(row) });
+    const missing: Matches<typeof variantOption, Core> = false;
+    // At run time both accept a value without b: only the compiler sees that the second lacks the key.
+    expect([v.is(exact, { a: 1, rows: [{ c: null }] }), v.is(variantOption, { a: 1, rows: [] }), missing]).toEqual([true, true, false]);
   });
 });
