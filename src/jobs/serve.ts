@@ -125,6 +125,7 @@ async function dispatch(
       const job = engine.extra[kind] as ExtraJob | undefined;
       if (job === undefined) throw new UnavailableJob(kind);
       const value = await job(request, { signal, onProgress, ...streams });
+      // ExtraJob<K> returns JobValueOf<K>; the compiler cannot pair a union kind with its value, hence the cast.
       return { kind, value } as JobResult;
     }
   }
